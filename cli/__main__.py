@@ -1,0 +1,3 @@
+from feedcare.cli import main
+
+main()

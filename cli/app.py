@@ -1,0 +1,85 @@
+"""The Typer application: global options, error mapping, and the command modules."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import Annotated
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from feedcare.corpus.errors import EXIT_INTERRUPTED, FeedcareError
+
+
+class FeedcareGroup(TyperGroup):
+    """Turns library errors into one line on stderr and a documented exit code.
+
+    The traceback is shown only with ``feedcare --debug`` (or FEEDCARE_DEBUG=1).
+    """
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except FeedcareError as exc:
+            if _debug(ctx):
+                traceback.print_exc()
+            click.echo(f"Error: {exc}", err=True)
+            raise click.exceptions.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted: finished files were kept, nothing half-written.", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+
+
+def _debug(ctx: click.Context) -> bool:
+    root = ctx.find_root()
+    return bool(root.params.get("debug")) or os.environ.get("FEEDCARE_DEBUG") == "1"
+
+
+app = typer.Typer(
+    name="feedcare",
+    cls=FeedcareGroup,
+    help=(
+        "Reproducible thematic analysis of interview transcripts and free-text feedback.\n\n"
+        "Pipeline: [bold]ingest[/] → [bold]tokens[/] → [bold]topics[/] → [bold]themes[/]."
+    ),
+    epilog="Docs: README.md and docs/cli.md. Exit codes: 0 ok, 1 findings, 2 usage, "
+    "3 inputs skipped, 4 data, 5 busy, 130 interrupted.",
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from feedcare import __version__
+
+        typer.echo(f"feedcare {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the Python traceback for errors.")
+    ] = False,
+) -> None:
+    """Reproducible thematic analysis of interview transcripts and free-text feedback."""
+
+
+def _register_commands() -> None:
+    from . import audit, corpus_cmd, ingest, init, kwic, runs, themes, tokens, topics
+
+    for module in (ingest, corpus_cmd, init, tokens, topics, runs, themes, audit, kwic):
+        module.register(app)
+
+
+_register_commands()

@@ -1,0 +1,80 @@
+"""Where output goes: data on stdout, progress, messages and errors on stderr.
+
+Consoles are created per call, not at import, so they bind to the streams of the moment
+(tests capture them). rich already honours NO_COLOR and plain output when not a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from feedcare.corpus.progress import ProgressCallback
+
+
+def out() -> Console:
+    """The data console (stdout). Wide when not a terminal so tables are not squeezed."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(console.width, 160))
+    return console
+
+
+def err() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    """Machine-readable output: one JSON document on stdout, no colour, no wrapping."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def message(text: str) -> None:
+    """A status line on stderr (never mixed into data)."""
+    err().print(text)
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback]:
+    """A rich progress display on stderr, handed to library code as a plain callback.
+
+    Each distinct stage name gets its own bar. Nothing is drawn when stderr is not a terminal.
+    """
+    console = err()
+    if not enabled or not console.is_terminal:
+        yield lambda stage, done, total: None
+        return
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def callback(stage: str, done: int, total: int | None) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    with progress:
+        yield callback

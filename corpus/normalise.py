@@ -1,0 +1,22 @@
+"""Word normalisation shared by tokenisation and keyword-in-context search.
+
+Lemmas come from simplemma, which ships its data inside the package (no downloads).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import simplemma
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    """The English lemma of a lower-case word ("felt" → "feel"); the word itself if unknown."""
+    return simplemma.lemmatize(word, lang="en")
+
+
+def normalise(word: str, lemmatize: bool = True) -> str:
+    """Lower-case and (optionally) lemmatise one word the way `feedcare tokens` does."""
+    word = word.lower()
+    return lemma(word) if lemmatize else word

@@ -1,0 +1,98 @@
+"""The corpus file formats, declared once.
+
+A corpus directory holds ``documents.parquet``, ``segments.parquet``, ``manifest.json`` and,
+after ``feedcare tokens``, ``tokens.parquet``, ``vocabulary.parquet`` and ``tokens.json``.
+Every writer checks its table against these schemas before writing.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+DOCUMENTS_FILE = "documents.parquet"
+SEGMENTS_FILE = "segments.parquet"
+MANIFEST_FILE = "manifest.json"
+TOKENS_FILE = "tokens.parquet"
+VOCABULARY_FILE = "vocabulary.parquet"
+TOKENS_META_FILE = "tokens.json"
+LOCK_FILE = ".feedcare.lock"
+
+ROLES = ("interviewer", "participant", "other")
+
+# One row per document. Attribute columns (from --meta or a comment table's extra columns)
+# follow these base columns, always as nullable strings, in the order they were first seen.
+DOCUMENTS_BASE = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),  # path relative to the ingest root
+        pa.field("sha256", pa.string(), nullable=False),  # of the source file's bytes
+        pa.field("format", pa.string(), nullable=False),  # txt md docx vtt srt csv tsv parquet
+        pa.field("encoding", pa.string(), nullable=False),
+        pa.field("participant_id", pa.string()),
+        pa.field("n_segments", pa.int32(), nullable=False),
+        pa.field("n_words", pa.int32(), nullable=False),
+        # The document's plain text: newline-normalised source text (txt, md), paragraphs
+        # (docx), "[timestamp] Speaker: text" lines (vtt, srt), or the comment (tables).
+        # Segment character offsets index into it.
+        pa.field("text", pa.large_string(), nullable=False),
+    ]
+)
+DOCUMENT_BASE_COLUMNS = tuple(DOCUMENTS_BASE.names)
+
+# One row per speaker turn, in document order. Invariant:
+# documents.text[char_start:char_end] == segments.text
+SEGMENTS = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("seg", pa.int32(), nullable=False),  # 0-based turn number within the document
+        pa.field("speaker", pa.string()),  # the label as written ("P01", "Interviewer 1"); null if none
+        pa.field("role", pa.string(), nullable=False),  # one of ROLES
+        pa.field("start_s", pa.float64()),  # timestamp in seconds, when the transcript has one
+        pa.field("end_s", pa.float64()),
+        pa.field("char_start", pa.int64(), nullable=False),
+        pa.field("char_end", pa.int64(), nullable=False),
+        pa.field("n_words", pa.int32(), nullable=False),
+        pa.field("text", pa.large_string(), nullable=False),
+    ]
+)
+
+# One row per analysis unit (a merged/split turn, a window, or a whole document); only units
+# with at least one token after filtering. Written by `feedcare tokens`.
+TOKENS = pa.schema(
+    [
+        pa.field("unit_id", pa.int64(), nullable=False),  # 0.. in corpus order
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("seg_start", pa.int32(), nullable=False),  # first turn in the unit
+        pa.field("seg_end", pa.int32(), nullable=False),  # last turn in the unit (inclusive)
+        pa.field("char_start", pa.int64(), nullable=False),  # into documents.text
+        pa.field("char_end", pa.int64(), nullable=False),
+        pa.field("participant_id", pa.string()),
+        pa.field("tokens", pa.list_(pa.string()), nullable=False),  # after all filters
+        pa.field("token_ids", pa.list_(pa.int32()), nullable=False),  # ids in vocabulary.parquet
+        pa.field("n_tokens", pa.int32(), nullable=False),
+    ]
+)
+
+# The gensim dictionary after filter_extremes, stored as plain data (no pickle).
+VOCABULARY = pa.schema(
+    [
+        pa.field("token_id", pa.int32(), nullable=False),
+        pa.field("term", pa.string(), nullable=False),
+        pa.field("doc_freq", pa.int64(), nullable=False),
+        pa.field("coll_freq", pa.int64(), nullable=False),
+    ]
+)
+
+
+def documents_schema(attribute_columns: list[str] | tuple[str, ...]) -> pa.Schema:
+    """The documents schema with the given attribute columns appended as strings."""
+    schema = DOCUMENTS_BASE
+    for name in attribute_columns:
+        schema = schema.append(pa.field(name, pa.string()))
+    return schema
+
+
+def attribute_columns(schema: pa.Schema) -> list[str]:
+    return [name for name in schema.names if name not in DOCUMENT_BASE_COLUMNS]
