@@ -8,9 +8,8 @@ from typing import Annotated
 
 import click
 import typer
-from typer.core import TyperGroup
-
 from feedcare.corpus.errors import EXIT_INTERRUPTED, FeedcareError
+from typer.core import TyperGroup
 
 
 class FeedcareGroup(TyperGroup):

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from feedcare.corpus.progress import ProgressCallback
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -22,8 +23,6 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-
-from feedcare.corpus.progress import ProgressCallback
 
 
 def out() -> Console:

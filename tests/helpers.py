@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 
 import pyarrow as pa
-
 from feedcare.corpus.schema import SEGMENTS, documents_schema
 from feedcare.corpus.writer import write_corpus
 

@@ -49,9 +49,12 @@ def test_wheel_installs_only_the_feedcare_namespace(tmp_path):
     assert "feedcare/topics/rundir.py" in names
 
 
+PROBE = "import importlib.util as u; print([u.find_spec(m) for m in ('cli', 'corpus', 'topics')])"
+
+
 def test_bare_module_names_are_not_importable():
     proc = subprocess.run(
-        [sys.executable, "-c", "import importlib.util as u; print([u.find_spec(m) for m in ('cli','corpus','topics')])"],
+        [sys.executable, "-c", PROBE],
         capture_output=True, text=True, check=True, cwd="/",
     )
     assert proc.stdout.strip() == "[None, None, None]"

@@ -8,11 +8,9 @@ import time
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from feedcare.corpus import open_corpus
 from feedcare.corpus.errors import DataError, LockedError
 from feedcare.corpus.store import BatchWriter, corpus_lock, write_table
-
 from helpers import build_corpus
 
 SCHEMA = pa.schema([pa.field("x", pa.int64(), nullable=False)])

@@ -21,7 +21,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-
 from feedcare.corpus.errors import DataError, UsageError
 from feedcare.corpus.store import read_json
 
