@@ -1,0 +1,33 @@
+"""Plain-text (.txt) and Markdown (.md) transcripts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import InputError
+from ..turns import parse_turns
+from . import ParsedText
+from .decode import decode_bytes
+
+EMPTY_REASON = "empty file"
+NO_WORDS_REASON = "no words, only speaker labels"
+
+
+def parse_plain(data: bytes, fmt: str, *, labels: Sequence[str] = ()) -> ParsedText:
+    """Decode a .txt/.md file's bytes and split it into speaker turns.
+
+    Markdown is read as it is written: headings and emphasis stay in the text of the current
+    turn; only bold speaker labels (``**Interviewer:**``, ``**P01**:``) are understood.
+    """
+    text, encoding = decode_bytes(data)
+    return parsed_from_text(text, encoding, fmt, labels=labels)
+
+
+def parsed_from_text(text: str, encoding: str, fmt: str, *, labels: Sequence[str] = ()) -> ParsedText:
+    """Turns for already-decoded text; raise InputError when it holds no words."""
+    if not text.strip():
+        raise InputError(EMPTY_REASON)
+    turns = parse_turns(text, labels=labels)
+    if not turns:
+        raise InputError(NO_WORDS_REASON)
+    return ParsedText(text=text, encoding=encoding, format=fmt, turns=turns)
