@@ -6,7 +6,6 @@ import os
 import traceback
 from typing import Annotated
 
-import click
 import typer
 from feedcare.corpus.errors import EXIT_INTERRUPTED, FeedcareError
 from typer.core import TyperGroup
@@ -18,20 +17,20 @@ class FeedcareGroup(TyperGroup):
     The traceback is shown only with ``feedcare --debug`` (or FEEDCARE_DEBUG=1).
     """
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except FeedcareError as exc:
             if _debug(ctx):
                 traceback.print_exc()
-            click.echo(f"Error: {exc}", err=True)
-            raise click.exceptions.Exit(exc.exit_code) from None
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            click.echo("Interrupted: finished files were kept, nothing half-written.", err=True)
-            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+            typer.echo("Interrupted: finished files were kept, nothing half-written.", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def _debug(ctx: click.Context) -> bool:
+def _debug(ctx) -> bool:
     root = ctx.find_root()
     return bool(root.params.get("debug")) or os.environ.get("FEEDCARE_DEBUG") == "1"
 
