@@ -14,6 +14,7 @@ A model name is ``k{K}-s{SEED}`` (e.g. ``k8-s42``). Nothing downstream unpickles
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,19 @@ class Run:
 
     def doc_topics(self, model: str, columns: list[str] | None = None) -> pa.Table:
         return self.table(DOC_TOPICS_FILE, model, columns)
+
+    def iter_doc_topics(
+        self, model: str, columns: list[str] | None = None, batch_size: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
+        """One model's unit × topic rows in record batches (memory stays flat in the run's size)."""
+        import pyarrow.dataset as ds
+
+        path = self.path / DOC_TOPICS_FILE
+        if not path.is_file():
+            raise DataError(f"{path}: missing from the run directory; re-run `feedcare topics`")
+        yield from ds.dataset(path, format="parquet").to_batches(
+            columns=columns, filter=ds.field("model") == model, batch_size=batch_size, use_threads=False
+        )
 
     def sweep(self) -> pa.Table:
         return self.table(SWEEP_FILE)

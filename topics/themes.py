@@ -1,0 +1,338 @@
+"""Themes: what each topic of a finished run is about, who voices it, and in whose words.
+
+:func:`build_themes` reads only the run directory's Parquet/JSON files and the corpus (through
+:class:`~feedcare.corpus.Corpus`); it never unpickles a model. It streams doc_topics once,
+accumulating prevalence (:mod:`.prevalence`) and the excerpt candidates (:mod:`.excerpts`) in
+bounded memory, then fetches the texts of the few units it shows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from feedcare.corpus import Corpus, open_corpus
+from feedcare.corpus.errors import DataError, UsageError
+from feedcare.corpus.progress import ProgressCallback, report
+
+from .excerpts import Excerpt, ExcerptCandidates, TermMatcher, build_excerpts
+from .prevalence import MISSING_GROUP, GroupTable, PrevalenceAccumulator, TopicPrevalence
+from .rundir import DOC_TOPICS_FILE, Run, open_run
+from .themes_config import Labels, ThemesConfig, check_labels, load_labels
+
+BATCH_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class Term:
+    term: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Theme:
+    topic: int
+    label: str | None  # from the labels file; None when unlabelled
+    memo: str
+    terms: tuple[Term, ...]
+    prevalence: TopicPrevalence
+    coherence: float | None  # per-topic coherence (ThemesConfig.coherence), when the run has it
+    excerpts: tuple[Excerpt, ...]
+
+    @property
+    def name(self) -> str:
+        """The label, or the first three top terms."""
+        return self.label or ", ".join(t.term for t in self.terms[:3])
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    model: str
+    k: int
+    seed: int
+    c_npmi: float | None
+    c_v: float | None
+    u_mass: float | None
+    diversity: float | None
+    stability: float | None
+
+
+@dataclass(frozen=True)
+class ThemesResult:
+    run_id: str
+    run_path: Path
+    corpus_path: Path
+    model: str
+    chosen_model: str
+    n_topics: int
+    n_units: int
+    n_participants: int
+    created: str  # the run's creation time (used for reproducible exports)
+    config: ThemesConfig
+    themes: tuple[Theme, ...]
+    sweep: tuple[SweepPoint, ...] = ()
+    groups: GroupTable | None = None
+    labels_path: Path | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def theme(self, topic: int) -> Theme:
+        for theme in self.themes:
+            if theme.topic == topic:
+                return theme
+        raise KeyError(topic)
+
+
+@dataclass(frozen=True)
+class _Units:
+    """Per-unit facts from tokens.parquet, as arrays indexed by unit_id."""
+
+    participant_of: np.ndarray
+    participant_names: list[str]
+    doc_of: np.ndarray
+    doc_names: list[str]
+    n_tokens: np.ndarray
+
+
+def build_themes(
+    corpus_dir: Path,
+    run: Run | str | Path,
+    *,
+    model: str | None = None,
+    config: ThemesConfig | None = None,
+    labels: Labels | Path | None = None,
+    topic: int | None = None,
+    by: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ThemesResult:
+    """Themes of one model of ``run`` (default: the run's chosen model).
+
+    ``run`` is a :class:`Run` or what :func:`open_run` accepts (an id, ``latest``, a path);
+    ``labels`` a parsed labels file or its path. ``topic`` restricts the themes (not the
+    prevalence denominators) to one topic; ``by`` adds a topic × group table for a document
+    attribute.
+    """
+    config = config or ThemesConfig()
+    corpus = open_corpus(corpus_dir)
+    if not isinstance(run, Run):
+        run = open_run(corpus.path, str(run))
+    if labels is not None and not isinstance(labels, Labels):
+        labels = load_labels(Path(labels))
+    model_id = run.check_model(model)
+    n_topics = run.n_topics(model_id)
+    if topic is not None and not 0 <= topic < n_topics:
+        raise UsageError(f"--topic {topic} is not in model {model_id}; it has topics 0–{n_topics - 1}")
+    if labels is not None:
+        check_labels(labels, run.run_id, model_id, n_topics)
+    _check_tokens_match(corpus, run)
+    units = _read_units(corpus, progress)
+    groups = _group_codes(corpus, units, by) if by else None
+    accumulator = PrevalenceAccumulator(
+        n_topics, units.participant_of, units.n_tokens, *(groups or (None, None))
+    )
+    candidates = ExcerptCandidates(
+        n_topics, config.excerpts, config.per_participant, config.min_weight, units.participant_of, topic
+    )
+    _scan_doc_topics(run, model_id, len(units.n_tokens), n_topics, (accumulator, candidates), progress)
+    if not accumulator.seen.any():
+        raise DataError(f"{run.path / DOC_TOPICS_FILE}: no topic weights for model {model_id}; re-run it")
+    terms = _terms(run, model_id, config.top_terms)
+    lemmatize = _lemmatize(corpus)
+    matchers = {t: TermMatcher.from_terms([x.term for x in v], lemmatize) for t, v in terms.items()}
+    excerpts = build_excerpts(
+        corpus,
+        lambda unit: units.participant_names[units.participant_of[unit]],
+        candidates.select(),
+        matchers,
+        config.excerpt_chars,
+    )
+    coherence, notes = _coherence(run, model_id, config.coherence)
+    if config.sort == "coherence" and not coherence:
+        raise DataError(f"{run.path}: the run has no per-topic coherence; use --sort prevalence or id")
+    themes = [
+        Theme(
+            topic=p.topic,
+            label=labels.name(p.topic) if labels else None,
+            memo=labels.memo(p.topic) if labels else "",
+            terms=terms.get(p.topic, ()),
+            prevalence=p,
+            coherence=coherence.get(p.topic),
+            excerpts=tuple(excerpts.get(p.topic, ())),
+        )
+        for p in accumulator.topics()
+        if topic is None or p.topic == topic
+    ]
+    return ThemesResult(
+        run_id=run.run_id,
+        run_path=run.path,
+        corpus_path=corpus.path,
+        model=model_id,
+        chosen_model=run.chosen_model,
+        n_topics=n_topics,
+        n_units=int(accumulator.seen.sum()),
+        n_participants=len(set(units.participant_of[accumulator.seen].tolist())),
+        created=str(run.info.get("created", "")),
+        config=config,
+        themes=tuple(_sorted(themes, config.sort)),
+        sweep=_sweep(run),
+        groups=accumulator.group_table(by, config.min_participants) if by else None,
+        labels_path=labels.path if labels else None,
+        notes=notes,
+    )
+
+
+def _sorted(themes: list[Theme], key: str) -> list[Theme]:
+    if key == "id":
+        return sorted(themes, key=lambda t: t.topic)
+    if key == "coherence":
+        return sorted(themes, key=lambda t: (t.coherence is None, -(t.coherence or 0.0), t.topic))
+    return sorted(themes, key=lambda t: (-t.prevalence.unit_share, -t.prevalence.word_share, t.topic))
+
+
+def _check_tokens_match(corpus: Corpus, run: Run) -> None:
+    meta = corpus.tokens_meta()
+    expected = run.info.get("tokens_fingerprint")
+    if expected and meta.get("fingerprint") and expected != meta["fingerprint"]:
+        raise DataError(
+            f"{corpus.path}: the tokens changed since run {run.run_id} was fitted, so its units no "
+            "longer match; re-run `feedcare topics`"
+        )
+
+
+def _read_units(corpus: Corpus, progress: ProgressCallback | None) -> _Units:
+    columns = ["unit_id", "doc_id", "participant_id", "n_tokens"]
+    ids, people, docs, counts = [], [], [], []
+    person_codes: dict[str, int] = {}
+    doc_codes: dict[str, int] = {}
+    for batch in corpus.iter_tokens(columns, BATCH_ROWS):
+        ids.append(batch.column("unit_id").to_numpy())
+        counts.append(batch.column("n_tokens").to_numpy())
+        person = pc.coalesce(batch.column("participant_id"), batch.column("doc_id"))
+        people.append(_encode(person, person_codes))
+        docs.append(_encode(batch.column("doc_id"), doc_codes))
+        report(progress, "Reading units", sum(len(i) for i in ids), None)
+    if not ids:
+        raise DataError(f"{corpus.tokens_path}: no units; re-run `feedcare tokens`")
+    unit_ids = np.concatenate(ids)
+    n = len(unit_ids)
+    if unit_ids.min() < 0 or unit_ids.max() >= n or len(np.unique(unit_ids)) != n:
+        raise DataError(f"{corpus.tokens_path}: unit ids are not 0..{n - 1}; re-run `feedcare tokens`")
+
+    def scatter(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        out = np.zeros(n, dtype=dtype)
+        out[unit_ids] = np.concatenate(parts)
+        return out
+
+    return _Units(
+        participant_of=scatter(people, np.int64),
+        participant_names=list(person_codes),
+        doc_of=scatter(docs, np.int64),
+        doc_names=list(doc_codes),
+        n_tokens=scatter(counts, np.int64),
+    )
+
+
+def _encode(values: pa.Array, codes: dict[str, int]) -> np.ndarray:
+    """Map strings to stable integer codes (first seen, first numbered)."""
+    encoded = pc.dictionary_encode(values)
+    lookup = np.array(
+        [codes.setdefault(v, len(codes)) for v in encoded.dictionary.to_pylist()], dtype=np.int64
+    )
+    return lookup[encoded.indices.to_numpy(zero_copy_only=False)] if len(lookup) else np.zeros(0, np.int64)
+
+
+def _group_codes(corpus: Corpus, units: _Units, attribute: str) -> tuple[np.ndarray, list[str]]:
+    available = corpus.attribute_columns
+    if attribute not in available:
+        have = ", ".join(available) if available else "none (add attributes at ingest with --meta)"
+        raise UsageError(f"--by {attribute}: no such document attribute; the corpus has: {have}")
+    table = corpus.documents(columns=["doc_id", attribute])
+    value_of = {
+        d: (v if v not in (None, "") else MISSING_GROUP)
+        for d, v in zip(table["doc_id"].to_pylist(), table[attribute].to_pylist(), strict=True)
+    }
+    names = sorted({value_of.get(d, MISSING_GROUP) for d in units.doc_names} - {MISSING_GROUP})
+    if any(value_of.get(d, MISSING_GROUP) == MISSING_GROUP for d in units.doc_names):
+        names.append(MISSING_GROUP)
+    code = {name: i for i, name in enumerate(names)}
+    doc_group = np.array([code[value_of.get(d, MISSING_GROUP)] for d in units.doc_names], dtype=np.int64)
+    return doc_group[units.doc_of], names
+
+
+def _scan_doc_topics(run, model, n_units, n_topics, sinks, progress) -> None:
+    path = run.path / DOC_TOPICS_FILE
+    done = 0
+    for batch in run.iter_doc_topics(model, ["unit_id", "topic", "weight"], BATCH_ROWS):
+        if batch.num_rows == 0:
+            continue
+        unit_ids = batch.column("unit_id").to_numpy()
+        topics = batch.column("topic").to_numpy().astype(np.int64)
+        weights = batch.column("weight").to_numpy()
+        if unit_ids.min() < 0 or unit_ids.max() >= n_units or topics.min() < 0 or topics.max() >= n_topics:
+            raise DataError(
+                f"{path}: refers to units or topics that the corpus tokens and topics.parquet do not "
+                "have (the tokens changed since the run?); re-run `feedcare topics`"
+            )
+        for sink in sinks:
+            sink.add(unit_ids, topics, weights)
+        done += batch.num_rows
+        report(progress, "Reading topic weights", done, n_units * n_topics)
+
+
+def _terms(run: Run, model: str, top: int) -> dict[int, tuple[Term, ...]]:
+    table = run.topics(model)
+    terms: dict[int, list[Term]] = {}
+    for t, rank, term, weight in zip(
+        table["topic"].to_pylist(),
+        table["rank"].to_pylist(),
+        table["term"].to_pylist(),
+        table["weight"].to_pylist(),
+        strict=True,
+    ):
+        if rank < top:
+            terms.setdefault(t, []).append(Term(term, weight))
+    return {t: tuple(v) for t, v in terms.items()}
+
+
+def _lemmatize(corpus: Corpus) -> bool:
+    config = corpus.tokens_meta().get("config", {})
+    return bool(config.get("lemmatize", config.get("lemmatise", True)))
+
+
+def _coherence(run: Run, model: str, measure: str) -> tuple[dict[int, float], tuple[str, ...]]:
+    try:
+        table = run.topic_measures(model)
+    except DataError:
+        return {}, ("the run has no topic_measures.parquet: per-topic coherence is not shown",)
+    if measure not in table.column_names:
+        return {}, (f"the run has no per-topic {measure}",)
+    values = {
+        int(t): float(v)
+        for t, v in zip(table["topic"].to_pylist(), table[measure].to_pylist(), strict=True)
+        if v is not None and not math.isnan(v)
+    }
+    return values, ()
+
+
+def _sweep(run: Run) -> tuple[SweepPoint, ...]:
+    try:
+        rows = run.sweep().to_pylist()
+    except DataError:
+        return ()
+
+    def number(row: dict, key: str) -> float | None:
+        value = row.get(key)
+        return None if value is None or math.isnan(value) else float(value)
+
+    return tuple(
+        SweepPoint(
+            str(r["model"]),
+            int(r["k"]),
+            int(r["seed"]),
+            *(number(r, key) for key in ("c_npmi", "c_v", "u_mass", "diversity", "stability")),
+        )
+        for r in sorted(rows, key=lambda r: (r["k"], r["seed"]))
+    )
