@@ -1,9 +1,125 @@
-"""CLI command module (filled in by its issue)."""
+"""`feedcare kwic`: keyword in context, aligned, with counts per group and CSV export."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from .options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
+from .output import message, out, print_json, progress_bar
+
+EPILOG = (
+    "[bold]Examples[/]\n\n"
+    "  feedcare kwic pain\n\n"
+    "  feedcare kwic \"chest pain\" --role participant --window 5\n\n"
+    "  feedcare kwic feel --lemma --by age_band\n\n"
+    "  feedcare kwic \"breath\\w*\" --regex --limit 20 --csv breath.csv"
+)
+CONTEXT_CHARS = 70
+CSV_COLUMNS = ("doc_id", "seg", "participant_id", "speaker", "role", "left", "match", "right",
+               "char_start", "char_end")
+
+
+def kwic_command(
+    term: Annotated[str, typer.Argument(help="A word, a phrase, or (with --regex) a pattern.")],
+    corpus: CorpusOpt = DEFAULT_CORPUS,
+    regex: Annotated[bool, typer.Option("--regex", help="TERM is a Python regular expression.")] = False,
+    lemma: Annotated[
+        bool, typer.Option("--lemma", help="Match lemmas as [bold]feedcare tokens[/] does (feels → feel).")
+    ] = False,
+    window: Annotated[int, typer.Option("--window", "-w", help="Words of context either side.")] = 8,
+    role: Annotated[
+        list[str] | None,
+        typer.Option("--role", help="Only turns of this role (interviewer, participant, other); repeatable."),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Count matches per document attribute (or participant_id, role, speaker)."),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", help="Show at most N matches (counts still cover all).")
+    ] = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Also write the shown matches to this CSV file.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show every occurrence of a word, phrase or pattern with its context, participant and document.
+
+    Matching is whole-word and case-insensitive.
+    """
+    from feedcare.corpus.errors import UsageError
+    from feedcare.corpus.kwic import kwic
+
+    if csv_file is not None and csv_file.is_dir():
+        raise UsageError(f"--csv {csv_file}: is a folder; give a file name such as matches.csv")
+    with progress_bar(not as_json) as callback:
+        result = kwic(
+            corpus, term, regex=regex, lemma=lemma, window=window, roles=role or None, by=by,
+            limit=limit, progress=callback,
+        )
+    if csv_file is not None:
+        _write_csv(csv_file, result)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    if result.hits:
+        render(result)
+    if result.counts is not None:
+        render_counts(result)
+    shown = f" (showing {len(result.hits)})" if result.truncated else ""
+    message(f"{result.total} matches for {term!r}{shown}." if result.total else f"No matches for {term!r}.")
+    if csv_file is not None:
+        message(f"Wrote {len(result.hits)} matches to {csv_file}")
+
+
+def render(result) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, pad_edge=False, show_header=True)
+    table.add_column("document", no_wrap=True)
+    table.add_column("participant", no_wrap=True)
+    table.add_column("left", justify="right", no_wrap=True)
+    table.add_column("match", no_wrap=True, style="bold")
+    table.add_column("right", no_wrap=True)
+    for hit in result.hits:
+        left = hit.left if len(hit.left) <= CONTEXT_CHARS else "…" + hit.left[-CONTEXT_CHARS:]
+        right = hit.right if len(hit.right) <= CONTEXT_CHARS else hit.right[:CONTEXT_CHARS] + "…"
+        table.add_row(
+            Text(hit.doc_id), Text(hit.participant_id or ""), Text(left), Text(hit.match), Text(right)
+        )
+    out().print(table)
+
+
+def render_counts(result) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"Matches by {result.by}", title_justify="left")
+    table.add_column(result.by)
+    table.add_column("matches", justify="right")
+    for value, count in result.counts.items():
+        table.add_row(Text(str(value)), str(count))
+    out().print(table)
+
+
+def _write_csv(path: Path, result) -> None:
+    import csv
+    import io
+
+    from feedcare.corpus.store import write_text
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for hit in result.hits:
+        writer.writerow([getattr(hit, column) for column in CSV_COLUMNS])
+    write_text(path, buffer.getvalue())
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("kwic", epilog=EPILOG)(kwic_command)

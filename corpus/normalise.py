@@ -10,10 +10,16 @@ from functools import lru_cache
 import simplemma
 
 
+# simplemma reads these as nouns ("felt" the fabric, "a feeling", "a thought"); in interview
+# speech they are overwhelmingly the verbs ("I felt", "I was feeling", "I thought"), and a
+# researcher searching for `feel` expects to find them.
+SPOKEN_LEMMAS = {"felt": "feel", "feeling": "feel", "thought": "think"}
+
+
 @lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
     """The English lemma of a lower-case word ("felt" → "feel"); the word itself if unknown."""
-    return simplemma.lemmatize(word, lang="en")
+    return SPOKEN_LEMMAS.get(word) or simplemma.lemmatize(word, lang="en")
 
 
 def normalise(word: str, lemmatize: bool = True) -> str:
