@@ -1,9 +1,243 @@
-"""CLI command module (filled in by its issue)."""
+"""`feedcare ingest`: transcript folders and comment tables into a Parquet corpus."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from .options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JsonOpt, WaitOpt
+from .output import err, out, print_json, progress_bar
+
+EPILOG = (
+    "[bold]Examples[/]\n\n"
+    "  feedcare ingest transcripts/                 [dim]# .txt .md .docx .vtt .srt → ./corpus[/]\n\n"
+    "  feedcare ingest transcripts/ --meta participants.csv --id-pattern '^(P\\d+)'\n\n"
+    "  feedcare ingest fft.csv --text-column feedback --id-column row_index --corpus fft\n\n"
+    "  feedcare ingest transcripts/ --interviewer Moderator --prune  [dim]# reads changes only[/]\n\n"
+    "[bold]Exit codes[/]: 0 every file ingested, 2 usage error, 3 some files or rows skipped "
+    "(listed; the rest ingested), 5 the corpus is busy. See docs/ingest.md."
+)
+
+
+def ingest(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Transcript files or folders (read recursively) and comment tables (.csv .tsv .parquet).",
+            show_default=False,
+        ),
+    ],
+    corpus: CorpusOpt = DEFAULT_CORPUS,
+    config: ConfigOpt = None,
+    text_column: Annotated[
+        str | None,
+        typer.Option("--text-column", help="Tables: the column holding the comment (required for tables)."),
+    ] = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option("--id-column", help="Tables: the column holding the document id (default: FILE:ROW)."),
+    ] = None,
+    participant_column: Annotated[
+        str | None,
+        typer.Option(
+            "--participant-column",
+            help="Tables: the column holding the participant id (default: the id column, else the doc id).",
+        ),
+    ] = None,
+    id_pattern: Annotated[
+        str | None,
+        typer.Option(
+            "--id-pattern",
+            help="Transcripts: regex on the file name giving participant_id (first group, else the match; "
+            "default: the file stem).",
+        ),
+    ] = None,
+    interviewers: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--interviewer", help="A speaker label meaning the interviewer (repeatable).", show_default=False
+        ),
+    ] = None,
+    participants: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--participant", help="A speaker label meaning the participant (repeatable).", show_default=False
+        ),
+    ] = None,
+    meta: Annotated[
+        Path | None,
+        typer.Option(
+            "--meta", help="Participants file (.csv .tsv .parquet) whose columns join by participant id."
+        ),
+    ] = None,
+    meta_id_column: Annotated[
+        str | None,
+        typer.Option(
+            "--meta-id-column", help="The participant id column of --meta (default: participant_id)."
+        ),
+    ] = None,
+    max_file_mb: Annotated[
+        float | None,
+        typer.Option("--max-file-mb", min=0.001, help="Skip transcripts larger than this (default: 50)."),
+    ] = None,
+    prune: Annotated[
+        bool | None,
+        typer.Option(
+            "--prune/--no-prune", help="Remove documents whose source files are gone.", show_default=False
+        ),
+    ] = None,
+    strict: Annotated[
+        bool | None,
+        typer.Option(
+            "--strict/--no-strict",
+            help="Any unreadable file aborts the ingest; nothing is written.",
+            show_default=False,
+        ),
+    ] = None,
+    wait: WaitOpt = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Read transcripts and comment tables into a corpus (documents and speaker turns, Parquet).
+
+    Transcripts: .txt .md .docx .vtt .srt in UTF-8, UTF-16 or Windows-1252, one document per file.
+
+    Comment tables: .csv .tsv .parquet, one document per row; the other columns become attributes.
+
+    Re-running reads only new and changed files; --prune also removes documents whose files are gone.
+
+    Settings can live in \\[ingest] of feedcare.toml; options given here win (labels add up).
+    """
+    from feedcare.corpus import ingest as run_ingest
+    from feedcare.corpus.config import find_config, load_toml
+    from feedcare.corpus.ingest_config import load_ingest_config
+    from feedcare.corpus.ingest_report import IngestAborted
+
+    section = load_toml(find_config(config)).get("ingest", {})
+    overrides = {
+        "text_column": text_column,
+        "id_column": id_column,
+        "participant_column": participant_column,
+        "id_pattern": id_pattern,
+        "meta": str(meta) if meta is not None else None,
+        "meta_id_column": meta_id_column,
+        "max_file_mb": max_file_mb,
+        "prune": prune,
+        "strict": strict,
+        "interviewers": _add_labels(section.get("interviewers"), interviewers),
+        "participants": _add_labels(section.get("participants"), participants),
+    }
+    settings = load_ingest_config(config, overrides)
+    with progress_bar() as callback:
+        try:
+            report = run_ingest(sources, corpus, settings, wait=wait, progress=callback)
+        except IngestAborted as exc:
+            if as_json:
+                print_json({**exc.report.to_dict(), "status": "aborted (--strict)"})
+            else:
+                _skipped_table(exc.report, stderr=True)
+            raise
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        render(report)
+    raise typer.Exit(report.exit_code)
+
+
+def message(text: str) -> None:
+    """A status line on stderr, never wrapped (scripts grep their logs for these)."""
+    err().print(text, soft_wrap=True)
+
+
+def _add_labels(from_config, given: list[str] | None) -> list[str] | None:
+    """--interviewer/--participant add to the labels in feedcare.toml (None: nothing given)."""
+    if not given:
+        return None
+    existing = list(from_config) if isinstance(from_config, list) else []
+    return existing + [label for label in given if label not in existing]
+
+
+def render(report) -> None:
+    """The summary table on stdout; skipped files; then one status line on stderr."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"Corpus {report.corpus}", title_justify="left", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", overflow="fold")
+    files = (
+        f"{report.files_found} found: {report.files_new} new, {report.files_changed} changed, "
+        f"{report.files_unchanged} unchanged, {report.files_gone} gone"
+    )
+    table.add_row("source files", files)
+    table.add_row(
+        "documents",
+        f"{report.documents:,} ({report.added:,} added, {report.changed:,} re-read, "
+        f"{report.unchanged:,} unchanged, {report.removed:,} removed)",
+    )
+    table.add_row("turns", f"{report.turns:,}")
+    table.add_row("words", f"{report.words:,}")
+    table.add_row("participants", f"{report.participants:,}")
+    table.add_row("speakers → roles", escape(_speakers(report)))
+    if report.ignored:
+        table.add_row("ignored", escape(", ".join(f"{n} {s}" for s, n in report.ignored.items())))
+    if report.gone_kept:
+        table.add_row("gone, kept", escape(_some(report.gone_kept) + " (use --prune to remove)"))
+    if report.id_pattern_unmatched:
+        table.add_row("--id-pattern", escape("no match, stem used: " + _some(report.id_pattern_unmatched)))
+    if report.meta:
+        table.add_row("metadata", escape(report.meta))
+        table.add_row("  ids with no document", escape(_some(report.metadata_without_documents) or "none"))
+        table.add_row(
+            "  documents with no metadata", escape(_some(report.documents_without_metadata) or "none")
+        )
+    table.add_row("skipped", str(len(report.skipped)))
+    out().print(table)
+    _skipped_table(report)
+    if report.reread_reason:
+        message(escape(f"Read every file again: {report.reread_reason}."))
+    if report.up_to_date:
+        message(f"Corpus {escape(report.corpus)} is up to date: nothing changed.")
+    elif report.written:
+        message(
+            f"Wrote corpus {escape(report.corpus)}: {report.documents:,} documents, {report.turns:,} turns."
+        )
+    elif not report.documents:
+        message("[yellow]Nothing was ingested: no file could be read.[/]")
+    if report.skipped:
+        message(f"[yellow]Skipped {len(report.skipped)} input(s); see the list above (exit code 3).[/]")
+
+
+def _speakers(report, limit: int = 8) -> str:
+    parts = [
+        f"{s.speaker if s.speaker is not None else '(no label)'} → {s.role} ({s.turns:,})"
+        for s in report.speakers[:limit]
+    ]
+    if len(report.speakers) > limit:
+        parts.append(f"… {len(report.speakers) - limit} more (see feedcare corpus info)")
+    return ", ".join(parts) or "none"
+
+
+def _some(items: list[str], limit: int = 10) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" … and {len(items) - limit} more (see --json)" if len(items) > limit else "")
+
+
+def _skipped_table(report, stderr: bool = False) -> None:
+    if not report.skipped:
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Skipped", title_justify="left")
+    table.add_column("file", overflow="fold")
+    table.add_column("reason", overflow="fold")
+    for path, reason in report.skipped:
+        table.add_row(Text(path), Text(reason))
+    (err() if stderr else out()).print(table)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("ingest", epilog=EPILOG)(ingest)

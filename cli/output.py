@@ -45,7 +45,7 @@ def print_json(data: Any) -> None:
 
 def message(text: str) -> None:
     """A status line on stderr (never mixed into data)."""
-    err().print(text)
+    err().print(text, soft_wrap=True)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,329 @@
+"""`feedcare ingest` on comment tables (CSV, TSV, Parquet): one document per row."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import NHS_CSV, needs
+from feedcare.corpus import open_corpus
+
+COMMENTS = (
+    "id,comment,site,rating\n"
+    "c1,The nurses were lovely.,Ward 4,5\n"
+    'c2,"Waited two hours,\r\nthen sent home.",A&E,1\n'
+    "c3,,Ward 4,3\n"
+    "c4,   ,A&E,2\n"
+    "c5,Parking was a nightmare,Outpatients,2\n"
+)
+
+
+def write(path, text, encoding="utf-8"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def as_json(result):
+    assert result.stdout.strip(), result.output
+    return json.loads(result.stdout)
+
+
+def test_each_row_is_a_document_with_its_other_columns_as_attributes(invoke, tmp_path):
+    table = write(tmp_path / "fft.csv", COMMENTS)
+    result = invoke(
+        "ingest", table, "--text-column", "comment", "--id-column", "id", "--corpus", tmp_path / "c", "--json"
+    )
+    assert result.exit_code == 3  # two blank comments were skipped
+    data = as_json(result)
+    assert data["skipped"] == [
+        {"path": data["skipped"][0]["path"], "reason": "2 rows with an empty 'comment' skipped"}
+    ]
+    assert data["skipped"][0]["path"].endswith("fft.csv")
+    corpus = open_corpus(tmp_path / "c")
+    assert corpus.attribute_columns == ["site", "rating"]
+    docs = corpus.documents().to_pylist()
+    assert [(d["doc_id"], d["participant_id"], d["site"], d["rating"]) for d in docs] == [
+        ("c1", "c1", "Ward 4", "5"),
+        ("c2", "c2", "A&E", "1"),
+        ("c5", "c5", "Outpatients", "2"),
+    ]
+    assert docs[1]["text"] == "Waited two hours,\nthen sent home."  # CRLF inside quotes normalised
+    assert {(d["format"], d["encoding"], d["source"], d["n_segments"]) for d in docs} == {
+        ("csv", "utf-8", "fft.csv", 1)
+    }
+    segments = corpus.segments().to_pylist()
+    assert [(s["doc_id"], s["seg"], s["speaker"], s["role"]) for s in segments] == [
+        ("c1", 0, None, "participant"),
+        ("c2", 0, None, "participant"),
+        ("c5", 0, None, "participant"),
+    ]
+    for doc, seg in zip(docs, segments, strict=True):
+        assert doc["text"][seg["char_start"] : seg["char_end"]] == seg["text"] == doc["text"]
+        assert seg["n_words"] == doc["n_words"] == len(doc["text"].split())
+
+
+def test_without_an_id_column_ids_are_file_and_row_number(invoke, tmp_path):
+    write(tmp_path / "in" / "fft.csv", COMMENTS)
+    invoke("ingest", tmp_path / "in", "--text-column", "comment", "--corpus", tmp_path / "c")
+    docs = open_corpus(tmp_path / "c").documents(columns=["doc_id", "participant_id", "id"]).to_pylist()
+    # Row numbers count every data row, blank ones too, so ids do not shift when a comment is emptied.
+    assert [(d["doc_id"], d["participant_id"], d["id"]) for d in docs] == [
+        ("fft:1", "fft:1", "c1"),
+        ("fft:2", "fft:2", "c2"),
+        ("fft:5", "fft:5", "c5"),
+    ]
+
+
+def test_text_column_is_required_and_checked(invoke, tmp_path):
+    table = write(tmp_path / "fft.csv", COMMENTS)
+    result = invoke("ingest", table, "--corpus", tmp_path / "c")
+    assert result.exit_code == 2
+    assert (
+        "Error: fft.csv: a comment table needs --text-column (text_column in [ingest]); its columns are "
+        "'id', 'comment', 'site', 'rating'"
+    ) in result.stderr
+    result = invoke("ingest", table, "--text-column", "feedback", "--corpus", tmp_path / "c")
+    assert result.exit_code == 2
+    assert "fft.csv: no column 'feedback' for --text-column; its columns are 'id', 'comment'" in result.stderr
+    result = invoke(
+        "ingest", table, "--text-column", "comment", "--id-column", "ID", "--corpus", tmp_path / "c"
+    )
+    assert result.exit_code == 2 and "no column 'ID' for --id-column" in result.stderr
+    assert not (tmp_path / "c" / "manifest.json").exists()
+
+
+def test_an_attribute_named_like_a_corpus_column_is_a_usage_error(invoke, tmp_path):
+    table = write(tmp_path / "fft.csv", "comment,source\nGreat care,web\n")
+    result = invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c")
+    assert result.exit_code == 2
+    assert (
+        "fft.csv: column 'source' has the name of a built-in corpus column; rename it in the table "
+        "(built-in columns: doc_id, source,"
+    ) in result.stderr
+
+
+def test_repeated_ids_are_skipped_after_the_first_in_one_line(invoke, tmp_path):
+    rows = "".join(f"r{i % 3},comment number {i}\n" for i in range(10))
+    table = write(tmp_path / "fft.csv", "id,comment\n" + rows)
+    data = as_json(
+        invoke(
+            "ingest",
+            table,
+            "--text-column",
+            "comment",
+            "--id-column",
+            "id",
+            "--corpus",
+            tmp_path / "c",
+            "--json",
+        )
+    )
+    assert [s["reason"] for s in data["skipped"]] == [
+        "7 rows have a duplicate document id, e.g. 'r0' (also from fft.csv)"
+    ]
+    docs = open_corpus(tmp_path / "c").documents(columns=["doc_id", "text"]).to_pylist()
+    assert docs == [{"doc_id": f"r{i}", "text": f"comment number {i}"} for i in range(3)]
+
+
+def test_ids_clashing_with_another_source_are_skipped(invoke, tmp_path):
+    write(tmp_path / "in" / "a.csv", "id,comment\nx1,first\nx2,second\n")
+    write(tmp_path / "in" / "b.csv", "id,comment\nx2,again\nx3,third\n")
+    data = as_json(
+        invoke(
+            "ingest",
+            tmp_path / "in",
+            "--text-column",
+            "comment",
+            "--id-column",
+            "id",
+            "--corpus",
+            tmp_path / "c",
+            "--json",
+        )
+    )
+    assert [s["reason"] for s in data["skipped"]] == [
+        "1 row has a duplicate document id, e.g. 'x2' (also from a.csv)"
+    ]
+    assert data["documents"] == 3
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
+def test_table_encodings(invoke, tmp_path, encoding):
+    table = write(
+        tmp_path / "fft.csv", "comment,ward\nCafé staff were brilliant – thank you,Élan\n", encoding
+    )
+    assert invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c").exit_code == 0
+    doc = open_corpus(tmp_path / "c").documents().to_pylist()[0]
+    assert (doc["text"], doc["ward"]) == ("Café staff were brilliant – thank you", "Élan")
+    assert doc["encoding"] == {"utf-8-sig": "utf-8-sig", "utf-16": "utf-16-le", "cp1252": "cp1252"}[encoding]
+
+
+def test_windows_1252_far_into_an_ascii_file_is_still_read(invoke, tmp_path):
+    body = "".join(f"plain ascii comment {i}\n" for i in range(60_000))  # > 1 MB sniffed as UTF-8
+    table = tmp_path / "fft.csv"
+    table.write_bytes(("comment\n" + body).encode() + "Café – last\n".encode("cp1252"))
+    data = as_json(invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c", "--json"))
+    assert data["documents"] == 60_001
+    last = open_corpus(tmp_path / "c").documents(columns=["text", "encoding"]).slice(60_000).to_pylist()
+    assert last == [{"text": "Café – last", "encoding": "cp1252"}]
+
+
+def test_malformed_rows_are_counted_and_skipped(invoke, tmp_path):
+    table = write(tmp_path / "fft.csv", "comment,ward\nfine,4\nbroken,4,extra\nalso fine,5\n")
+    data = as_json(invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c", "--json"))
+    assert [s["reason"] for s in data["skipped"]] == [
+        "1 malformed row (wrong number of fields) skipped, e.g. 'broken,4,extra'"
+    ]
+    assert data["documents"] == 2
+
+
+def test_tsv_and_parquet_tables(invoke, tmp_path):
+    write(tmp_path / "in" / "reviews.tsv", "review\tstars\nKind staff\t5\nRude reception\t1\n")
+    pq.write_table(
+        pa.table(
+            {
+                "text": ["Clean ward", "Long wait"],
+                "score": pa.array([4, 2], pa.int64()),
+                "trust": pa.array(["Trust A", "Trust B"]).dictionary_encode(),
+            }
+        ),
+        tmp_path / "in" / "survey.parquet",
+    )
+    write(tmp_path / "feedcare.toml", '[ingest]\ntext_column = "review"\n')
+    result = invoke(
+        "ingest",
+        tmp_path / "in" / "reviews.tsv",
+        "--corpus",
+        tmp_path / "c",
+        "--config",
+        tmp_path / "feedcare.toml",
+    )
+    assert result.exit_code == 0, result.output
+    result = invoke(
+        "ingest",
+        tmp_path / "in" / "survey.parquet",
+        "--text-column",
+        "text",
+        "--corpus",
+        tmp_path / "c2",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    docs = open_corpus(tmp_path / "c").documents(columns=["doc_id", "text", "stars", "format"]).to_pylist()
+    assert docs[1] == {"doc_id": "reviews:2", "text": "Rude reception", "stars": "1", "format": "tsv"}
+    docs = (
+        open_corpus(tmp_path / "c2").documents(columns=["doc_id", "score", "trust", "encoding"]).to_pylist()
+    )
+    assert docs == [
+        {"doc_id": "survey:1", "score": "4", "trust": "Trust A", "encoding": "parquet"},
+        {"doc_id": "survey:2", "score": "2", "trust": "Trust B", "encoding": "parquet"},
+    ]
+
+
+def test_tables_with_different_columns_share_one_documents_table(invoke, tmp_path):
+    write(tmp_path / "in" / "a.csv", "comment,ward\nfirst,4\n")
+    write(tmp_path / "in" / "b.csv", "comment,platform\nsecond,web\n")
+    invoke("ingest", tmp_path / "in", "--text-column", "comment", "--corpus", tmp_path / "c")
+    corpus = open_corpus(tmp_path / "c")
+    assert corpus.attribute_columns == ["ward", "platform"]
+    assert corpus.documents(columns=["doc_id", "ward", "platform"]).to_pylist() == [
+        {"doc_id": "a:1", "ward": "4", "platform": None},
+        {"doc_id": "b:1", "ward": None, "platform": "web"},
+    ]
+
+
+def test_participant_column_and_metadata_join(invoke, tmp_path):
+    table = write(tmp_path / "fft.csv", "comment,participant_id\nGood,P1\nBad,P2\nOkay,P1\n")
+    meta = write(tmp_path / "people.tsv", "who\tage_band\nP1\t18-24\nP3\t65+\n")
+    data = as_json(
+        invoke(
+            "ingest",
+            table,
+            "--text-column",
+            "comment",
+            "--meta",
+            meta,
+            "--meta-id-column",
+            "who",
+            "--corpus",
+            tmp_path / "c",
+            "--json",
+        )
+    )
+    assert (data["participants"], data["metadata_without_documents"], data["documents_without_metadata"]) == (
+        2,
+        ["P3"],
+        ["fft:2"],
+    )
+    docs = open_corpus(tmp_path / "c").documents(columns=["doc_id", "participant_id", "age_band"]).to_pylist()
+    assert [(d["participant_id"], d["age_band"]) for d in docs] == [
+        ("P1", "18-24"),
+        ("P2", None),
+        ("P1", "18-24"),
+    ]
+
+
+def test_an_unchanged_table_is_not_read_again_and_a_changed_one_is(invoke, tmp_path):
+    table = write(tmp_path / "fft.csv", "comment\none\ntwo\n")
+    corpus = tmp_path / "c"
+    invoke("ingest", table, "--text-column", "comment", "--corpus", corpus)
+    mtime = (corpus / "documents.parquet").stat().st_mtime_ns
+    data = as_json(invoke("ingest", table, "--text-column", "comment", "--corpus", corpus, "--json"))
+    assert data["status"] == "up to date" and (corpus / "documents.parquet").stat().st_mtime_ns == mtime
+    write(table, 'comment\none\n"two, edited"\nthree\n')
+    data = as_json(invoke("ingest", table, "--text-column", "comment", "--corpus", corpus, "--json"))
+    assert (data["added"], data["changed"], data["removed"], data["documents"]) == (1, 2, 0, 3)
+    assert open_corpus(corpus).documents(columns=["text"])["text"].to_pylist() == [
+        "one",
+        "two, edited",
+        "three",
+    ]
+
+
+def test_word_counts_match_python_split_for_unicode_spaces(invoke, tmp_path):
+    texts = ["a\u00a0b", "tab\tsep  double", " lead and trail ", "em\u2003space", "ideo\u3000graphic"]
+    pq.write_table(pa.table({"t": texts}), tmp_path / "w.parquet")
+    invoke("ingest", tmp_path / "w.parquet", "--text-column", "t", "--corpus", tmp_path / "c")
+    docs = open_corpus(tmp_path / "c").documents(columns=["text", "n_words"]).to_pylist()
+    assert [d["n_words"] for d in docs] == [len(t.split()) for t in texts]
+
+
+@needs(NHS_CSV)
+def test_nhs_feedback_csv_gives_one_document_per_comment(invoke, tmp_path):
+    result = invoke("ingest", NHS_CSV, "--text-column", "feedback", "--corpus", tmp_path / "c", "--json")
+    assert result.exit_code == 0, result.output
+    data = as_json(result)
+    assert (data["documents"], data["turns"], data["skipped"]) == (10_334, 10_334, [])
+    corpus = open_corpus(tmp_path / "c")
+    assert corpus.attribute_columns == [
+        "code",
+        "label",
+        "subcategory",
+        "criticality",
+        "organization",
+        "question",
+        "row_index",
+    ]
+    import pyarrow.csv as pcsv
+
+    source = pcsv.read_csv(
+        NHS_CSV, convert_options=pcsv.ConvertOptions(column_types={"row_index": pa.string()})
+    )
+    documents = corpus.documents(columns=["text", "row_index", "organization"])
+    assert documents["text"].to_pylist() == [t.replace("\r\n", "\n") for t in source["feedback"].to_pylist()]
+    assert documents["row_index"].to_pylist() == source["row_index"].to_pylist()
+    assert documents["organization"].to_pylist() == source["organization"].to_pylist()
+
+
+def test_a_metadata_column_clashing_with_a_table_column_is_a_usage_error(invoke, tmp_path):
+    table = write(tmp_path / "fft.csv", "comment,participant_id,ward\nGood,P1,4\n")
+    meta = write(tmp_path / "people.csv", "participant_id,ward\nP1,5\n")
+    result = invoke("ingest", table, "--text-column", "comment", "--meta", meta, "--corpus", tmp_path / "c")
+    assert result.exit_code == 2
+    assert (
+        f"{meta}: column 'ward' is also a column of the comment table; rename it in one of the two files"
+        in (result.stderr)
+    )
