@@ -1,9 +1,163 @@
-"""CLI command module (filled in by its issue)."""
+"""`feedcare tokens`: analysis units and tokens for the topic model."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import typer
+
+from .options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, WaitOpt
+from .output import err, message, out, print_json, progress_bar
+
+EPILOG = (
+    "Examples:\n\n"
+    "  [bold]feedcare tokens[/]                      tokenise ./corpus with ./feedcare.toml\n\n"
+    "  [bold]feedcare tokens --unit document --roles participant,interviewer[/]\n\n"
+    "  [bold]feedcare tokens --show-config[/]        print the effective [tokens] settings\n\n"
+    "Outputs tokens.parquet, vocabulary.parquet and tokens.json in the corpus directory; "
+    "rebuilt only when the corpus or the settings changed. Exit codes: 0 ok, 2 bad option or "
+    "configuration, 4 corpus missing or damaged, 5 corpus busy."
+)
+
+
+def _overrides(**values: Any) -> dict[str, Any]:
+    roles = values.pop("roles")
+    if roles is not None:
+        values["roles"] = [r.strip() for r in roles.split(",") if r.strip()]
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app."""
+    """Add ``feedcare tokens``."""
+
+    @app.command("tokens", epilog=EPILOG)
+    def tokens(
+        corpus: CorpusOpt = DEFAULT_CORPUS,
+        config: ConfigOpt = None,
+        jobs: JobsOpt = None,
+        force: Annotated[bool, typer.Option("--force", help="Rebuild even when up to date.")] = False,
+        show_config: Annotated[
+            bool,
+            typer.Option("--show-config", help="Print the effective [tokens] settings as TOML and exit."),
+        ] = False,
+        json_output: JsonOpt = False,
+        wait: WaitOpt = 0.0,
+        unit: Annotated[
+            str | None,
+            typer.Option("--unit", help="Analysis unit: auto, turn, document or window.", show_default=False),
+        ] = None,
+        roles: Annotated[
+            str | None,
+            typer.Option(
+                "--roles",
+                help="Comma-separated roles to model, e.g. participant,interviewer.",
+                show_default=False,
+            ),
+        ] = None,
+        min_tokens: Annotated[
+            int | None, typer.Option("--min-tokens", help="Merge short turns up to this many tokens.")
+        ] = None,
+        max_tokens: Annotated[
+            int | None, typer.Option("--max-tokens", help="Split turns longer than this many tokens.")
+        ] = None,
+        lemmatize: Annotated[
+            bool | None,
+            typer.Option("--lemmatize/--no-lemmatize", help="Lemmatise words.", show_default=False),
+        ] = None,
+        phrases: Annotated[
+            bool | None,
+            typer.Option(
+                "--phrases/--no-phrases", help="Join collocations (chest_pain).", show_default=False
+            ),
+        ] = None,
+        no_below: Annotated[
+            int | None, typer.Option("--no-below", help="Drop terms in fewer units than this.")
+        ] = None,
+        no_above: Annotated[
+            float | None, typer.Option("--no-above", help="Drop terms in more than this fraction of units.")
+        ] = None,
+    ) -> None:
+        """Cut the corpus into analysis units and tokenise them (NLTK, offline)."""
+        from feedcare.corpus import open_corpus
+        from feedcare.corpus.tokens import build_tokens
+        from feedcare.corpus.tokens_config import load_tokens_config
+
+        overrides = _overrides(
+            unit=unit,
+            roles=roles,
+            min_tokens=min_tokens,
+            max_tokens=max_tokens,
+            lemmatize=lemmatize,
+            phrases=phrases,
+            no_below=no_below,
+            no_above=no_above,
+        )
+        settings = load_tokens_config(config, overrides)
+        if show_config:
+            from .init import render_section
+
+            typer.echo(render_section("tokens", settings, comments=False), nl=False)
+            return
+        with progress_bar(not json_output) as progress:
+            report = build_tokens(
+                open_corpus(corpus), settings, jobs=jobs, force=force, wait=wait, progress=progress
+            )
+        if json_output:
+            print_json(report.to_dict())
+            return
+        _print_report(report)
+
+
+def _print_report(report) -> None:
+    from rich.table import Table
+
+    summary = report.summary
+    if report.status == "up to date":
+        message(f"Tokens are up to date (fingerprint {report.fingerprint}); use --force to rebuild.")
+    else:
+        message(f"Tokenised {report.corpus} in {report.seconds:.1f}s (fingerprint {report.fingerprint}).")
+    console = out()
+    table = Table(title="Units and tokens", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    excluded = ", ".join(f"{n:,} {role}" for role, n in summary["turns_excluded"].items()) or "none"
+    modes = ", ".join(f"{mode}: {n:,} documents" for mode, n in summary["unit_modes"].items())
+    removed = ", ".join(f"{name} {n:,}" for name, n in summary["removed"].items())
+    pruned = report.pruned
+    rows = [
+        ("Documents", f"{summary['documents']:,}"),
+        ("Unit mode", modes or "-"),
+        ("Turns modelled", f"{summary['turns_selected']:,} of {summary['turns']:,} (left out: {excluded})"),
+        (
+            "Units",
+            f"{summary['units']:,} ({summary['units_merged']:,} merged from several turns, "
+            f"{summary['turns_split']:,} long turns split)",
+        ),
+        ("Units dropped as empty", f"{summary['units_dropped_empty']:,}"),
+        ("Words read", f"{summary['words']:,}"),
+        ("Removed", removed),
+        ("Tokens", f"{summary['tokens']:,} ({summary['tokens_before_filter']:,} before filter_extremes)"),
+        (
+            "Vocabulary",
+            f"{pruned['after']:,} of {pruned['before']:,} terms (removed: no_below "
+            f"{pruned['no_below']:,}, no_above {pruned['no_above']:,}, keep_n {pruned['keep_n']:,})",
+        ),
+        ("Phrases found", f"{summary['phrases_found']:,}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    if pruned["no_above_terms"]:
+        console.print("Too common (no_above): " + ", ".join(pruned["no_above_terms"]))
+    terms = Table(title="Top terms")
+    for column in ("term", "count", "units"):
+        terms.add_column(column, justify="left" if column == "term" else "right")
+    for row in report.top_terms[:20]:
+        terms.add_row(row["term"], f"{row['count']:,}", f"{row['units']:,}")
+    console.print(terms)
+    if report.phrases:
+        shown = ", ".join(f"{p['phrase']} ({p['count']})" for p in report.phrases[:25])
+        more = f" and {len(report.phrases) - 25} more" if len(report.phrases) > 25 else ""
+        console.print(f"Phrases: {shown}{more}")
+    if summary["units"] == 0:
+        err().print("Warning: no tokens left after filtering; lower no_below or check roles in [tokens].")

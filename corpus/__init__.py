@@ -14,15 +14,37 @@ from .errors import (
     MissingDependencyError,
     UsageError,
 )
+from .info import CorpusInfo, corpus_info
+from .ingest import IngestAborted, IngestReport, ingest
+from .ingest_config import IngestConfig
+from .tokens_config import TokensConfig
 
 __all__ = [
     "ConfigError",
     "Corpus",
+    "CorpusInfo",
     "DataError",
     "FeedcareError",
+    "IngestAborted",
+    "IngestConfig",
+    "IngestReport",
     "InputError",
     "LockedError",
     "MissingDependencyError",
     "UsageError",
+    "corpus_info",
+    "ingest",
     "open_corpus",
+    "build_tokens",
+    "TokensConfig",
+    "TokensReport",
 ]
+
+
+def __getattr__(name: str):
+    # build_tokens pulls in NLTK and gensim: import it on first use so `feedcare --help` stays fast.
+    if name in ("build_tokens", "TokensReport"):
+        from . import tokens
+
+        return getattr(tokens, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,13 +13,15 @@ import simplemma
 # simplemma reads these as nouns ("felt" the fabric, "a feeling", "a thought"); in interview
 # speech they are overwhelmingly the verbs ("I felt", "I was feeling", "I thought"), and a
 # researcher searching for `feel` expects to find them.
-SPOKEN_LEMMAS = {"felt": "feel", "feeling": "feel", "thought": "think"}
+# "tired" is the adjective, not the verb "tire".
+SPOKEN_LEMMAS = {"felt": "feel", "feeling": "feel", "thought": "think", "tired": "tired"}
 
 
 @lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
     """The English lemma of a lower-case word ("felt" → "feel"); the word itself if unknown."""
-    return SPOKEN_LEMMAS.get(word) or simplemma.lemmatize(word, lang="en")
+    # simplemma can return capitalised lemmas ("COVID", "I'm"); tokens are lower case.
+    return SPOKEN_LEMMAS.get(word) or simplemma.lemmatize(word, lang="en").lower()
 
 
 def normalise(word: str, lemmatize: bool = True) -> str:
