@@ -96,6 +96,27 @@ def ingest(
             show_default=False,
         ),
     ] = None,
+    audit: Annotated[
+        bool | None,
+        typer.Option(
+            "--audit/--no-audit",
+            help="Check each document read for residual identifiers (as feedcare audit) and "
+            "skip those with findings.",
+            show_default=False,
+        ),
+    ] = None,
+    allow_findings: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-findings/--no-allow-findings",
+            help="With --audit: add documents with findings anyway (they are counted).",
+            show_default=False,
+        ),
+    ] = None,
+    names: Annotated[
+        Path | None,
+        typer.Option("--names", help="With --audit: a file of names to flag, one per line."),
+    ] = None,
     wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
@@ -125,6 +146,9 @@ def ingest(
         "max_file_mb": max_file_mb,
         "prune": prune,
         "strict": strict,
+        "audit": audit,
+        "allow_findings": allow_findings,
+        "audit_names": str(names) if names is not None else None,
         "interviewers": _add_labels(section.get("interviewers"), interviewers),
         "participants": _add_labels(section.get("participants"), participants),
     }
@@ -180,6 +204,9 @@ def render(report) -> None:
     table.add_row("words", f"{report.words:,}")
     table.add_row("participants", f"{report.participants:,}")
     table.add_row("speakers → roles", escape(_speakers(report)))
+    if report.audit_findings:
+        found = ", ".join(f"{kind} {n}" for kind, n in sorted(report.audit_findings.items()))
+        table.add_row("audit findings", escape(found))
     if report.ignored:
         table.add_row("ignored", escape(", ".join(f"{n} {s}" for s, n in report.ignored.items())))
     if report.gone_kept:

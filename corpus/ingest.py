@@ -33,6 +33,7 @@ from .config import as_dict
 from .corpus import open_corpus
 from .errors import DataError, InputError
 from .info import SPEAKER_COLUMNS, summarise
+from .ingest_audit import IngestAuditor
 from .ingest_config import IngestConfig
 from .ingest_report import IngestAborted, IngestReport, display_path
 from .meta import Meta, coverage, join_meta, load_meta
@@ -205,6 +206,7 @@ class _Run:
         self.prune, self.progress = prune, progress
         self.pattern = re.compile(config.id_pattern) if config.id_pattern else None
         self.report = IngestReport(corpus=str(corpus_dir))
+        self.auditor = IngestAuditor(config, self.report) if config.audit else None
         self.registry = IdRegistry()
         # Manifest entries of the files whose documents stay as they are.
         self.entries = {f.key: entry for f, entry in plan.unchanged}
@@ -277,6 +279,8 @@ class _Run:
         labels = tuple(self.config.interviewers) + tuple(self.config.participants)
         parsed = read_transcript(file.path, max_bytes=self.config.max_bytes, labels=labels)
         document, segments, matched = transcript_document(file, sha, parsed, self.config, self.pattern)
+        if self.auditor is not None:
+            self.auditor.check_document(document["doc_id"], parsed, file.path)
         other = self.registry.claim_one(document["doc_id"], file.source)
         if other is not None:
             raise InputError(f"duplicate document id {document['doc_id']!r} (also from {other})")
@@ -301,6 +305,9 @@ class _Run:
         keep, duplicates = self.registry.claim_many(table.documents["doc_id"], file.source)
         documents = table.documents.filter(keep)
         notes = table.notes + ([duplicates] if duplicates else [])
+        if self.auditor is not None:
+            documents, note = self.auditor.check_table(documents, file.path)
+            notes += [note] if note else []
         self.report.skipped.extend((display_path(file.path), note) for note in notes)
         self.pieces.append(Piece(file, sha, documents, table_segments(documents), table.attributes, notes))
         self.entries[file.key] = source_entry(file, sha, None, documents.num_rows, table.attributes)

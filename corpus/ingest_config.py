@@ -48,6 +48,17 @@ class IngestConfig:
     )
     strict: bool = field(default=False, metadata={"help": "any skipped file aborts the ingest"})
     prune: bool = field(default=False, metadata={"help": "remove documents whose source files are gone"})
+    audit: bool = field(
+        default=False,
+        metadata={"help": "check each document read for residual identifiers before adding it"},
+    )
+    allow_findings: bool = field(
+        default=False,
+        metadata={"help": "with audit: add documents with findings anyway (they are counted)"},
+    )
+    audit_names: str | None = field(
+        default=None, metadata={"help": "with audit: a file of names to flag, one per line"}
+    )
 
     def __post_init__(self) -> None:
         if self.id_pattern is not None:
@@ -91,8 +102,9 @@ def load_ingest_config(config_file: Path | None, overrides: dict[str, Any]) -> I
     path = find_config(config_file)
     section = dict(load_toml(path).get("ingest", {}))
     build_section(IngestConfig, section, "ingest", str(path) if path else "")
-    if path is not None and section.get("meta"):
-        # A meta file named in feedcare.toml is relative to that file, like a Makefile's paths.
-        section["meta"] = str(path.parent / section["meta"])
+    for key in ("meta", "audit_names"):
+        if path is not None and section.get(key):
+            # A file named in feedcare.toml is relative to that file, like a Makefile's paths.
+            section[key] = str(path.parent / section[key])
     given = {key: value for key, value in overrides.items() if value is not None}
     return build_section(IngestConfig, {**section, **given}, "ingest", "command line")

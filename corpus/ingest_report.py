@@ -44,6 +44,7 @@ class IngestReport:
     meta: str | None = None
     metadata_without_documents: list[str] = field(default_factory=list)
     documents_without_metadata: list[str] = field(default_factory=list)
+    audit_findings: dict[str, int] = field(default_factory=dict)  # kind → findings (--audit)
     reread_reason: str | None = None  # why every file was read again, if it was
     written: bool = False
     up_to_date: bool = False
