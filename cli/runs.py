@@ -1,9 +1,119 @@
-"""CLI command module (filled in by its issue)."""
+"""`feedcare runs list` and `feedcare runs show RUN`: past topic-model runs."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+from .options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
+from .output import message, out, print_json
+
+LIST_EPILOG = (
+    "[bold]Examples[/]\n\n"
+    "  feedcare runs list\n\n"
+    "  feedcare runs list --corpus fft --json\n\n"
+    "[bold]Exit codes[/]: 0 ok, 4 no corpus at --corpus."
+)
+SHOW_EPILOG = (
+    "[bold]Examples[/]\n\n"
+    "  feedcare runs show latest\n\n"
+    "  feedcare runs show 20250101-120000-a1b2c3 --json\n\n"
+    "  feedcare runs show corpus/runs/pilot\n\n"
+    "[bold]Exit codes[/]: 0 ok, 2 no such run, 4 damaged run.json."
+)
+
+runs_app = typer.Typer(
+    help="List and show topic-model runs (written by [bold]feedcare topics[/]).",
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@runs_app.command("list", epilog=LIST_EPILOG)
+def list_command(corpus: CorpusOpt = DEFAULT_CORPUS, as_json: JsonOpt = False) -> None:
+    """Every run under <corpus>/runs, oldest first, with its status and chosen model."""
+    from feedcare.corpus import open_corpus
+    from feedcare.topics import list_run_summaries
+
+    open_corpus(corpus)  # a clear error when --corpus is wrong
+    runs = list_run_summaries(corpus)
+    if as_json:
+        print_json([r.to_dict() for r in runs])
+        return
+    if not runs:
+        message(f"No runs in {corpus}/runs yet; create one with `feedcare topics`.")
+        return
+    table = Table(title=f"Runs in {corpus}/runs", title_justify="left")
+    for name in ("run", "created", "status", "engine", "k", "seeds", "chosen", "units"):
+        table.add_column(name, justify="right" if name == "units" else "left")
+    for r in runs:
+        table.add_row(
+            r.run_id, r.created, r.status, r.engine, _ks(r.ks), _ks(r.seeds), r.chosen_model or "–",
+            f"{r.n_units:,}" if r.n_units is not None else "–",
+            style=None if r.status == "complete" else "yellow",
+        )
+    out().print(table)
+
+
+@runs_app.command("show", epilog=SHOW_EPILOG)
+def show_command(
+    run: Annotated[str, typer.Argument(help="Run id, 'latest', or a run directory path.")],
+    corpus: CorpusOpt = DEFAULT_CORPUS,
+    as_json: JsonOpt = False,
+) -> None:
+    """One run: its configuration, measures by k, the recommended model and its topics."""
+    from feedcare.topics import show_run
+    from feedcare.topics.pipeline import RunReport
+
+    info = show_run(corpus, run)
+    if as_json:
+        print_json(info)
+        return
+    _print_config(info)
+    if info.get("status") != "complete":
+        message(
+            f"Run {info['run_id']} is unfinished ({info.get('status')}); resume it with "
+            f"`feedcare topics --run-id {info['run_id']}` and the same settings."
+        )
+        return
+    from .topics import render_report
+
+    render_report(RunReport.from_run_json(info["path"], info).to_dict())
+
+
+def _print_config(info: dict[str, Any]) -> None:
+    table = Table(title=f"Run {info['run_id']}", title_justify="left", show_header=False)
+    table.add_column("key", style="bold")
+    table.add_column("value")
+    engine = info.get("engine", {})
+    packages = engine.get("packages", {})
+    rows = [
+        ("status", str(info.get("status"))),
+        ("created", str(info.get("created", ""))),
+        ("engine", f"{engine.get('name', '')} " + ", ".join(f"{k} {v}" for k, v in packages.items())),
+        ("settings", ", ".join(f"{k}={v}" for k, v in engine.get("settings", {}).items())),
+        ("k", _ks(info.get("ks", []))),
+        ("seeds", _ks(info.get("seeds", []))),
+        ("units × terms", f"{info.get('n_units', 0):,} × {info.get('n_terms', 0):,}"),
+        ("tokens", str(info.get("tokens_fingerprint", ""))),
+        ("timings", ", ".join(f"{k} {v}" for k, v in info.get("timings", {}).items())),
+    ]
+    for key, value in rows:
+        table.add_row(key, value)
+    out().print(table)
+
+
+def _ks(values: list[int]) -> str:
+    steps = {b - a for a, b in zip(values, values[1:], strict=False)}
+    if len(values) > 2 and len(steps) == 1:
+        step = steps.pop()
+        return f"{values[0]}–{values[-1]}" + (f" step {step}" if step != 1 else "")
+    return ", ".join(str(v) for v in values)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app."""
+    """Add the `runs` command group to the app."""
+    app.add_typer(runs_app, name="runs")

@@ -1,0 +1,30 @@
+"""Topic models of the corpus tokens: reproducible LDA fits, k sweeps, coherence and stability.
+
+Public API:
+
+- :func:`fit_topics` (corpus dir, :class:`TopicsConfig`) → :class:`RunReport`, writing
+  ``<corpus>/runs/<run-id>/`` (see :mod:`feedcare.topics.rundir`);
+- :func:`load_topics_config` reads ``[topics]`` from feedcare.toml with overrides;
+- :func:`list_run_summaries` / :func:`show_run` for past runs, :func:`open_run` to read one;
+- :func:`parse_k_spec` for "8", "4:16", "4:16:2".
+"""
+
+from .config import TopicsConfig, load_topics_config
+from .pipeline import RunReport, check_inputs, fit_topics
+from .rundir import Run, open_run
+from .runs import RunSummary, list_run_summaries, show_run
+from .sweep import parse_k_spec
+
+__all__ = [
+    "Run",
+    "RunReport",
+    "RunSummary",
+    "TopicsConfig",
+    "check_inputs",
+    "fit_topics",
+    "list_run_summaries",
+    "load_topics_config",
+    "open_run",
+    "parse_k_spec",
+    "show_run",
+]

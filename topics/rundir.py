@@ -7,7 +7,9 @@
 - ``doc_topics.parquet``: the full unit × topic distribution of every model, in long form;
 - ``sweep.parquet``: one row per fit with its measures;
 - ``topic_measures.parquet``: per-topic coherence of every fit;
-- ``models/<model>/``: the engine's native model files, for Python users only.
+- ``models/<model>/``: the engine's native model files, for Python users only;
+- ``fits/<model>/``: each fit's Parquet files and ``fit.json``, written as it finishes (resume
+  checkpoints).
 
 A model name is ``k{K}-s{SEED}`` (e.g. ``k8-s42``). Nothing downstream unpickles a model.
 """

@@ -1,0 +1,101 @@
+"""Corpora with tokens for the topics tests, written directly (no `feedcare tokens` needed).
+
+:func:`planted_corpus` draws documents from known topics by the LDA generative process with a
+fixed numpy seed, so a correct fit must find those topics again.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from feedcare.corpus.schema import TOKENS, TOKENS_FILE, TOKENS_META_FILE, VOCABULARY, VOCABULARY_FILE
+from feedcare.corpus.store import read_json, write_json, write_table
+from helpers import build_corpus
+
+TOKENS_FINGERPRINT = "tok-test-0001"
+
+
+def write_tokens(corpus_dir: Path, units: list[list[str]], fingerprint: str = TOKENS_FINGERPRINT) -> None:
+    """tokens.parquet, vocabulary.parquet and tokens.json for a corpus of one turn per unit."""
+    manifest = read_json(corpus_dir / "manifest.json", "manifest")
+    terms = sorted({t for unit in units for t in unit})
+    ids = {t: i for i, t in enumerate(terms)}
+    doc_freq = {t: 0 for t in terms}
+    coll_freq = {t: 0 for t in terms}
+    for unit in units:
+        for t in unit:
+            coll_freq[t] += 1
+        for t in set(unit):
+            doc_freq[t] += 1
+    rows: dict[str, list] = {name: [] for name in TOKENS.names}
+    for i, unit in enumerate(units):
+        text_len = len(" ".join(unit))
+        for key, value in (
+            ("unit_id", i), ("doc_id", f"d{i:04d}"), ("seg_start", 0), ("seg_end", 0),
+            ("char_start", len("P: ")), ("char_end", len("P: ") + text_len), ("participant_id", f"d{i:04d}"),
+            ("tokens", unit), ("token_ids", [ids[t] for t in unit]), ("n_tokens", len(unit)),
+        ):
+            rows[key].append(value)
+    meta = {"feedcare.fingerprint": fingerprint}
+    write_table(corpus_dir / TOKENS_FILE, pa.Table.from_pydict(rows, schema=TOKENS), TOKENS,
+                metadata=meta)
+    vocab = pa.Table.from_pydict(
+        {"token_id": list(range(len(terms))), "term": terms,
+         "doc_freq": [doc_freq[t] for t in terms], "coll_freq": [coll_freq[t] for t in terms]},
+        schema=VOCABULARY,
+    )
+    write_table(corpus_dir / VOCABULARY_FILE, vocab, VOCABULARY)
+    write_json(corpus_dir / TOKENS_META_FILE, {
+        "fingerprint": fingerprint,
+        "corpus_fingerprint": manifest["fingerprint"],
+        "config": {"built_by": "tests.topics_fixtures"},
+        "summary": {"n_units": len(units), "n_terms": len(terms)},
+        "phrases": [],
+        "pruned": {},
+    })
+
+
+def corpus_with_tokens(path: Path, units: list[list[str]]) -> Path:
+    """A corpus of one document per unit (one participant turn), with its tokens."""
+    build_corpus(path, {f"d{i:04d}": [("P", "participant", " ".join(u))] for i, u in enumerate(units)})
+    write_tokens(path, units)
+    return path
+
+
+def planted_units(
+    n_docs: int = 300, n_topics: int = 5, words_per_topic: int = 15, seed: int = 7
+) -> tuple[list[list[str]], list[list[str]]]:
+    """Documents from the LDA generative process and the planted topics' top-10 terms.
+
+    Each topic puts 95% of its mass on its own words (Zipf-like weights) and 5% on all words,
+    documents mix topics with a sparse Dirichlet(0.2) and have 20-40 tokens.
+    """
+    rng = np.random.default_rng(seed)
+    vocab = [f"t{t}w{j:02d}" for t in range(n_topics) for j in range(words_per_topic)]
+    beta = np.full((n_topics, len(vocab)), 0.05 / len(vocab))
+    zipf = 1.0 / np.arange(1, words_per_topic + 1)
+    for t in range(n_topics):
+        beta[t, t * words_per_topic : (t + 1) * words_per_topic] += 0.95 * zipf / zipf.sum()
+    beta /= beta.sum(axis=1, keepdims=True)
+    units = []
+    for _ in range(n_docs):
+        theta = rng.dirichlet(np.full(n_topics, 0.2))
+        length = int(rng.integers(20, 41))
+        topics = rng.choice(n_topics, size=length, p=theta)
+        units.append([vocab[rng.choice(len(vocab), p=beta[z])] for z in topics])
+    planted = [[vocab[i] for i in np.argsort(-beta[t], kind="stable")[:10]] for t in range(n_topics)]
+    return units, planted
+
+
+def planted_corpus(path: Path, **kwargs) -> tuple[Path, list[list[str]]]:
+    units, planted = planted_units(**kwargs)
+    return corpus_with_tokens(path, units), planted
+
+
+def set_run_status(run_dir: Path, status: str) -> None:
+    info = json.loads((run_dir / "run.json").read_text())
+    info["status"] = status
+    (run_dir / "run.json").write_text(json.dumps(info))

@@ -1,0 +1,135 @@
+"""``[topics]`` in feedcare.toml: the settings of a topic-model run.
+
+Defaults were chosen by measurement on the OSCE participant turns (see docs/topics.md,
+"Why these defaults"). Engine-specific settings carry the engine's name as a prefix
+(``tomotopy_iterations``) so one flat TOML table configures either engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+ENGINES = ("gensim", "tomotopy")
+GENSIM_PRIORS = ("symmetric", "asymmetric", "auto")
+GENSIM_ETA_PRIORS = ("symmetric", "auto")
+
+# Coherence, diversity and stability are always measured on this many top terms per topic,
+# the convention in the topic-model literature, whatever ``top_n`` stores.
+MEASURE_TOP_N = 10
+
+
+def _meta(help: str, **limits: Any) -> dict[str, Any]:
+    return {"help": help, **limits}
+
+
+@dataclass(frozen=True)
+class TopicsConfig:
+    """Settings of ``feedcare topics``; every field is a key of ``[topics]``."""
+
+    engine: str = field(
+        default="gensim",
+        metadata=_meta("LDA implementation: gensim (online variational Bayes) or tomotopy (Gibbs).",
+                       choices=ENGINES),
+    )
+    k: int | str = field(
+        default=10,
+        metadata=_meta('Number of topics: 8, or a sweep "4:16" (step 1) or "4:16:2".'),
+    )
+    seed: int = field(default=42, metadata=_meta("First random seed.", min=0, max=2**31 - 1))
+    seeds: int = field(
+        default=3,
+        metadata=_meta("Fits per k with seeds seed, seed+1, ...; 2 or more measure stability.",
+                       min=1, max=100),
+    )
+    top_n: int = field(default=10, metadata=_meta("Terms stored per topic in topics.parquet.",
+                                                  min=1, max=100))
+    jobs: int | None = field(default=None, metadata=_meta("Worker processes (default: all cores).",
+                                                           min=1, max=256))
+    # --- gensim LdaModel ------------------------------------------------------------------
+    passes: int = field(default=20, metadata=_meta("gensim: passes over the corpus.", min=1, max=1000))
+    iterations: int = field(
+        default=100, metadata=_meta("gensim: E-step iterations per unit.", min=1, max=100_000)
+    )
+    alpha: str | float = field(
+        default="symmetric",
+        metadata=_meta("gensim: document-topic prior: symmetric, asymmetric, auto or a number > 0."),
+    )
+    eta: str | float = field(
+        default="symmetric",
+        metadata=_meta("gensim: topic-term prior: symmetric, auto or a number > 0."),
+    )
+    chunksize: int = field(default=2000, metadata=_meta("gensim: documents per update.", min=1))
+    update_every: int = field(
+        default=1, metadata=_meta("gensim: chunks per M-step (0 = batch learning).", min=0)
+    )
+    gamma_threshold: float = field(
+        default=0.001, metadata=_meta("gensim: E-step convergence threshold.", min=0.0, max=1.0)
+    )
+    minimum_probability: float = field(
+        default=0.0,
+        metadata=_meta("Unit-topic weights below this are set to 0 and the rest renormalised.",
+                       min=0.0, max=0.5),
+    )
+    # --- tomotopy LDAModel (engine = "tomotopy") -------------------------------------------
+    tomotopy_iterations: int = field(
+        default=1000, metadata=_meta("tomotopy: Gibbs sampling iterations.", min=1, max=1_000_000)
+    )
+    tomotopy_burn_in: int = field(
+        default=100, metadata=_meta("tomotopy: iterations before priors are optimised.", min=0)
+    )
+    tomotopy_alpha: float = field(
+        default=0.1, metadata=_meta("tomotopy: initial document-topic prior.", min=1e-6)
+    )
+    tomotopy_eta: float = field(default=0.01, metadata=_meta("tomotopy: topic-term prior.", min=1e-6))
+    tomotopy_optim_interval: int = field(
+        default=10, metadata=_meta("tomotopy: iterations between alpha optimisations (0 = fixed).", min=0)
+    )
+    tomotopy_rm_top: int = field(
+        default=0, metadata=_meta("tomotopy: drop this many most frequent terms.", min=0)
+    )
+
+    def __post_init__(self) -> None:
+        from .sweep import parse_k_spec
+
+        parse_k_spec(self.k)  # raises ValueError with the key's name
+        _check_prior("alpha", self.alpha, GENSIM_PRIORS)
+        _check_prior("eta", self.eta, GENSIM_ETA_PRIORS)
+
+    @property
+    def ks(self) -> tuple[int, ...]:
+        from .sweep import parse_k_spec
+
+        return parse_k_spec(self.k)
+
+    @property
+    def seed_list(self) -> tuple[int, ...]:
+        return tuple(range(self.seed, self.seed + self.seeds))
+
+    def replace(self, **changes: Any) -> TopicsConfig:
+        """A copy with ``changes`` applied (``None`` values are ignored), validated again."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _check_prior(name: str, value: str | float, allowed: tuple[str, ...]) -> None:
+    if isinstance(value, str):
+        if value not in allowed:
+            raise ValueError(
+                f"{name} must be one of {', '.join(allowed)} or a number > 0, got {value!r}"
+            )
+    elif not value > 0:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)} or a number > 0, got {value!r}")
+
+
+def load_topics_config(path: Any = None, overrides: dict[str, Any] | None = None) -> TopicsConfig:
+    """``[topics]`` from feedcare.toml (``path`` or ./feedcare.toml), then CLI ``overrides``."""
+    from feedcare.corpus.config import build_section, find_config, load_toml
+
+    source = find_config(path)
+    table = dict(load_toml(source).get("topics", {}))
+    config = build_section(TopicsConfig, table, "topics", str(source) if source else "")
+    if overrides:
+        values = {**table, **{k: v for k, v in overrides.items() if v is not None}}
+        config = build_section(TopicsConfig, values, "topics", "command line")
+    return config

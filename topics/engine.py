@@ -1,0 +1,167 @@
+"""The engine interface: one LDA implementation behind one small function.
+
+An engine is a module with ``NAME``, ``package_versions() -> dict``, ``settings(config) -> dict``
+(the JSON-ready settings it reads from :class:`TopicsConfig`, recorded in run.json) and
+``fit(bow, terms, k, seed, settings) -> FitResult``. Everything downstream (measures,
+stability, the run directory, themes) sees only :class:`FitResult`, never the engine. A second
+engine is one new module plus a line in :data:`ENGINE_MODULES`.
+
+The gensim engine lives here: one ``LdaModel`` per fit in one process (``LdaMulticore`` is not
+deterministic), ``random_state=seed`` and ``eval_every=None`` (perplexity logging costs more
+than half the fit time on small corpora and only reaches the log).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from feedcare.corpus.errors import MissingDependencyError
+
+from .bow import BowCorpus
+from .config import TopicsConfig
+
+NAME = "gensim"
+ENGINE_MODULES = {"gensim": "feedcare.topics.engine", "tomotopy": "feedcare.topics.engine_tomotopy"}
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """One fitted model as plain arrays.
+
+    ``topic_term`` is k × V (rows are p(term | topic), sum 1); ``doc_topic`` is n × k (rows are
+    p(topic | unit), sum 1). ``save(directory)`` writes the engine's native model files.
+    ``info`` holds JSON-ready facts the engine learned (e.g. optimised priors).
+    """
+
+    topic_term: np.ndarray
+    doc_topic: np.ndarray
+    save: Callable[[Path], None]
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def get_engine(name: str) -> ModuleType:
+    """The engine module for ``name``; a one-line error when its package is missing."""
+    if name not in ENGINE_MODULES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINE_MODULES)}, got {name!r}")
+    module = importlib.import_module(ENGINE_MODULES[name])
+    module.check_available()
+    return module
+
+
+def normalise_rows(matrix: np.ndarray, minimum: float = 0.0) -> np.ndarray:
+    """Rows scaled to sum 1 in float64; weights below ``minimum`` dropped first."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if minimum > 0:
+        matrix = np.where(matrix / matrix.sum(axis=1, keepdims=True) < minimum, 0.0, matrix)
+    return matrix / matrix.sum(axis=1, keepdims=True)
+
+
+def counting(bow: BowCorpus, total: int, progress: Callable[[float], None]) -> BowCorpus:
+    """A copy of ``bow`` that reports the share of ``total`` units read so far."""
+    done = 0
+
+    def tick(n_units: int) -> None:
+        nonlocal done
+        done += n_units
+        progress(min(done / max(total, 1), 1.0))
+
+    return dataclasses.replace(bow, on_batch=tick)
+
+
+# --- gensim ---------------------------------------------------------------------------------
+
+
+def check_available() -> None:
+    try:
+        import gensim  # noqa: F401
+    except ImportError:  # a core dependency, but say so clearly rather than trace back
+        raise MissingDependencyError(
+            "the gensim engine needs gensim; install it with `pip install gensim`"
+        ) from None
+
+
+def package_versions() -> dict[str, str]:
+    import gensim
+    import numpy
+    import scipy
+
+    return {"gensim": gensim.__version__, "numpy": numpy.__version__, "scipy": scipy.__version__}
+
+
+def settings(config: TopicsConfig) -> dict[str, Any]:
+    return {
+        "passes": config.passes,
+        "iterations": config.iterations,
+        "alpha": config.alpha,
+        "eta": config.eta,
+        "chunksize": config.chunksize,
+        "update_every": config.update_every,
+        "gamma_threshold": config.gamma_threshold,
+        "minimum_probability": config.minimum_probability,
+        "eval_every": None,
+        "decay": 0.5,
+        "offset": 1.0,
+    }
+
+
+def fit(
+    bow: BowCorpus,
+    terms: list[str],
+    k: int,
+    seed: int,
+    settings: dict[str, Any],
+    progress: Callable[[float], None] | None = None,
+) -> FitResult:
+    """Fit one LdaModel; ``terms[i]`` is the term of token id ``i``; progress gets 0..1."""
+    from gensim.models import LdaModel
+
+    if progress is not None:  # training passes, then one inference pass
+        bow = counting(bow, len(bow) * (settings["passes"] + 1), progress)
+    model = LdaModel(
+        corpus=bow,
+        num_topics=k,
+        id2word=dict(enumerate(terms)),  # a plain dict: saved model files show real terms
+        random_state=seed,
+        passes=settings["passes"],
+        iterations=settings["iterations"],
+        alpha=settings["alpha"],
+        eta=settings["eta"],
+        chunksize=settings["chunksize"],
+        update_every=settings["update_every"],
+        gamma_threshold=settings["gamma_threshold"],
+        decay=settings["decay"],
+        offset=settings["offset"],
+        eval_every=None,
+    )
+    doc_topic = _infer(model, bow)
+
+    def save(directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        model.save(str(directory / "model.gensim"))
+
+    info = {"alpha": [float(a) for a in np.atleast_1d(model.alpha)]}
+    return FitResult(
+        topic_term=normalise_rows(model.state.get_lambda()),
+        doc_topic=normalise_rows(_infer_rows(doc_topic), settings["minimum_probability"]),
+        save=save,
+        info=info,
+    )
+
+
+def _infer(model: Any, bow: BowCorpus) -> list[np.ndarray]:
+    # model.inference on whole batches: the same posterior as get_document_topics
+    # (normalised gamma) without its per-document Python overhead and without its
+    # minimum_probability filter, which would drop topics from the distribution.
+    return [model.inference(chunk)[0] for chunk in bow.chunks()]
+
+
+def _infer_rows(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts, axis=0) if parts else np.zeros((0, 0))
+
