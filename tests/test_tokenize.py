@@ -141,3 +141,12 @@ def test_apply_phrases_matches_gensim_frozen_phrases():
         assert apply_phrases([chunk], table) == frozen[chunk]
     # Never across chunks:
     assert apply_phrases([["chest"], ["pain"]], table) == ["chest", "pain"]
+
+
+def test_lemmas_of_british_and_spoken_forms():
+    from feedcare.corpus.normalise import lemma
+
+    assert [lemma(w) for w in ("cancelled", "travelling", "labelled", "filled", "spelled")] == [
+        "cancel", "travel", "label", "fill", "spell",
+    ]
+    assert [lemma(w) for w in ("felt", "feeling", "tired", "nurses")] == ["feel", "feel", "tired", "nurse"]
