@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint bench bench-quick docs clean
+.PHONY: demo test lint bench bench-quick docs clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,7 @@ bench-quick: $(VENV)/.installed-bench
 
 clean:
 	rm -rf $(VENV) examples/out build *.egg-info
+
+## browser: install Debian's Chromium (root) so the HTML report tests run instead of skipping
+browser:
+	command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
