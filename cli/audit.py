@@ -51,7 +51,7 @@ def audit(
     Kinds: e-mail addresses, UK phone numbers, NHS numbers (modulus-11 checked), UK postcodes,
     URLs and social media handles, dates of birth, National Insurance numbers, names from --names.
     Prints document, turn, kind, the match masked and a masked context; never the identifier.
-    Redaction markers already in the text ([NAME], <name>, [inaudible 00:12:34]) count as handled.
+    Redaction markers already in the text (\\[NAME], <name>, \\[inaudible 00:12:34]) count as handled.
     """
     from feedcare.corpus.audit import audit_corpus, audit_paths
     from feedcare.corpus.errors import UsageError
