@@ -187,7 +187,7 @@ def prevalence_chart(themes: tuple[Theme, ...]) -> str:
         y = 24 + i * 30
         unit_w = 220 * theme.prevalence.unit_share / top
         word_w = 220 * theme.prevalence.word_share / top
-        name = escape(_clip(f"{theme.topic}: {theme.name}", 24))
+        name = escape(_clip(f"{theme.topic}: {theme.name}", 20))
         rows.append(
             f'<text x="150" y="{y + 14}" text-anchor="end">{name}'
             f'</text><rect x="156" y="{y}" width="{unit_w:.1f}" height="11" fill="{_colour(theme.topic)}"/>'
@@ -205,7 +205,7 @@ def prevalence_chart(themes: tuple[Theme, ...]) -> str:
 
 def line_chart(points: list[tuple[int, float]], chosen_k: int | None, title: str, colour: str) -> str:
     """Values against k: a dot per fit and a line through the mean at each k."""
-    width, height, left, right, top, bottom = 300, 190, 44, 12, 26, 30
+    width, height, left, right, top, bottom = 300, 190, 52, 12, 26, 30
     ks = sorted({k for k, _ in points})
     values = [v for _, v in points]
     lo, hi = min(values), max(values)
