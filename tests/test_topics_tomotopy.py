@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -50,8 +51,16 @@ def test_tomotopy_run_has_the_same_shape_and_records_the_engine(tmp_path, invoke
     run = open_run(corpus, data["run_id"])
     engine = run.info["engine"]
     assert engine["name"] == "tomotopy"
-    assert engine["settings"]["iterations"] == 200 and engine["settings"]["workers"] == 1
-    assert {"tomotopy", "tomotopy_isa"} <= set(engine["packages"])
+    import tomotopy
+
+    assert engine["settings"] == {
+        "iterations": 200, "burn_in": 100, "alpha": 0.1, "eta": 0.01, "optim_interval": 10, "rm_top": 0,
+        "minimum_probability": 0.0, "workers": 1, "term_weight": "ONE",
+    }
+    assert engine["packages"]["tomotopy"] == tomotopy.__version__
+    assert engine["packages"]["tomotopy_isa"] == tomotopy.isa  # results depend on the build
+    for fit in run.info["measures"]["fits"]:  # the learned priors, per fit
+        assert len(fit["engine_info"]["alpha"]) == 5 and fit["engine_info"]["ll_per_word"] < 0
     assert (run.path / "models" / run.chosen_model / "model.tomotopy.bin").is_file()
     weights = run.doc_topics(run.chosen_model)["weight"].to_numpy().reshape(300, 5)
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=1e-9)
@@ -73,3 +82,36 @@ def _load(path) -> TopicsConfig:
     from feedcare.topics import load_topics_config
 
     return load_topics_config(path)
+
+
+def _keys(value):
+    """The nested key structure of a JSON value (lists by their first item), not its values."""
+    if isinstance(value, dict):
+        return {key: _keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_keys(value[0])] if value else []
+    return None
+
+
+@needs_tomotopy
+def test_themes_output_on_a_tomotopy_run_has_the_shape_of_a_gensim_run(tmp_path, invoke):
+    """`feedcare themes` reads only the run directory, so it cannot tell the engines apart."""
+    corpus, _ = planted_corpus(tmp_path / "c", n_docs=120)
+    outputs = {}
+    for engine in ("gensim", "tomotopy"):
+        fitted = invoke("topics", "--corpus", corpus, "--engine", engine, "--k", "3", "--seed", "1",
+                        "--iterations", "50", "--jobs", "1", "--run-id", engine)
+        assert fitted.exit_code == 0, fitted.output
+        as_json = invoke("themes", engine, "--corpus", corpus, "--format", "json", "--excerpts", "3")
+        as_csv = invoke("themes", engine, "--corpus", corpus, "--format", "csv", "--excerpts", "3")
+        assert as_json.exit_code == 0 and as_csv.exit_code == 0, as_json.output + as_csv.output
+        outputs[engine] = (json.loads(as_json.stdout), as_csv.stdout.splitlines())
+    (gensim_json, gensim_csv), (tomotopy_json, tomotopy_csv) = outputs["gensim"], outputs["tomotopy"]
+    assert _keys(tomotopy_json) == _keys(gensim_json)
+    assert tomotopy_csv[0] == gensim_csv[0]  # the same CSV columns
+    for data in (gensim_json, tomotopy_json):
+        assert data["n_topics"] == 3 and sorted(t["topic"] for t in data["topics"]) == [0, 1, 2]
+        per_topic = Counter(e["topic"] for e in data["excerpts"])
+        assert per_topic == {0: 3, 1: 3, 2: 3}, per_topic
+        assert all(e["text"] for e in data["excerpts"])
+    assert len(tomotopy_csv) == len(gensim_csv) == 1 + 3 * 3

@@ -1,10 +1,11 @@
 """The engine interface: one LDA implementation behind one small function.
 
-An engine is a module with ``NAME``, ``package_versions() -> dict``, ``settings(config) -> dict``
-(the JSON-ready settings it reads from :class:`TopicsConfig`, recorded in run.json) and
-``fit(bow, terms, k, seed, settings) -> FitResult``. Everything downstream (measures,
-stability, the run directory, themes) sees only :class:`FitResult`, never the engine. A second
-engine is one new module plus a line in :data:`ENGINE_MODULES`.
+An engine is a module with ``NAME``, ``PRELOAD`` (the modules its fits import, loaded once in
+the worker processes' forkserver), ``check_available()``, ``package_versions() -> dict``,
+``settings(config) -> dict`` (the JSON-ready settings it reads from :class:`TopicsConfig`,
+recorded in run.json) and ``fit(bow, terms, k, seed, settings) -> FitResult``. Everything
+downstream (measures, stability, the run directory, themes) sees only :class:`FitResult`, never
+the engine. A second engine is one new module plus a line in :data:`ENGINE_MODULES`.
 
 The gensim engine lives here: one ``LdaModel`` per fit in one process (``LdaMulticore`` is not
 deterministic), ``random_state=seed`` and ``eval_every=None`` (perplexity logging costs more
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Callable
+import importlib.util
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -26,8 +28,10 @@ from feedcare.corpus.errors import MissingDependencyError
 
 from .bow import BowCorpus
 from .config import TopicsConfig
+from .doctopics import DocTopics, DocTopicsWriter
 
 NAME = "gensim"
+PRELOAD = ("gensim.models.ldamodel",)
 ENGINE_MODULES = {"gensim": "feedcare.topics.engine", "tomotopy": "feedcare.topics.engine_tomotopy"}
 
 
@@ -36,12 +40,13 @@ class FitResult:
     """One fitted model as plain arrays.
 
     ``topic_term`` is k × V (rows are p(term | topic), sum 1); ``doc_topic`` is n × k (rows are
-    p(topic | unit), sum 1). ``save(directory)`` writes the engine's native model files.
+    p(topic | unit), sum 1), kept on disk and read back in row blocks (:class:`DocTopics`).
+    ``save(directory)`` writes the engine's native model files.
     ``info`` holds JSON-ready facts the engine learned (e.g. optimised priors).
     """
 
     topic_term: np.ndarray
-    doc_topic: np.ndarray
+    doc_topic: DocTopics
     save: Callable[[Path], None]
     info: dict[str, Any] = field(default_factory=dict)
 
@@ -53,6 +58,11 @@ def get_engine(name: str) -> ModuleType:
     module = importlib.import_module(ENGINE_MODULES[name])
     module.check_available()
     return module
+
+
+def preload_modules(names: Iterable[str]) -> list[str]:
+    """The modules the fits of engines ``names`` import (for a worker forkserver)."""
+    return [module for name in names for module in importlib.import_module(ENGINE_MODULES[name]).PRELOAD]
 
 
 def normalise_rows(matrix: np.ndarray, minimum: float = 0.0) -> np.ndarray:
@@ -79,20 +89,17 @@ def counting(bow: BowCorpus, total: int, progress: Callable[[float], None]) -> B
 
 
 def check_available() -> None:
-    try:
-        import gensim  # noqa: F401
-    except ImportError:  # a core dependency, but say so clearly rather than trace back
+    # find_spec, not import: importing gensim takes seconds, and with --jobs only the workers fit.
+    if importlib.util.find_spec("gensim") is None:  # a core dependency, but say so clearly
         raise MissingDependencyError(
             "the gensim engine needs gensim; install it with `pip install gensim`"
-        ) from None
+        )
 
 
 def package_versions() -> dict[str, str]:
-    import gensim
-    import numpy
-    import scipy
+    from importlib.metadata import version
 
-    return {"gensim": gensim.__version__, "numpy": numpy.__version__, "scipy": scipy.__version__}
+    return {name: version(name) for name in ("gensim", "numpy", "scipy")}
 
 
 def settings(config: TopicsConfig) -> dict[str, Any]:
@@ -140,7 +147,7 @@ def fit(
         offset=settings["offset"],
         eval_every=None,
     )
-    doc_topic = _infer(model, bow)
+    doc_topic = _infer(model, bow, len(bow), k, settings["minimum_probability"])
 
     def save(directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -149,19 +156,21 @@ def fit(
     info = {"alpha": [float(a) for a in np.atleast_1d(model.alpha)]}
     return FitResult(
         topic_term=normalise_rows(model.state.get_lambda()),
-        doc_topic=normalise_rows(_infer_rows(doc_topic), settings["minimum_probability"]),
+        doc_topic=doc_topic,
         save=save,
         info=info,
     )
 
 
-def _infer(model: Any, bow: BowCorpus) -> list[np.ndarray]:
-    # model.inference on whole batches: the same posterior as get_document_topics
-    # (normalised gamma) without its per-document Python overhead and without its
-    # minimum_probability filter, which would drop topics from the distribution.
-    return [model.inference(chunk)[0] for chunk in bow.chunks()]
+def _infer(model: Any, bow: BowCorpus, n: int, k: int, minimum: float) -> DocTopics:
+    """The n × k unit-topic rows, inferred batch by batch and parked on disk as they come.
 
-
-def _infer_rows(parts: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(parts, axis=0) if parts else np.zeros((0, 0))
-
+    model.inference on whole batches: the same posterior as get_document_topics (normalised
+    gamma) without its per-document Python overhead and without its minimum_probability
+    filter, which would drop topics from the distribution. Nothing n × k stays in memory
+    (a million units at k = 20 would be 160 MB).
+    """
+    rows = DocTopicsWriter(n, k)
+    for chunk in bow.chunks():
+        rows.add(normalise_rows(model.inference(chunk)[0], minimum))
+    return rows.finish()

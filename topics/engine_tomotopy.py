@@ -16,9 +16,11 @@ from feedcare.corpus.errors import MissingDependencyError
 
 from .bow import BowCorpus
 from .config import TopicsConfig
+from .doctopics import DocTopics
 from .engine import FitResult, normalise_rows
 
 NAME = "tomotopy"
+PRELOAD = ("tomotopy",)
 PROGRESS_EVERY = 25  # iterations between progress reports
 
 
@@ -83,7 +85,7 @@ def fit(
     info = {"alpha": [float(a) for a in np.atleast_1d(model.alpha)], "ll_per_word": float(model.ll_per_word)}
     return FitResult(
         topic_term=_topic_term(model, terms, k),
-        doc_topic=_doc_topic(model, k, settings["minimum_probability"]),
+        doc_topic=DocTopics.from_array(_doc_topic(model, k, settings["minimum_probability"])),
         save=save,
         info=info,
     )

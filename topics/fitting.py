@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from feedcare.corpus.store import BatchWriter, read_json, write_json, write_table
+from feedcare.corpus.store import BatchWriter, iter_batches, read_json, write_json, write_table
 
-from .bow import BowCorpus, TextCorpus, load_dictionary, load_terms, unit_columns
+from .bow import BowCorpus, TextCorpus, load_dictionary, load_terms
 from .config import MEASURE_TOP_N
+from .doctopics import DocTopics
 from .engine import get_engine
 from .measures import measure_model, top_term_ids
 from .rundir import DOC_TOPICS, MODELS_DIR, TOPIC_MEASURES, TOPICS, model_name
@@ -87,7 +88,10 @@ def run_fit(job: FitJob, progress: FitProgress | None = None) -> dict[str, Any]:
     job.fit_dir.mkdir(parents=True, exist_ok=True)
     write_table(job.fit_dir / "topics.parquet", topics_table(job.model, result.topic_term, terms, job.top_n),
                 TOPICS)
-    _write_doc_topics(job.fit_dir / "doc_topics.parquet", job.model, result.doc_topic, job.tokens_path)
+    doc_topic = result.doc_topic
+    if not isinstance(doc_topic, DocTopics):  # an engine that returns a plain n × k array
+        doc_topic = DocTopics.from_array(doc_topic)
+    _write_doc_topics(job.fit_dir / "doc_topics.parquet", job.model, doc_topic, job.tokens_path)
     write_table(job.fit_dir / "topic_measures.parquet", _measures_table(job.model, measures.per_topic),
                 TOPIC_MEASURES)
     record = {
@@ -121,14 +125,17 @@ def topics_table(model: str, topic_term: np.ndarray, terms: list[str], top_n: in
     return pa.Table.from_pydict(rows, schema=TOPICS)
 
 
-def _write_doc_topics(path: Path, model: str, doc_topic: np.ndarray, tokens_path: Path) -> None:
-    units = unit_columns(tokens_path)
-    n, k = doc_topic.shape
+def _write_doc_topics(path: Path, model: str, doc_topic: DocTopics, tokens_path: Path) -> None:
+    """doc_topics.parquet in row groups of ``65,536 // k`` units, streamed from both inputs."""
+    k = doc_topic.k
+    step = max(1, 65_536 // max(k, 1))
+    units = _blocks(iter_batches(tokens_path, ["unit_id", "doc_id", "seg_start", "seg_end"], step), step)
     with BatchWriter(path, DOC_TOPICS) as writer:
-        step = max(1, 65_536 // max(k, 1))
-        for start in range(0, n, step):
-            part = units.slice(start, step)
-            rows = part.num_rows
+        for weights in _blocks(doc_topic.batches(), step):
+            part = next(units, None)
+            rows = part.num_rows if part is not None else 0
+            if part is None or rows != len(weights):
+                raise ValueError(f"{tokens_path} changed while doc_topics was written")
             repeat = np.repeat(np.arange(rows), k)
             writer.write(
                 pa.table(
@@ -139,11 +146,32 @@ def _write_doc_topics(path: Path, model: str, doc_topic: np.ndarray, tokens_path
                         "seg_start": part["seg_start"].take(repeat),
                         "seg_end": part["seg_end"].take(repeat),
                         "topic": pa.array(np.tile(np.arange(k, dtype=np.int32), rows)),
-                        "weight": pa.array(doc_topic[start : start + rows].reshape(-1)),
+                        "weight": pa.array(weights.reshape(-1)),
                     },
                     schema=DOC_TOPICS,
                 )
             )
+
+
+def _blocks(batches: Iterator[Any], size: int) -> Iterator[Any]:
+    """Blocks of exactly ``size`` rows (the last may be shorter) of numpy rows or Arrow batches."""
+    pending: list[Any] = []
+    have = 0
+    for batch in batches:
+        pending.append(batch if isinstance(batch, np.ndarray) else pa.Table.from_batches([batch]))
+        have += len(batch)
+        while have >= size:
+            block = _concat(pending)
+            yield block[:size]
+            pending, have = [block[size:]], have - size
+    if have:
+        yield _concat(pending)
+
+
+def _concat(parts: list[Any]) -> Any:
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if isinstance(parts[0], np.ndarray) else pa.concat_tables(parts)
 
 
 def _measures_table(model: str, per_topic: dict[str, list[float | None]]) -> pa.Table:
