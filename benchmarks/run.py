@@ -1,8 +1,8 @@
 """Run the benchmark suite and write docs/performance.md.
 
     python -m benchmarks.run            # 10k, 100k and 1M comments + the side-by-side comparisons
-    python -m benchmarks.run --quick    # 10k only, small comparisons (under two minutes)
-    python -m benchmarks.run --only tokens topics
+    python -m benchmarks.run --quick    # 10k only, small comparisons, no topics suite (under 2 min)
+    python -m benchmarks.run --only tokens topics   # chosen suites (with --quick: their quick mode)
 
 Results also go to benchmarks/out/results.json. Data sources: NHS England Friends and Family
 Test comments (MIT, via The-Strategy-Unit/pxtextmining) and Fareez et al. (2022) OSCE interview
@@ -25,8 +25,11 @@ REPORT = ROOT / "docs" / "performance.md"
 OUT = ROOT / "benchmarks" / "out"
 
 # name → (module, section title); each module has run(quick) -> dict and markdown(results) -> str
+# Suites left out of --quick unless named with --only (their quick mode alone takes minutes).
+NOT_QUICK = ("topics",)
 SUITES = {
     "scale": ("benchmarks.bench_scale", "End to end at scale (comment tables)"),
+    "ingest": ("benchmarks.bench_ingest", "Ingest throughput (comment tables and transcripts)"),
     "tokens": ("benchmarks.bench_tokens", "Tokenisation throughput against a naive NLTK pipeline"),
     "topics": ("benchmarks.bench_topics", "Topic fitting: parallel sweep, overhead and quality"),
 }
@@ -44,6 +47,12 @@ simulated patient-physician medical interviews with a focus on respiratory cases
 """
 
 
+def _without_heading(text: str) -> str:
+    """A suite's markdown without its own top heading (the report gives each suite one)."""
+    first, _, rest = text.partition("\n")
+    return rest.lstrip("\n") if first.startswith("## ") else text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="feedcare benchmark suite")
     parser.add_argument("--quick", action="store_true", help="10k comments only, small comparisons")
@@ -53,14 +62,19 @@ def main() -> None:
     info = machine.describe()
     results: dict = {"machine": info, "quick": args.quick, "suites": {}}
     sections = [HEADER, "## Machine\n", machine.markdown(info)]
-    for name in args.only or list(SUITES):
+    names = args.only or [n for n in SUITES if not (args.quick and n in NOT_QUICK)]
+    skipped = [n for n in SUITES if n not in names]
+    if skipped:
+        sections.append(f"_Not run this time: {', '.join(skipped)} (`python -m benchmarks.run --only "
+                        f"{' '.join(skipped)}` runs them)._\n")
+    for name in names:
         module_name, title = SUITES[name]
         started = time.perf_counter()
         print(f"[bench] {name} ...", flush=True)
         try:
             module = importlib.import_module(module_name)
             suite = module.run(args.quick)
-            text = module.markdown(suite)
+            text = _without_heading(module.markdown(suite))
         except Exception:  # a failed suite is reported, not hidden
             suite = {"error": traceback.format_exc()}
             text = f"**This suite failed to run:**\n\n```\n{suite['error'][-2000:]}\n```\n"
@@ -68,12 +82,17 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         sections.append(f"## {title}\n\n{text}\n_Suite wall time: {elapsed:.0f} s._\n")
         print(f"[bench] {name} done in {elapsed:.0f} s", flush=True)
-    profile = ROOT / "docs" / "profiling.md"
-    if profile.is_file():
-        sections.append(profile.read_text(encoding="utf-8"))
-    (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
-    REPORT.write_text("\n".join(sections), encoding="utf-8")
+        pending = names[names.index(name) + 1 :]
+        _write(results, sections, pending)  # after every suite: an interrupted run keeps what it measured
     print(f"wrote {REPORT}")
+
+
+def _write(results: dict, sections: list[str], pending: list[str]) -> None:
+    note = [f"_Still running or interrupted: {', '.join(pending)}._\n"] if pending else []
+    profile = ROOT / "docs" / "profiling.md"
+    tail = [profile.read_text(encoding="utf-8")] if profile.is_file() else []
+    (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    REPORT.write_text("\n".join(sections + note + tail), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,12 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -33,7 +34,7 @@ from .schema import (
     documents_schema,
 )
 from .sources import SourceFile
-from .writer import write_corpus
+from .spill import SpilledTable
 
 STAGING_PREFIX = ".ingest-"
 
@@ -44,7 +45,7 @@ class Piece:
 
     file: SourceFile
     sha256: str
-    documents: pa.Table  # documents schema plus this source's attribute columns
+    documents: pa.Table | SpilledTable  # documents schema plus this source's attribute columns
     segments: pa.Table | None  # None for comment tables: derived after duplicates are dropped
     attributes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # skipped rows (tables)
@@ -172,6 +173,40 @@ def combine(
     return docs.combine_chunks(), segs.combine_chunks()
 
 
+def ordered_parts(
+    documents: pa.Table,
+    segments: pa.Table,
+    spilled: list[tuple[str, SpilledTable]],
+    attributes: list[str],
+    segments_of: Callable[[pa.Table], pa.Table],
+) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """(documents, segments) parts in canonical order: the in-memory rows (already in order,
+    from :func:`combine`) with each spilled table's rows streamed in at its source's place.
+
+    Each spilled table holds one source, so its rows form one run of the sorted order.
+    ``segments_of`` makes the segments of a batch of spilled documents.
+    """
+    sources = documents["source"]
+    doc_cuts = [0]
+    for source, _table in sorted(spilled, key=lambda item: item[0]):
+        doc_cuts.append(doc_cuts[-1] + int(pc.sum(pc.less(sources.slice(doc_cuts[-1]), source)).as_py() or 0))
+    doc_cuts.append(documents.num_rows)
+    # Segments are in document order: a run of documents owns a contiguous run of segments.
+    rank = pc.index_in(segments["doc_id"], value_set=documents["doc_id"].combine_chunks())
+    rank = np.asarray(pc.fill_null(rank, documents.num_rows).to_numpy(zero_copy_only=False))
+    seg_cuts = np.searchsorted(rank, doc_cuts).tolist()
+    seg_cuts[-1] = segments.num_rows
+    ordered = sorted(spilled, key=lambda item: item[0])
+    for i in range(len(doc_cuts) - 1):
+        lo, hi = doc_cuts[i], doc_cuts[i + 1]
+        if hi > lo or seg_cuts[i + 1] > seg_cuts[i]:
+            yield documents.slice(lo, hi - lo), segments.slice(seg_cuts[i], seg_cuts[i + 1] - seg_cuts[i])
+        if i < len(ordered):
+            for table in ordered[i][1].tables():
+                docs = conform(table, attributes)
+                yield docs, segments_of(docs)
+
+
 def _ascending(values: pa.ChunkedArray | pa.Array, then: pa.ChunkedArray | pa.Array | None = None) -> bool:
     """Already in order (by ``values``, then strictly by ``then``)? Saves a sort of a big table."""
     n = len(values)
@@ -230,10 +265,9 @@ def _no_interrupt() -> Iterator[None]:
             raise KeyboardInterrupt
 
 
-def commit_corpus(
-    corpus_dir: Path, documents: pa.Table, segments: pa.Table, **manifest_parts: Any
-) -> dict[str, Any]:
-    """Write the whole corpus into a staging folder, then rename its files into place.
+def commit_corpus(corpus_dir: Path, write: Callable[[Path], dict[str, Any]]) -> dict[str, Any]:
+    """Write the whole corpus into a staging folder (``write(staging)``, e.g. a
+    :func:`~.writer.write_corpus` call), then rename its files into place.
 
     Until the renames the previous corpus is untouched, so an error or Ctrl-C while writing
     (the slow part) leaves it readable and identical. The manifest is renamed last.
@@ -245,7 +279,7 @@ def commit_corpus(
         if (corpus_dir / MANIFEST_FILE).is_file():
             # write_corpus keeps the "created" time of the manifest it finds next to it.
             shutil.copy2(corpus_dir / MANIFEST_FILE, staging / MANIFEST_FILE)
-        manifest = write_corpus(staging, documents, segments, **manifest_parts)
+        manifest = write(staging)
         with _no_interrupt():
             for name in (DOCUMENTS_FILE, SEGMENTS_FILE, MANIFEST_FILE):
                 os.replace(staging / name, corpus_dir / name)

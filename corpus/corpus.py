@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .errors import DataError
@@ -79,12 +80,16 @@ class Corpus:
 
     def texts(self, doc_ids: list[str]) -> dict[str, str]:
         """Plain text of the given documents (for excerpts), read without loading the rest."""
-        if not doc_ids:
-            return {}
-        table = pq.read_table(
-            self.documents_path, columns=["doc_id", "text"], filters=[("doc_id", "in", list(set(doc_ids)))]
-        )
+        table = self.documents_where(doc_ids, ["doc_id", "text"])
         return dict(zip(table["doc_id"].to_pylist(), table["text"].to_pylist(), strict=True))
+
+    def documents_where(self, doc_ids: list[str], columns: list[str]) -> pa.Table:
+        """``columns`` of the given documents, in file order; streamed, so memory stays flat."""
+        return _rows_where(self.documents_path, doc_ids, columns)
+
+    def segments_where(self, doc_ids: list[str], columns: list[str]) -> pa.Table:
+        """``columns`` of the given documents' segments, in file order; streamed."""
+        return _rows_where(self.segments_path, doc_ids, columns)
 
     # --- tokens (written by `feedcare tokens`) ---------------------------------------------
 
@@ -107,6 +112,23 @@ class Corpus:
         if not self.vocabulary_path.is_file():
             raise DataError(f"{self.path}: no vocabulary yet; run `feedcare tokens` first")
         return pq.read_table(self.vocabulary_path)
+
+
+def _rows_where(path: Path, doc_ids: list[str], columns: list[str]) -> pa.Table:
+    # Filtered batch by batch: read_table(filters=...) holds whole row groups of a column
+    # such as ``text`` at once, hundreds of MB for a million comments.
+    wanted = pa.array(sorted(set(doc_ids)), pa.string())
+    read = list(dict.fromkeys(["doc_id", *columns]))
+    schema = pq.read_schema(path)
+    parts = []
+    if len(wanted):
+        for batch in iter_batches(path, read, 65_536):
+            kept = batch.filter(pc.is_in(batch.column(0), value_set=wanted))
+            if kept.num_rows:
+                parts.append(kept)
+    empty = pa.schema([schema.field(name) for name in read]).empty_table()
+    table = pa.Table.from_batches(parts) if parts else empty
+    return table.select(columns)
 
 
 def open_corpus(path: Path) -> Corpus:

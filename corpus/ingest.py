@@ -9,9 +9,10 @@ place where a per-document check can be added.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .assemble import (
+    STAGING_PREFIX,
     IdRegistry,
     Piece,
     attribute_order,
     check_corpus_dir,
     combine,
     commit_corpus,
+    ordered_parts,
     read_kept,
     remove_stale_staging,
 )
@@ -36,14 +39,20 @@ from .info import SPEAKER_COLUMNS, summarise
 from .ingest_audit import IngestAuditor
 from .ingest_config import IngestConfig
 from .ingest_report import IngestAborted, IngestReport, display_path
+from .ingest_transcripts import _Transcripts, transcript_document
 from .meta import Meta, coverage, join_meta, load_meta
 from .progress import ProgressCallback, report
-from .readers import ParsedText, read_transcript
-from .schema import DOCUMENTS_FILE, MANIFEST_FILE, SEGMENTS, documents_schema
+from .readers import read_transcript
+from .schema import DOCUMENTS_FILE, MANIFEST_FILE
 from .sources import Plan, SourceFile, name_sources, plan_sources, scan_sources, source_entry
+from .spill import SpilledTable
 from .store import corpus_lock, read_json, write_json
-from .tables import count_words, read_comment_table, table_segments
+from .streamwrite import SummaryCollector
+from .tables import read_comment_table, table_segments
 from .turns import assign_roles
+from .writer import write_corpus, write_corpus_parts
+
+_SUMMARY_COLUMNS = list(SummaryCollector.DOCUMENT_COLUMNS)
 
 __all__ = ["IngestAborted", "IngestConfig", "IngestReport", "ingest", "transcript_document"]
 
@@ -85,10 +94,13 @@ def ingest(
         run.report.ignored = dict(sorted(scan.ignored.items()))
         if run.nothing_to_read(reread_reason is not None):
             return run.unchanged_result()
-        run.read_sources()
-        if strict and run.report.skipped:
-            raise IngestAborted(run.report)
-        return run.finish(options, reread=reread_reason is not None)
+        try:
+            run.read_sources()
+            if strict and run.report.skipped:
+                raise IngestAborted(run.report)
+            return run.finish(options, reread=reread_reason is not None)
+        finally:
+            shutil.rmtree(run.spill_dir, ignore_errors=True)
 
 
 def _options(config: IngestConfig, meta: Meta | None) -> dict[str, Any]:
@@ -122,70 +134,9 @@ def _previous_state(corpus_dir: Path, options: dict[str, Any]) -> tuple[dict[str
     return sources, None
 
 
-@dataclass
-class _Transcripts:
-    """Rows of the transcripts read in this run, gathered column by column."""
-
-    documents: dict[str, list] = field(default_factory=lambda: {n: [] for n in documents_schema([]).names})
-    segments: dict[str, list] = field(default_factory=lambda: {n: [] for n in SEGMENTS.names})
-
-    def tables(self) -> tuple[pa.Table, pa.Table]:
-        return (
-            pa.Table.from_pydict(self.documents, schema=documents_schema([])),
-            pa.Table.from_pydict(self.segments, schema=SEGMENTS),
-        )
-
-
-def transcript_document(
-    file: SourceFile, sha256: str, parsed: ParsedText, config: IngestConfig, pattern: re.Pattern | None
-) -> tuple[dict[str, Any], list[dict[str, Any]], bool]:
-    """One transcript's document row and segment rows; also whether --id-pattern matched."""
-    doc_id = file.base_id
-    roles = assign_roles([t.speaker for t in parsed.turns], config.interviewers, config.participants)
-    segments = [
-        {
-            "doc_id": doc_id,
-            "seg": i,
-            "speaker": t.speaker,
-            "role": roles[t.speaker],
-            "start_s": t.start_s,
-            "end_s": t.end_s,
-            "char_start": t.char_start,
-            "char_end": t.char_end,
-            "n_words": count_words(t.text),
-            "text": t.text,
-        }
-        for i, t in enumerate(parsed.turns)
-    ]
-    participant, matched = participant_id(file.path.name, file.path.stem, pattern)
-    document = {
-        "doc_id": doc_id,
-        "source": file.source,
-        "sha256": sha256,
-        "format": parsed.format,
-        "encoding": parsed.encoding,
-        "participant_id": participant,
-        "n_segments": len(segments),
-        "n_words": sum(s["n_words"] for s in segments),
-        "text": parsed.text,
-    }
-    return document, segments, matched
-
-
 def _stable(entries: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Source entries without size and mtime: a touched file is not a changed corpus."""
     return {key: {k: v for k, v in e.items() if k not in ("size", "mtime_ns")} for key, e in entries.items()}
-
-
-def participant_id(name: str, stem: str, pattern: re.Pattern | None) -> tuple[str, bool]:
-    """From --id-pattern on the file name: its first group, else the whole match; else the stem."""
-    if pattern is None:
-        return stem, True
-    match = pattern.search(name)
-    if match is None:
-        return stem, False
-    value = match.group(1) if match.re.groups and match.group(1) is not None else match.group(0)
-    return value, True
 
 
 class _Run:
@@ -216,6 +167,8 @@ class _Run:
             if file.key in previous:
                 self.entries[file.key] = previous[file.key]
         self.pieces: list[Piece] = []
+        # Comment tables are parked here while reading (removed with the other staging folders).
+        self.spill_dir = corpus_dir / f"{STAGING_PREFIX}{os.getpid()}-read"
         self.transcripts = _Transcripts()
         self.kept_documents: list[pa.Table] = []
         self.kept_segments: list[pa.Table] = []
@@ -300,28 +253,37 @@ class _Run:
             text_column=self.config.text_column,
             id_column=self.config.id_column,
             participant_column=self.config.participant_column,
+            spill=self.spill_dir / f"table-{len(self.pieces)}.parquet",
             progress=self.progress,
         )
-        keep, duplicates = self.registry.claim_many(table.documents["doc_id"], file.source)
-        documents = table.documents.filter(keep)
+        keep, duplicates = self.registry.claim_many(table.documents.doc_ids, file.source)
+        documents: pa.Table | SpilledTable = table.documents.with_keep(keep)
+        segments = None
         notes = table.notes + ([duplicates] if duplicates else [])
-        if self.auditor is not None:
-            documents, note = self.auditor.check_table(documents, file.path)
+        if self.auditor is not None:  # opt-in and per row in Python anyway: audited in memory
+            documents, note = self.auditor.check_table(documents.load(), file.path)
+            segments = table_segments(documents)
             notes += [note] if note else []
         self.report.skipped.extend((display_path(file.path), note) for note in notes)
-        self.pieces.append(Piece(file, sha, documents, table_segments(documents), table.attributes, notes))
+        self.pieces.append(Piece(file, sha, documents, segments, table.attributes, notes))
         self.entries[file.key] = source_entry(file, sha, None, documents.num_rows, table.attributes)
 
     # --- writing ----------------------------------------------------------------------------------
 
     def finish(self, options: dict[str, Any], reread: bool) -> IngestReport:
         transcripts, transcript_segments = self.transcripts.tables()
-        new_documents = [transcripts] + [p.documents for p in self.pieces]
+        in_memory = [p.documents for p in self.pieces if isinstance(p.documents, pa.Table)]
+        new_documents = [transcripts, *in_memory]
         new_segments = [transcript_segments] + [p.segments for p in self.pieces if p.segments is not None]
+        spilled = [(p.file.source, p.documents) for p in self.pieces if isinstance(p.documents, SpilledTable)]
         if self.meta is not None:
-            new_documents = [join_meta(d, self.meta) for d in new_documents]
+            meta = self.meta
+            new_documents = [join_meta(d, meta) for d in new_documents]
+            spilled = [(s, t.with_transform(lambda d: join_meta(d, meta))) for s, t in spilled]
         old_ids = self._existing_ids()
-        new_ids = pa.chunked_array([d["doc_id"] for d in new_documents], pa.string())
+        new_ids = pa.chunked_array(
+            [d["doc_id"] for d in new_documents] + [t.kept_ids() for _s, t in spilled], pa.string()
+        )
         kept_count = sum(d.num_rows for d in self.kept_documents)
         replaced = pc.sum(pc.is_in(new_ids, value_set=old_ids)).as_py() or 0
         r = self.report
@@ -337,18 +299,31 @@ class _Run:
         documents, segments = combine(
             self.kept_documents + new_documents, self.kept_segments + new_segments, attributes
         )
-        self._summarise(documents.drop_columns(["text"]), segments.select(SPEAKER_COLUMNS))
-        extra = {
-            "roles": [as_dict(s) for s in r.speakers],
-            "skipped": [list(s) for s in r.skipped],
-            "meta": self._meta_extra(),
-            "config": as_dict(self.config),
-        }
-        commit_corpus(
-            self.corpus_dir, documents, segments, options=options, sources=self.entries, extra=extra
-        )
+        manifest = {"options": options, "sources": self.entries}
+        if spilled:  # stream the parked tables through, summarising on the way
+            summary = SummaryCollector(keep_ids=self.meta is not None)
+            parts = ordered_parts(documents, segments, spilled, attributes, table_segments)
+            extra = {"config": as_dict(self.config)}
+            commit_corpus(self.corpus_dir, lambda staging: write_corpus_parts(
+                staging, parts, attributes, **manifest, extra=extra, collectors=[summary],
+                finish_extra=lambda: self._finish_extra(summary.summary(), summary.ids())))
+        else:
+            summary_now = summarise(documents.select(_SUMMARY_COLUMNS), segments.select(SPEAKER_COLUMNS),
+                                    details=False)
+            extra = {"config": as_dict(self.config), **self._finish_extra(summary_now, documents)}
+            commit_corpus(self.corpus_dir, lambda staging: write_corpus(
+                staging, documents, segments, **manifest, extra=extra))
         r.written = True
         return r
+
+    def _finish_extra(self, summary: dict[str, Any], ids: pa.Table) -> dict[str, Any]:
+        """Record the summary of the written rows; the manifest's report fields."""
+        self._record(summary, ids)
+        return {
+            "roles": [as_dict(s) for s in self.report.speakers],
+            "skipped": [list(s) for s in self.report.skipped],
+            "meta": self._meta_extra(),
+        }
 
     def _existing_ids(self) -> pa.Array:
         if not self.previous:
@@ -363,13 +338,15 @@ class _Run:
             manifest = read_json(self.corpus_dir / MANIFEST_FILE, MANIFEST_FILE)
             write_json(self.corpus_dir / MANIFEST_FILE, {**manifest, "sources": self.entries})
         corpus = open_corpus(self.corpus_dir)
-        columns = [n for n in pq.read_schema(corpus.documents_path).names if n != "text"]
-        self._summarise(corpus.documents(columns=columns), corpus.segments(columns=SPEAKER_COLUMNS))
+        self._summarise(corpus.documents(columns=_SUMMARY_COLUMNS), corpus.segments(columns=SPEAKER_COLUMNS))
         r.unchanged = r.documents
         return r
 
     def _summarise(self, documents: pa.Table, segments: pa.Table) -> None:
-        summary = summarise(documents, segments, details=False)
+        self._record(summarise(documents, segments, details=False), documents)
+
+    def _record(self, summary: dict[str, Any], documents: pa.Table) -> None:
+        """The counts into the report; ``documents`` (doc_id, participant_id) for --meta coverage."""
         r = self.report
         r.documents, r.turns, r.words = summary["documents"], summary["turns"], summary["words"]
         r.participants, r.roles, r.speakers = summary["participants"], summary["roles"], summary["speakers"]

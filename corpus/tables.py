@@ -7,31 +7,27 @@ attributes are labels (trust names, question codes), never numbers to do arithme
 
 from __future__ import annotations
 
-import codecs
 import os
-from collections.abc import Callable, Iterator
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pcsv
-import pyarrow.parquet as pq
 
-from .errors import InputError, UsageError
+from .errors import UsageError
 from .progress import ProgressCallback, report
-from .readers.decode import decode_bytes
 from .schema import DOCUMENT_BASE_COLUMNS, documents_schema
 from .sources import SourceFile
+from .spill import SpilledTable, SpillWriter
+from .tablefiles import BATCH_ROWS as BATCH_ROWS  # re-exported: others open tables via .tables
+from .tablefiles import StringBatches, with_cp1252_fallback
+from .tablefiles import open_string_table as open_string_table
+from .tablefiles import read_string_table as read_string_table
+from .tablefiles import sniff_encoding as sniff_encoding
 
-T = TypeVar("T")
-
-BATCH_ROWS = 65_536
 _WORKERS = min(4, os.cpu_count() or 1)
-_CSV_BLOCK_BYTES = 1 << 22
-_SNIFF_BYTES = 1 << 20
 
 # A word is a run of characters that Python's str.split() does not treat as whitespace, so
 # table rows (counted here by RE2) and transcript turns (counted by count_words) agree.
@@ -41,7 +37,6 @@ _SPACE = (
 )
 WORD_PATTERN = f"[^{_SPACE}]+"
 
-_BOM_CODECS = {"utf-16-le": "utf-16", "utf-16-be": "utf-16", "utf-32-le": "utf-32", "utf-32-be": "utf-32"}
 
 
 def count_words(text: str) -> int:
@@ -61,167 +56,6 @@ def is_blank(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.fill_null(pc.equal(pc.utf8_trim_whitespace(texts), ""), True)
 
 
-# --- reading any table as string columns --------------------------------------------------
-
-
-@dataclass
-class StringBatches:
-    """A table opened for streaming: its column names, encoding and record batches."""
-
-    columns: list[str]
-    encoding: str
-    batches: Iterator[pa.RecordBatch]
-    total_rows: int | None
-    bad_rows: list[str] = field(default_factory=list)  # text of malformed CSV rows skipped
-
-
-def sniff_encoding(path: Path) -> tuple[str, str | None]:
-    """(encoding name as recorded, codec pyarrow should transcode from; None = native UTF-8)."""
-    with open(path, "rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
-    if not head.strip():
-        raise InputError("empty file")
-    if len(head) == _SNIFF_BYTES:
-        # Decode whole lines only: a cut inside a multi-byte character would look like cp1252.
-        if b"\x00" in head:
-            head = head[: len(head) // 4 * 4]
-        elif (cut := head.rfind(b"\n")) > 0:
-            head = head[: cut + 1]
-    _text, encoding = decode_bytes(head)
-    if encoding in ("utf-8", "utf-8-sig"):
-        return encoding, None
-    has_bom = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    return encoding, _BOM_CODECS.get(encoding, encoding) if has_bom else encoding
-
-
-def open_string_table(path: Path, fmt: str, encoding: str | None = None) -> StringBatches:
-    """Open a CSV/TSV/Parquet file with every column as a nullable string.
-
-    ``encoding`` forces a codec for CSV/TSV (default: sniffed from the first megabyte).
-    """
-    if fmt == "parquet":
-        return _open_parquet(path, BATCH_ROWS)
-    if encoding is None:
-        name, codec = sniff_encoding(path)
-    else:
-        name, codec = encoding, encoding
-    return _open_csv(path, fmt, name, codec)
-
-
-def with_cp1252_fallback(path: Path, fmt: str, consume: Callable[[StringBatches], T]) -> T:
-    """Run ``consume`` on the opened table; if a row far into a "UTF-8" file is not UTF-8
-    (a Windows export whose first megabyte happened to be ASCII), start again as cp1252."""
-    opened: StringBatches | None = None
-    try:
-        opened = open_string_table(path, fmt)
-        return consume(opened)
-    except InputError as exc:
-        sniffed_utf8 = opened is None or opened.encoding == "utf-8"
-        if fmt == "parquet" or not sniffed_utf8 or _UTF8_REASON not in str(exc):
-            raise
-    return consume(open_string_table(path, fmt, encoding="cp1252"))
-
-
-def _open_csv(path: Path, fmt: str, encoding: str, codec: str | None) -> StringBatches:
-    bad_rows: list[str] = []
-
-    def skip_bad_row(row) -> str:
-        bad_rows.append(row.text)
-        return "skip"
-
-    transcode = {"encoding": codec} if codec else {}
-    read = pcsv.ReadOptions(block_size=_CSV_BLOCK_BYTES, **transcode)
-    parse = pcsv.ParseOptions(
-        delimiter="\t" if fmt == "tsv" else ",", newlines_in_values=True, invalid_row_handler=skip_bad_row
-    )
-    # The header pass parses the first block too; its bad rows are counted by the real pass.
-    header_parse = pcsv.ParseOptions(
-        delimiter=parse.delimiter, newlines_in_values=True, invalid_row_handler=lambda row: "skip"
-    )
-    try:
-        header = pcsv.open_csv(path, read_options=read, parse_options=header_parse).schema.names
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise InputError(_arrow_reason(exc)) from None
-    columns = _clean_header(header)
-    read = pcsv.ReadOptions(block_size=_CSV_BLOCK_BYTES, column_names=columns, skip_rows=1, **transcode)
-    convert = pcsv.ConvertOptions(
-        column_types={name: pa.string() for name in columns}, strings_can_be_null=True, null_values=[""]
-    )
-    try:
-        reader = pcsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise InputError(_arrow_reason(exc)) from None
-    return StringBatches(columns, encoding, _guard(reader), None, bad_rows)
-
-
-def _guard(reader) -> Iterator[pa.RecordBatch]:
-    """Turn pyarrow's parse errors part-way through a file into InputError."""
-    try:
-        yield from reader
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise InputError(_arrow_reason(exc)) from None
-
-
-def _clean_header(names: list[str]) -> list[str]:
-    # pandas writes an unnamed first column for its index; give such columns a name.
-    columns = [name.strip() or f"column_{i}" for i, name in enumerate(names, 1)]
-    seen: set[str] = set()
-    for name in columns:
-        if name in seen:
-            raise InputError(f"column name {name!r} appears twice in the header; rename one")
-        seen.add(name)
-    return columns
-
-
-def _open_parquet(path: Path, batch_rows: int) -> StringBatches:
-    try:
-        parquet = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"not a readable Parquet file ({_arrow_reason(exc)})") from None
-    schema = parquet.schema_arrow
-    for fld in schema:
-        if pa.types.is_nested(fld.type) or pa.types.is_binary(fld.type):
-            raise InputError(f"column {fld.name!r} has type {fld.type}, which cannot be read as text")
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        try:
-            for batch in parquet.iter_batches(batch_size=batch_rows, use_threads=False):
-                arrays = [_as_string(column) for column in batch.columns]
-                yield pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"damaged Parquet file ({_arrow_reason(exc)})") from None
-
-    return StringBatches(_clean_header(schema.names), "parquet", batches(), parquet.metadata.num_rows)
-
-
-def _as_string(column: pa.Array) -> pa.Array:
-    if pa.types.is_dictionary(column.type):
-        column = column.dictionary_decode()
-    return column if column.type == pa.string() else pc.cast(column, pa.string())
-
-
-_UTF8_REASON = "cannot decode as UTF-8"
-
-
-def _arrow_reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "invalid UTF8" in text or isinstance(exc, UnicodeDecodeError):
-        return f"{_UTF8_REASON} or the encoding its first megabyte suggested ({text[:80]})"
-    return text[:200]
-
-
-def read_string_table(path: Path, fmt: str) -> tuple[pa.Table, str]:
-    """A whole (small) table as string columns, e.g. a participants file."""
-
-    def consume(opened: StringBatches) -> tuple[pa.Table, str]:
-        batches = list(opened.batches)
-        schema = pa.schema([pa.field(name, pa.string()) for name in opened.columns])
-        table = pa.Table.from_batches(batches, schema=schema) if batches else schema.empty_table()
-        return table, opened.encoding
-
-    return with_cp1252_fallback(path, fmt, consume)
-
-
 # --- comment tables → document rows ---------------------------------------------------------
 
 
@@ -237,7 +71,7 @@ class TableColumns:
 
 @dataclass
 class TableDocuments:
-    documents: pa.Table  # documents schema + this table's attributes, in row order
+    documents: SpilledTable  # documents schema + this table's attributes, in row order, on disk
     encoding: str
     attributes: list[str]
     rows: int  # data rows in the file
@@ -285,19 +119,21 @@ def read_comment_table(
     text_column: str | None,
     id_column: str | None,
     participant_column: str | None,
+    spill: Path,
     progress: ProgressCallback | None = None,
 ) -> TableDocuments:
-    """Read a comment table into document rows (one per non-blank row).
+    """Read a comment table into document rows (one per non-blank row), parked at ``spill``.
 
     doc_id is the id column's value, else "<source without suffix>:<row>" with the 1-based
     data row number; participant_id is the participant column, else the id, else the doc_id.
+    The rows stream into the Parquet file ``spill`` (memory stays flat in the table's size).
     Raises InputError when the file cannot be read, UsageError for bad column options.
     """
     return with_cp1252_fallback(
         file.path,
         file.format,
         lambda opened: _table_documents(
-            opened, file, sha256, text_column, id_column, participant_column, progress
+            opened, file, sha256, text_column, id_column, participant_column, spill, progress
         ),
     )
 
@@ -309,29 +145,34 @@ def _table_documents(
     text_column: str | None,
     id_column: str | None,
     participant_column: str | None,
+    spill: Path,
     progress: ProgressCallback | None,
 ) -> TableDocuments:
     cols = choose_columns(file, opened.columns, text_column, id_column, participant_column)
     schema = documents_schema(list(cols.attributes))
     rows = blank = no_id = 0
     stage = f"Reading {file.source}"
-    # pyarrow's kernels release the GIL: the word-count regex of one batch runs while the next
-    # batch is parsed, which nearly doubles throughput on two cores.
-    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-        futures = []
-        for batch in opened.batches:
-            futures.append(
-                pool.submit(_batch_documents, batch, rows, file, sha256, opened.encoding, cols, schema)
-            )
-            rows += batch.num_rows
-            report(progress, stage, rows, opened.total_rows)
-        pieces = []
-        for future in futures:
-            table, n_blank, n_no_id = future.result()
-            pieces.append(table)
-            blank += n_blank
-            no_id += n_no_id
-    documents = pa.concat_tables(pieces) if pieces else schema.empty_table()
+    writer = SpillWriter(spill, schema)
+    try:
+        # pyarrow's kernels release the GIL: the word-count regex of one batch runs while the
+        # next batch is parsed, which nearly doubles throughput on two cores. Few batches are
+        # in flight, and each is written out in order as soon as it is done.
+        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+            pending: deque = deque()
+            for batch in opened.batches:
+                pending.append(
+                    pool.submit(_batch_documents, batch, rows, file, sha256, opened.encoding, cols, schema)
+                )
+                rows += batch.num_rows
+                report(progress, stage, rows, opened.total_rows)
+                while len(pending) > _WORKERS:
+                    blank, no_id = _drain(pending.popleft(), writer, blank, no_id)
+            while pending:
+                blank, no_id = _drain(pending.popleft(), writer, blank, no_id)
+    except BaseException:
+        writer.abort()
+        raise
+    documents = writer.close()
     notes = []
     if blank:
         notes.append(f"{blank} {_rows(blank)} with an empty {cols.text!r} skipped")
@@ -342,6 +183,12 @@ def _table_documents(
         example = opened.bad_rows[0][:60]
         notes.append(f"{n} malformed {_rows(n)} (wrong number of fields) skipped, e.g. {example!r}")
     return TableDocuments(documents, opened.encoding, list(cols.attributes), rows, notes)
+
+
+def _drain(future, writer: SpillWriter, blank: int, no_id: int) -> tuple[int, int]:
+    table, n_blank, n_no_id = future.result()
+    writer.write(table)
+    return blank + n_blank, no_id + n_no_id
 
 
 def _rows(n: int) -> str:

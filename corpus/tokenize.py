@@ -101,6 +101,18 @@ def _sequence_pattern(sequences: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w'’&-])(?:" + "|".join(parts) + r")(?![\w'’&-])", re.IGNORECASE)
 
 
+def _lower_sequence_pattern(sequences: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The same pattern, case-sensitive, for lower-cased text: 2-3x faster than IGNORECASE.
+
+    The leading look-ahead on the possible first letters lets ``re`` skip most positions.
+    """
+    ignore_case = _sequence_pattern(sequences)
+    if ignore_case is None:
+        return None
+    firsts = "".join(sorted({re.escape(seq[0]) for seq in sequences}))
+    return re.compile(f"(?=[{firsts}])" + ignore_case.pattern)
+
+
 class PatternTokenizer(RegexpTokenizer):
     """NLTK's RegexpTokenizer for feedcare's own fixed pattern, compiled with ``re``.
 
@@ -130,6 +142,7 @@ class Tokenizer:
         self.config = config
         self.stopwords = stoplists.words
         self._sequences = _sequence_pattern(stoplists.sequences)
+        self._lower_sequences = _lower_sequence_pattern(stoplists.sequences)
         self._regexp = PatternTokenizer(TOKEN_PATTERN, flags=re.UNICODE | re.VERBOSE | re.MULTILINE)
         self._cache: dict[str, str | int] = {}
         self.drops = [0] * len(DROP_REASONS)
@@ -180,6 +193,20 @@ class Tokenizer:
     def _prepare(self, text: str) -> str:
         if self._sequences is None:
             return text
+        low = text.lower()
+        # IGNORECASE is lower() on both sides, except that it also matches dotless i and long s
+        # to i and s; without those (and with offsets unchanged) the lower-cased text matches the
+        # same spans, and the original is blanked there.
+        if len(low) == len(text) and "ı" not in text and "ſ" not in text:
+            spans = [m.span() for m in self._lower_sequences.finditer(low)]  # type: ignore[union-attr]
+            if not spans:
+                return text
+            pieces, last = [], 0
+            for start, end in spans:
+                pieces += [text[last:start], " " * (end - start)]
+                last = end
+            self.fillers += len(spans)
+            return "".join(pieces) + text[last:]
         text, n = self._sequences.subn(_blank, text)
         self.fillers += n
         return text

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from .config import as_dict, fingerprint
 from .corpus import Corpus
+from .docbatches import TABLE_FORMATS, Reading, doc_batches, resolve_mode, tokenise_doc_batch
 from .errors import DataError
 from .normalise import lemma
 from .phrases import PhraseCounter
@@ -40,10 +41,11 @@ from .store import BatchWriter, corpus_lock, read_json, write_json
 from .tokenize import StopLists, Tokenizer, load_stoplists, spoken_list_text
 from .tokens_config import TokensConfig, stopword_file_hashes
 from .tokens_vocab import FINGERPRINT_KEY, UNITS, pass_phrases, pass_write, prune, write_vocabulary
-from .units import DocTurns, Turn, UnitStats, init_worker, tokenise_batch, train_punkt
+from .units import UnitStats, init_worker, train_punkt
+
+__all__ = ["TABLE_FORMATS", "TokensReport", "build_tokens", "resolve_mode", "tokens_fingerprint"]
 
 TOKENS_FORMAT = 1  # bump when the tokenisation changes in a way the fingerprint cannot see
-TABLE_FORMATS = frozenset({"csv", "tsv", "parquet", "xlsx", "xls", "json", "jsonl"})
 TOP_TERMS = 50
 _TEMP_UNITS = ".tokens-units.tmp.parquet"
 _TEMP_PHRASED = ".tokens-phrased.tmp.parquet"
@@ -155,69 +157,18 @@ def _rows(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple]:
         yield from zip(*(column.to_pylist() for column in batch.columns), strict=True)
 
 
-def resolve_mode(unit: str, fmt: str) -> str:
-    """The unit mode for a document: 'auto' is 'document' for comment-table rows, else 'turn'."""
-    if unit != "auto":
-        return unit
-    return "document" if fmt in TABLE_FORMATS else "turn"
-
-
-@dataclass
-class _Reading:
-    """Counts kept while streaming the corpus (updated by :func:`_doc_batches`)."""
-
-    documents: int = 0
-    turns: int = 0
-    selected: int = 0
-    excluded: Counter | None = None
-    modes: Counter | None = None
-
-
-def _doc_batches(corpus: Corpus, config: TokensConfig, reading: _Reading) -> Iterator[list[DocTurns]]:
-    """Documents with their selected turns, in corpus order, in batches of ~batch_size turns."""
-    roles = set(config.roles)
-    reading.excluded, reading.modes = Counter(), Counter()
-    documents = _rows(corpus.iter_documents(["doc_id", "participant_id", "format", "n_segments"], 8192))
-    segments = _rows(corpus.iter_segments(["doc_id", "seg", "speaker", "role", "char_start", "text"], 8192))
-    batch: list[DocTurns] = []
-    size = 0
-    for doc_id, participant_id, fmt, n_segments in documents:
-        turns = []
-        for _ in range(n_segments):
-            row = next(segments, None)
-            if row is None or row[0] != doc_id:
-                raise DataError(
-                    f"{corpus.segments_path}: turns are not in document order at {doc_id!r}; "
-                    "re-run `feedcare ingest` to rebuild the corpus"
-                )
-            _, seg, speaker, role, char_start, text = row
-            if role in roles:
-                turns.append(Turn(seg, speaker, char_start, text))
-            else:
-                reading.excluded[role] += 1
-        mode = resolve_mode(config.unit, fmt)
-        reading.documents += 1
-        reading.turns += n_segments
-        reading.selected += len(turns)
-        reading.modes[mode] += 1
-        batch.append(DocTurns(doc_id, participant_id, mode, tuple(turns)))
-        size += max(1, len(turns))
-        if size >= config.batch_size:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
 def _needs_sentences(corpus: Corpus, config: TokensConfig, stoplists: StopLists) -> bool:
     """Whether any selected turn has more than max_tokens tokens (Punkt training is costly)."""
     if config.unit not in ("auto", "turn"):
         return False
     split_docs = None  # every document splits its turns
     if config.unit == "auto":
-        documents = _rows(corpus.iter_documents(["doc_id", "format"], 65_536))
         # Transcripts are few even in a large mixed corpus; comment-table rows are not kept.
-        split_docs = {doc_id for doc_id, fmt in documents if fmt not in TABLE_FORMATS}
+        tables = pa.array(sorted(TABLE_FORMATS), pa.string())
+        split_docs = set()
+        for batch in corpus.iter_documents(["doc_id", "format"], 65_536):
+            is_transcript = pc.invert(pc.is_in(batch.column(1), value_set=tables))
+            split_docs.update(batch.column(0).filter(is_transcript).to_pylist())
         if not split_docs:
             return False
     roles = set(config.roles)
@@ -320,7 +271,7 @@ def _build(corpus: Corpus, config: TokensConfig, tokens_fp: str, jobs: int | Non
         temp.unlink(missing_ok=True)
         temp2.unlink(missing_ok=True)
     vocabulary = write_vocabulary(corpus, dictionary, tokens_fp)
-    reading: _Reading = first["reading"]
+    reading: Reading = first["reading"]
     from feedcare import __version__
 
     summary = {
@@ -357,15 +308,15 @@ def _build(corpus: Corpus, config: TokensConfig, tokens_fp: str, jobs: int | Non
 
 def _pass_units(corpus, config, temp, jobs, initargs, n_docs, progress) -> dict:
     """Pass 1: tokenise in workers, spill units to ``temp``, count phrase candidates."""
-    reading = _Reading()
+    reading = Reading()
     phrases = PhraseCounter(config)
     stats = UnitStats()
     filters: Counter = Counter()
     done = units = 0
     report(progress, "Tokenising documents", 0, n_docs)
     with BatchWriter(temp, UNITS) as writer:
-        batches = _doc_batches(corpus, config, reading)
-        for result in ordered_map(tokenise_batch, batches, jobs, init_worker, initargs):
+        batches = doc_batches(corpus, config, reading)
+        for result in ordered_map(tokenise_doc_batch, batches, jobs, init_worker, initargs):
             writer.write(pa.table(result.columns, schema=UNITS))
             phrases.add(result.pair_counts, result.pair_words)
             stats.add(result.stats)

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .corpus import Corpus
-from .phrases import apply_phrases
+from .phrases import DELIMITER
 from .progress import report
 from .schema import TOKENS, VOCABULARY
 from .store import BatchWriter, iter_batches, write_table
@@ -38,13 +38,37 @@ UNITS = pa.schema(
 PHRASED = UNITS.remove(UNITS.get_field_index("chunks")).append(pa.field("tokens", pa.list_(pa.string())))
 
 
-def _flat_tokens(chunks: pa.ListArray, table: frozenset[str]) -> pa.ListArray:
-    """Per unit, its chunks joined into one token list, phrases applied."""
-    if not table:  # vectorised: outer offsets index inner offsets
-        inner = chunks.flatten()
+def _flat_tokens(chunks: pa.ListArray, table: frozenset[str] | pa.Array) -> pa.ListArray:
+    """Per unit, its chunks joined into one token list, phrases applied (as :func:`apply_phrases`).
+
+    Vectorised: every adjacent pair inside a chunk is joined and looked up at once; gensim's
+    greedy left-to-right rule then keeps the 1st, 3rd, 5th... of each run of consecutive
+    joinable pairs (a pair's second token cannot start the next one).
+    """
+    inner = chunks.flatten()
+    if len(table) == 0:  # outer offsets index inner offsets
         offsets = pc.take(inner.offsets, chunks.offsets)
         return pa.ListArray.from_arrays(offsets, inner.values)
-    return pa.array([apply_phrases(c, table) for c in chunks.to_pylist()], pa.list_(pa.string()))
+    tokens = inner.flatten()
+    n = len(tokens)
+    unit_of_token = np.asarray(pc.list_parent_indices(chunks))[np.asarray(pc.list_parent_indices(inner))]
+    joinable = np.zeros(n, dtype=bool)
+    joined = pa.nulls(n, pa.string())
+    if n > 1:
+        chunk_of_token = np.asarray(pc.list_parent_indices(inner))
+        pairs = pc.binary_join_element_wise(tokens.slice(0, n - 1), tokens.slice(1), DELIMITER)
+        values = table if isinstance(table, pa.Array) else pa.array(sorted(table), pa.string())
+        found = np.asarray(pc.fill_null(pc.is_in(pairs, value_set=values), False))
+        joinable[:-1] = found & (chunk_of_token[:-1] == chunk_of_token[1:])
+        joined = pa.concat_arrays([pairs, pa.nulls(1, pa.string())])
+    index = np.arange(n)
+    run_start = np.maximum.accumulate(np.where(joinable & ~np.r_[False, joinable[:-1]], index, 0))
+    chosen = joinable & ((index - run_start) % 2 == 0)
+    emitted = ~np.r_[False, chosen[:-1]]  # the second token of a chosen pair is absorbed
+    values = pc.if_else(pa.array(chosen), joined, tokens).filter(pa.array(emitted))
+    counts = np.bincount(unit_of_token[emitted], minlength=len(chunks))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
+    return pa.ListArray.from_arrays(offsets, values)
 
 
 def _term_stats(tokens: pa.ListArray, first_unit: int) -> pa.Table:
@@ -75,11 +99,13 @@ def pass_phrases(temp: Path, temp2: Path, table: frozenset[str], progress, total
     """Pass 2: phrases applied (to ``temp2``) and the gensim Dictionary of the units."""
     from gensim.corpora import Dictionary
 
+    phrases = pa.array(sorted(table), pa.string())
+
     stats: pa.Table | None = None
     done = nonempty = 0
     with BatchWriter(temp2, PHRASED) as writer:
         for batch in iter_batches(temp, batch_size=4096):
-            tokens = _flat_tokens(batch.column(UNITS.get_field_index("chunks")), table)
+            tokens = _flat_tokens(batch.column(UNITS.get_field_index("chunks")), phrases)
             lengths = pc.list_value_length(tokens)
             nonempty += pc.sum(pc.greater(lengths, 0)).as_py() or 0
             stats = _merge_stats(stats, _term_stats(tokens, done))

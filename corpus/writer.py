@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from .config import fingerprint
 from .schema import (
     DOCUMENTS_FILE,
     MANIFEST_FILE,
@@ -19,13 +19,14 @@ from .schema import (
     documents_schema,
 )
 from .store import read_json, write_json, write_table
+from .streamwrite import FingerprintCollector, write_streams
 
 
 def corpus_fingerprint(documents: pa.Table, options: dict[str, Any]) -> str:
     """Hash of every (doc_id, sha256) pair plus the ingest options that shaped the rows."""
-    pairs = sorted(zip(documents["doc_id"].to_pylist(), documents["sha256"].to_pylist(), strict=True))
-    attrs = attribute_columns(documents.schema)
-    return fingerprint(pairs, attrs, options)
+    collector = FingerprintCollector()
+    collector.add(documents)
+    return collector.fingerprint(attribute_columns(documents.schema), options)
 
 
 def write_corpus(
@@ -48,6 +49,52 @@ def write_corpus(
     schema = documents_schema(attribute_columns(documents.schema))
     write_table(path / DOCUMENTS_FILE, documents, schema)
     write_table(path / SEGMENTS_FILE, segments, SEGMENTS)
+    counts = {
+        "documents": documents.num_rows,
+        "segments": segments.num_rows,
+        "words": int(pa.compute.sum(documents["n_words"]).as_py() or 0),
+    }
+    return _write_manifest(path, corpus_fingerprint(documents, options), options, sources, counts, extra)
+
+
+def write_corpus_parts(
+    path: Path,
+    parts: Iterable[tuple[pa.Table, pa.Table]],
+    attributes: list[str],
+    *,
+    options: dict[str, Any] | None = None,
+    sources: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    collectors: Iterable[Any] = (),
+    finish_extra: Callable[[], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """:func:`write_corpus` from ``(documents, segments)`` parts in corpus order, in flat memory.
+
+    Gives the same bytes as :func:`write_corpus` of the concatenated parts. Each of
+    ``collectors`` also sees every part (``add(documents, segments)``); ``finish_extra()``,
+    called once every part is written, adds manifest keys computed from them.
+    """
+    path = Path(path)
+    options = options or {}
+    schema = documents_schema(attributes)
+    fingerprints = FingerprintCollector()
+    n_documents, n_segments, n_words = write_streams(
+        path / DOCUMENTS_FILE, path / SEGMENTS_FILE, parts, schema, SEGMENTS, [fingerprints, *collectors]
+    )
+    counts = {"documents": n_documents, "segments": n_segments, "words": n_words}
+    extra = {**(extra or {}), **(finish_extra() if finish_extra is not None else {})}
+    fingerprint = fingerprints.fingerprint(attributes, options)
+    return _write_manifest(path, fingerprint, options, sources, counts, extra)
+
+
+def _write_manifest(
+    path: Path,
+    fingerprint: str,
+    options: dict[str, Any],
+    sources: dict[str, Any] | None,
+    counts: dict[str, int],
+    extra: dict[str, Any] | None,
+) -> dict[str, Any]:
     now = datetime.now(UTC).isoformat(timespec="seconds")
     previous = path / MANIFEST_FILE
     created = read_json(previous, MANIFEST_FILE).get("created", now) if previous.is_file() else now
@@ -58,14 +105,10 @@ def write_corpus(
         "feedcare_version": __version__,
         "created": created,
         "updated": now,
-        "fingerprint": corpus_fingerprint(documents, options),
+        "fingerprint": fingerprint,
         "options": options,
         "sources": sources or {},
-        "counts": {
-            "documents": documents.num_rows,
-            "segments": segments.num_rows,
-            "words": int(pa.compute.sum(documents["n_words"]).as_py() or 0),
-        },
+        "counts": counts,
         **(extra or {}),
     }
     write_json(previous, manifest)

@@ -257,7 +257,7 @@ def build_excerpts(
     rows = _unit_rows(corpus, wanted)
     doc_ids = sorted({rows[u]["doc_id"] for u in wanted})
     texts = corpus.texts(doc_ids)
-    docs = corpus.documents(columns=["doc_id", "source"], filters=[("doc_id", "in", doc_ids)])
+    docs = corpus.documents_where(doc_ids, ["doc_id", "source"])
     source_of = dict(zip(docs["doc_id"].to_pylist(), docs["source"].to_pylist(), strict=True))
     turns = _turns(corpus, doc_ids)
     out: dict[int, list[Excerpt]] = {}
@@ -311,9 +311,7 @@ def _unit_rows(corpus: Corpus, wanted: list[int]) -> dict[int, dict]:
 
 
 def _turns(corpus: Corpus, doc_ids: list[str]) -> dict[tuple[str, int], tuple[float | None, str | None]]:
-    table = corpus.segments(
-        columns=["doc_id", "seg", "start_s", "speaker"], filters=[("doc_id", "in", doc_ids)]
-    )
+    table = corpus.segments_where(doc_ids, ["doc_id", "seg", "start_s", "speaker"])
     return {
         (d, s): (t, speaker)
         for d, s, t, speaker in zip(

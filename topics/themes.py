@@ -9,12 +9,14 @@ bounded memory, then fetches the texts of the few units it shows.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from feedcare.corpus import Corpus, open_corpus
 from feedcare.corpus.errors import DataError, UsageError
 from feedcare.corpus.progress import ProgressCallback, report
@@ -91,9 +93,9 @@ class _Units:
     """Per-unit facts from tokens.parquet, as arrays indexed by unit_id."""
 
     participant_of: np.ndarray
-    participant_names: list[str]
-    doc_of: np.ndarray
-    doc_names: list[str]
+    participant_names: pa.Array  # of strings, indexed by participant code
+    doc_of: np.ndarray  # empty (and doc_names too) unless read for --by
+    doc_names: pa.Array
     n_tokens: np.ndarray
 
 
@@ -128,7 +130,7 @@ def build_themes(
     if labels is not None:
         check_labels(labels, run.run_id, model_id, n_topics)
     _check_tokens_match(corpus, run)
-    units = _read_units(corpus, progress)
+    units = _read_units(corpus, progress, with_documents=by is not None)
     groups = _group_codes(corpus, units, by) if by else None
     accumulator = PrevalenceAccumulator(
         n_topics, units.participant_of, units.n_tokens, *(groups or (None, None))
@@ -144,7 +146,7 @@ def build_themes(
     matchers = {t: TermMatcher.from_terms([x.term for x in v], lemmatize) for t, v in terms.items()}
     excerpts = build_excerpts(
         corpus,
-        lambda unit: units.participant_names[units.participant_of[unit]],
+        lambda unit: units.participant_names[int(units.participant_of[unit])].as_py(),
         candidates.select(),
         matchers,
         config.excerpt_chars,
@@ -173,7 +175,7 @@ def build_themes(
         chosen_model=run.chosen_model,
         n_topics=n_topics,
         n_units=int(accumulator.seen.sum()),
-        n_participants=len(set(units.participant_of[accumulator.seen].tolist())),
+        n_participants=len(np.unique(units.participant_of[accumulator.seen])),
         created=str(run.info.get("created", "")),
         config=config,
         themes=tuple(_sorted(themes, config.sort)),
@@ -202,17 +204,16 @@ def _check_tokens_match(corpus: Corpus, run: Run) -> None:
         )
 
 
-def _read_units(corpus: Corpus, progress: ProgressCallback | None) -> _Units:
+def _read_units(corpus: Corpus, progress: ProgressCallback | None, with_documents: bool = False) -> _Units:
+    """Per-unit participant codes and token counts (and document codes, for ``--by``)."""
     columns = ["unit_id", "doc_id", "participant_id", "n_tokens"]
-    ids, people, docs, counts = [], [], [], []
-    person_codes: dict[str, int] = {}
-    doc_codes: dict[str, int] = {}
+    ids, counts, people, docs = [], [], [], []
     for batch in corpus.iter_tokens(columns, BATCH_ROWS):
         ids.append(batch.column("unit_id").to_numpy())
         counts.append(batch.column("n_tokens").to_numpy())
-        person = pc.coalesce(batch.column("participant_id"), batch.column("doc_id"))
-        people.append(_encode(person, person_codes))
-        docs.append(_encode(batch.column("doc_id"), doc_codes))
+        people.append(pc.coalesce(batch.column("participant_id"), batch.column("doc_id")))
+        if with_documents:
+            docs.append(batch.column("doc_id"))
         report(progress, "Reading units", sum(len(i) for i in ids), None)
     if not ids:
         raise DataError(f"{corpus.tokens_path}: no units; re-run `feedcare tokens`")
@@ -221,27 +222,33 @@ def _read_units(corpus: Corpus, progress: ProgressCallback | None) -> _Units:
     if unit_ids.min() < 0 or unit_ids.max() >= n or len(np.unique(unit_ids)) != n:
         raise DataError(f"{corpus.tokens_path}: unit ids are not 0..{n - 1}; re-run `feedcare tokens`")
 
-    def scatter(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-        out = np.zeros(n, dtype=dtype)
-        out[unit_ids] = np.concatenate(parts)
+    def scatter(values: np.ndarray) -> np.ndarray:
+        out = np.zeros(n, dtype=np.int64)
+        out[unit_ids] = values
         return out
 
+    participant_of, participant_names = _encode(people)
+    doc_of, doc_names = _encode(docs)  # empty unless with_documents
     return _Units(
-        participant_of=scatter(people, np.int64),
-        participant_names=list(person_codes),
-        doc_of=scatter(docs, np.int64),
-        doc_names=list(doc_codes),
-        n_tokens=scatter(counts, np.int64),
+        participant_of=scatter(participant_of),
+        participant_names=participant_names,
+        doc_of=scatter(doc_of) if with_documents else doc_of,
+        doc_names=doc_names,
+        n_tokens=scatter(np.concatenate(counts)),
     )
 
 
-def _encode(values: pa.Array, codes: dict[str, int]) -> np.ndarray:
-    """Map strings to stable integer codes (first seen, first numbered)."""
-    encoded = pc.dictionary_encode(values)
-    lookup = np.array(
-        [codes.setdefault(v, len(codes)) for v in encoded.dictionary.to_pylist()], dtype=np.int64
-    )
-    return lookup[encoded.indices.to_numpy(zero_copy_only=False)] if len(lookup) else np.zeros(0, np.int64)
+def _encode(parts: list[pa.Array]) -> tuple[np.ndarray, pa.Array]:
+    """Strings → stable integer codes (first seen, first numbered) and the names by code.
+
+    Arrow's dictionary encoding of a chunked array shares one dictionary across chunks, so a
+    million participant ids never become a million Python strings.
+    """
+    encoded = pc.dictionary_encode(pa.chunked_array(parts, pa.string()))
+    if not encoded.num_chunks:
+        return np.zeros(0, np.int64), pa.array([], pa.string())
+    codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks])
+    return codes.astype(np.int64), encoded.chunks[0].dictionary
 
 
 def _group_codes(corpus: Corpus, units: _Units, attribute: str) -> tuple[np.ndarray, list[str]]:
@@ -250,22 +257,22 @@ def _group_codes(corpus: Corpus, units: _Units, attribute: str) -> tuple[np.ndar
         have = ", ".join(available) if available else "none (add attributes at ingest with --meta)"
         raise UsageError(f"--by {attribute}: no such document attribute; the corpus has: {have}")
     table = corpus.documents(columns=["doc_id", attribute])
-    value_of = {
-        d: (v if v not in (None, "") else MISSING_GROUP)
-        for d, v in zip(table["doc_id"].to_pylist(), table[attribute].to_pylist(), strict=True)
-    }
-    names = sorted({value_of.get(d, MISSING_GROUP) for d in units.doc_names} - {MISSING_GROUP})
-    if any(value_of.get(d, MISSING_GROUP) == MISSING_GROUP for d in units.doc_names):
+    positions = pc.index_in(units.doc_names, value_set=table["doc_id"].combine_chunks())
+    values = table[attribute].combine_chunks().cast(pa.string()).take(positions)  # null: no value
+    blank = pc.fill_null(pc.or_(pc.equal(values, ""), pc.equal(values, MISSING_GROUP)), False)
+    values = pc.if_else(blank, pa.scalar(None, pa.string()), values)
+    names = sorted(pc.unique(pc.drop_null(values)).to_pylist())
+    code = pc.index_in(values, value_set=pa.array(names, pa.string()))
+    if values.null_count:
         names.append(MISSING_GROUP)
-    code = {name: i for i, name in enumerate(names)}
-    doc_group = np.array([code[value_of.get(d, MISSING_GROUP)] for d in units.doc_names], dtype=np.int64)
+    doc_group = pc.fill_null(code, len(names) - 1).to_numpy(zero_copy_only=False).astype(np.int64)
     return doc_group[units.doc_of], names
 
 
 def _scan_doc_topics(run, model, n_units, n_topics, sinks, progress) -> None:
     path = run.path / DOC_TOPICS_FILE
     done = 0
-    for batch in run.iter_doc_topics(model, ["unit_id", "topic", "weight"], BATCH_ROWS):
+    for batch in _doc_topic_batches(run, model, ["unit_id", "topic", "weight"]):
         if batch.num_rows == 0:
             continue
         unit_ids = batch.column("unit_id").to_numpy()
@@ -280,6 +287,33 @@ def _scan_doc_topics(run, model, n_units, n_topics, sinks, progress) -> None:
             sink.add(unit_ids, topics, weights)
         done += batch.num_rows
         report(progress, "Reading topic weights", done, n_units * n_topics)
+
+
+def _doc_topic_batches(run: Run, model: str, columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """One model's doc_topics rows in record batches, like ``Run.iter_doc_topics``.
+
+    Read with ``ParquetFile`` and filtered batch by batch, skipping row groups whose ``model``
+    statistics rule them out: a dataset scan reads ahead and peaks ~100 MB higher at 1M units.
+    """
+    path = run.path / DOC_TOPICS_FILE
+    if not path.is_file():
+        return run.iter_doc_topics(model, columns, BATCH_ROWS)  # its error message
+    parquet = pq.ParquetFile(path)
+    position = parquet.schema_arrow.get_field_index("model")
+
+    def may_hold(group: int) -> bool:
+        stats = parquet.metadata.row_group(group).column(position).statistics
+        return stats is None or not stats.has_min_max or stats.min <= model <= stats.max
+
+    groups = [g for g in range(parquet.num_row_groups) if may_hold(g)]
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in parquet.iter_batches(BATCH_ROWS, row_groups=groups, columns=["model", *columns],
+                                          use_threads=False):
+            batch = batch.filter(pc.equal(batch.column(0), model))
+            yield pa.RecordBatch.from_arrays(batch.columns[1:], names=columns)
+
+    return batches()
 
 
 def _terms(run: Run, model: str, top: int) -> dict[int, tuple[Term, ...]]:
