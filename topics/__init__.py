@@ -6,7 +6,9 @@ Public API:
   ``<corpus>/runs/<run-id>/`` (see :mod:`feedcare.topics.rundir`);
 - :func:`load_topics_config` reads ``[topics]`` from feedcare.toml with overrides;
 - :func:`list_run_summaries` / :func:`show_run` for past runs, :func:`open_run` to read one;
-- :func:`parse_k_spec` for "8", "4:16", "4:16:2".
+- :func:`parse_k_spec` for "8", "4:16", "4:16:2";
+- :func:`build_themes` (a run → :class:`ThemesResult`: labels, terms, prevalence, spread,
+  excerpts) with :class:`ThemesConfig`; the exports live in :mod:`feedcare.topics.exports`.
 """
 
 from .config import TopicsConfig, load_topics_config
@@ -14,15 +16,21 @@ from .pipeline import RunReport, check_inputs, fit_topics
 from .rundir import Run, open_run
 from .runs import RunSummary, list_run_summaries, show_run
 from .sweep import parse_k_spec
+from .themes import ThemesResult, build_themes
+from .themes_config import ThemesConfig, load_labels
 
 __all__ = [
     "Run",
     "RunReport",
     "RunSummary",
+    "ThemesConfig",
+    "ThemesResult",
     "TopicsConfig",
+    "build_themes",
     "check_inputs",
     "fit_topics",
     "list_run_summaries",
+    "load_labels",
     "load_topics_config",
     "open_run",
     "parse_k_spec",
