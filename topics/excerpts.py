@@ -58,6 +58,16 @@ class Excerpt:
     def trimmed_after(self) -> bool:
         return self.char_end < self.unit_char_end
 
+    def marked(self, escape: Callable[[str], str], mark: Callable[[str], str]) -> str:
+        """The text with every top-term span passed through ``mark``, the rest through ``escape``."""
+        out, last = [], 0
+        for start, end in self.highlights:
+            out.append(escape(self.text[last:start]))
+            out.append(mark(escape(self.text[start:end])))
+            last = end
+        out.append(escape(self.text[last:]))
+        return "".join(out)
+
 
 class _TopicCandidates:
     """The bounded state for one topic (see the module docstring for why it is exact)."""

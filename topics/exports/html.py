@@ -129,13 +129,7 @@ def _topic_section(result: ThemesResult, theme: Theme, index: int) -> str:
 
 def highlighted(excerpt: Excerpt) -> str:
     """The excerpt's text, escaped, with the top terms in <mark>."""
-    out, last = [], 0
-    for start, end in excerpt.highlights:
-        out.append(escape(excerpt.text[last:start]))
-        out.append(f"<mark>{escape(excerpt.text[start:end])}</mark>")
-        last = end
-    out.append(escape(excerpt.text[last:]))
-    return "".join(out)
+    return excerpt.marked(escape, lambda term: f"<mark>{term}</mark>")
 
 
 def _excerpt(e: Excerpt) -> str:

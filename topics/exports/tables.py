@@ -219,13 +219,7 @@ def md_escape(text: str) -> str:
 
 
 def md_highlighted(excerpt: Excerpt) -> str:
-    out, last = [], 0
-    for start, end in excerpt.highlights:
-        out.append(md_escape(excerpt.text[last:start]))
-        out.append(f"**{md_escape(excerpt.text[start:end])}**")
-        last = end
-    out.append(md_escape(excerpt.text[last:]))
-    return "".join(out)
+    return excerpt.marked(md_escape, lambda term: f"**{term}**")
 
 
 def to_markdown(result: ThemesResult) -> str:
