@@ -60,13 +60,15 @@ class IdRegistry:
 
     def __init__(self) -> None:
         self._one: dict[str, str] = {}
-        self._many: list[tuple[pa.Array, pa.Array]] = []  # (ids, sources)
+        # (ids, their sources): one source name for a whole table's column, not a million
+        # copies of it; an array only for rows kept from an earlier ingest.
+        self._many: list[tuple[pa.Array, pa.Array | str]] = []
         self._many_set: set[str] | None = None
 
     def add_existing(self, ids: pa.Array | pa.ChunkedArray, sources: pa.Array | pa.ChunkedArray) -> None:
-        self._add_many(_array(ids), _array(sources))
+        self._add_many(_array(ids), pc.dictionary_encode(_array(sources)))
 
-    def _add_many(self, ids: pa.Array, sources: pa.Array) -> None:
+    def _add_many(self, ids: pa.Array, sources: pa.Array | str) -> None:
         if len(ids):
             self._many.append((ids, sources))
             self._many_set = None
@@ -77,7 +79,7 @@ class IdRegistry:
         for ids, sources in self._many:
             position = pc.index(ids, doc_id).as_py()
             if position >= 0:
-                return sources[position].as_py()
+                return sources if isinstance(sources, str) else sources[position].as_py()
         return None
 
     def claim_one(self, doc_id: str, source: str) -> str | None:
@@ -109,8 +111,8 @@ class IdRegistry:
             other = self.owner(first) or source
             noun = "row has" if repeats == 1 else "rows have"
             reason = f"{repeats} {noun} a duplicate document id, e.g. {first!r} (also from {other})"
-        kept_ids = ids.filter(keep)
-        self._add_many(kept_ids, pa.repeat(source, len(kept_ids)))
+        # With no repeats the column itself is kept: a copy would double the ids' memory.
+        self._add_many(ids.filter(keep) if repeats else ids, source)
         return keep, reason
 
 

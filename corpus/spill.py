@@ -64,6 +64,8 @@ class SpilledTable:
         return self.doc_ids if self.keep is None else self.doc_ids.filter(self.keep)
 
     def with_keep(self, keep: pa.Array) -> SpilledTable:
+        if pc.all(keep).as_py() is not False:
+            return self  # nothing dropped: kept_ids() stays the ids themselves, not a copy
         if self.keep is not None:
             keep = pc.and_(self.keep, keep)
         return dataclasses.replace(self, keep=keep)
