@@ -177,15 +177,28 @@ class Run:
     def iter_doc_topics(
         self, model: str, columns: list[str] | None = None, batch_size: int = 65_536
     ) -> Iterator[pa.RecordBatch]:
-        """One model's unit × topic rows in record batches (memory stays flat in the run's size)."""
-        import pyarrow.dataset as ds
+        """One model's unit × topic rows in record batches (memory stays flat in the run's size).
 
+        Read with ``ParquetFile`` and filtered batch by batch, skipping row groups whose ``model``
+        statistics rule them out: a dataset scan reads ahead and peaks ~100 MB higher at 1M units.
+        """
         path = self.path / DOC_TOPICS_FILE
         if not path.is_file():
             raise DataError(f"{path}: missing from the run directory; re-run `feedcare topics`")
-        yield from ds.dataset(path, format="parquet").to_batches(
-            columns=columns, filter=ds.field("model") == model, batch_size=batch_size, use_threads=False
-        )
+        parquet = pq.ParquetFile(path)
+        names = columns if columns is not None else [n for n in parquet.schema_arrow.names if n != "model"]
+        position = parquet.schema_arrow.get_field_index("model")
+
+        def may_hold(group: int) -> bool:
+            stats = parquet.metadata.row_group(group).column(position).statistics
+            return stats is None or not stats.has_min_max or stats.min <= model <= stats.max
+
+        groups = [g for g in range(parquet.num_row_groups) if may_hold(g)]
+        for batch in parquet.iter_batches(batch_size, row_groups=groups, columns=["model", *names],
+                                          use_threads=False):
+            batch = batch.filter(pc.equal(batch.column(0), model))
+            if batch.num_rows:
+                yield pa.RecordBatch.from_arrays(batch.columns[1:], names=names)
 
     def sweep(self) -> pa.Table:
         return self.table(SWEEP_FILE)

@@ -9,14 +9,12 @@ bounded memory, then fetches the texts of the few units it shows.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from feedcare.corpus import Corpus, open_corpus
 from feedcare.corpus.errors import DataError, UsageError
 from feedcare.corpus.progress import ProgressCallback, report
@@ -272,7 +270,7 @@ def _group_codes(corpus: Corpus, units: _Units, attribute: str) -> tuple[np.ndar
 def _scan_doc_topics(run, model, n_units, n_topics, sinks, progress) -> None:
     path = run.path / DOC_TOPICS_FILE
     done = 0
-    for batch in _doc_topic_batches(run, model, ["unit_id", "topic", "weight"]):
+    for batch in run.iter_doc_topics(model, ["unit_id", "topic", "weight"], BATCH_ROWS):
         if batch.num_rows == 0:
             continue
         unit_ids = batch.column("unit_id").to_numpy()
@@ -287,33 +285,6 @@ def _scan_doc_topics(run, model, n_units, n_topics, sinks, progress) -> None:
             sink.add(unit_ids, topics, weights)
         done += batch.num_rows
         report(progress, "Reading topic weights", done, n_units * n_topics)
-
-
-def _doc_topic_batches(run: Run, model: str, columns: list[str]) -> Iterator[pa.RecordBatch]:
-    """One model's doc_topics rows in record batches, like ``Run.iter_doc_topics``.
-
-    Read with ``ParquetFile`` and filtered batch by batch, skipping row groups whose ``model``
-    statistics rule them out: a dataset scan reads ahead and peaks ~100 MB higher at 1M units.
-    """
-    path = run.path / DOC_TOPICS_FILE
-    if not path.is_file():
-        return run.iter_doc_topics(model, columns, BATCH_ROWS)  # its error message
-    parquet = pq.ParquetFile(path)
-    position = parquet.schema_arrow.get_field_index("model")
-
-    def may_hold(group: int) -> bool:
-        stats = parquet.metadata.row_group(group).column(position).statistics
-        return stats is None or not stats.has_min_max or stats.min <= model <= stats.max
-
-    groups = [g for g in range(parquet.num_row_groups) if may_hold(g)]
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        for batch in parquet.iter_batches(BATCH_ROWS, row_groups=groups, columns=["model", *columns],
-                                          use_threads=False):
-            batch = batch.filter(pc.equal(batch.column(0), model))
-            yield pa.RecordBatch.from_arrays(batch.columns[1:], names=columns)
-
-    return batches()
 
 
 def _terms(run: Run, model: str, top: int) -> dict[int, tuple[Term, ...]]:
