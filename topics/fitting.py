@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from feedcare.corpus.store import BatchWriter, iter_batches, read_json, write_json, write_table
 
-from .bow import BowCorpus, TextCorpus, load_dictionary, load_terms
+from .bow import BowCorpus, load_terms
 from .config import MEASURE_TOP_N
 from .doctopics import DocTopics
 from .engine import get_engine
@@ -81,8 +81,7 @@ def run_fit(job: FitJob, progress: FitProgress | None = None) -> dict[str, Any]:
 
     _save_native(result.save, job.run_dir / MODELS_DIR / job.model)
     started = time.perf_counter()
-    dictionary = load_dictionary(vocabulary, len(bow))
-    measures = measure_model(result.topic_term, terms, TextCorpus(job.tokens_path), dictionary, bow)
+    measures = measure_model(result.topic_term, terms, job.tokens_path)
     measure_seconds = time.perf_counter() - started
 
     job.fit_dir.mkdir(parents=True, exist_ok=True)

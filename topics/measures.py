@@ -1,19 +1,24 @@
 """Quality measures of one fitted model: coherence (c_npmi, c_v, u_mass) and topic diversity.
 
-Coherence is computed with gensim's ``CoherenceModel`` on the top-10 terms of each topic,
-against the same units the model was fitted on (their token lists), in one process.
+Coherence is gensim's (``CoherenceModel``'s segmentation, confirmation and aggregation, with its
+default windows) on the top-10 terms of each topic, against the units the model was fitted on.
+The word and pair counts behind it come from :mod:`.cooccurrence` in one streamed pass over
+``tokens.parquet`` for all three measures, instead of gensim's per-document Python loops.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from feedcare.corpus.store import iter_batches
 
 from .config import MEASURE_TOP_N
+from .cooccurrence import CoOccurrenceCounter, Counts
 
 COHERENCES = ("c_npmi", "c_v", "u_mass")
 
@@ -42,46 +47,45 @@ def diversity(top_terms: Sequence[Sequence[Any]]) -> float:
     return len({term for terms in top_terms for term in terms}) / total if total else 0.0
 
 
-def coherence(
-    top_terms: list[list[str]],
-    texts: Iterable[list[str]],
-    dictionary: Any,
-    bow: Iterable[list[tuple[int, int]]],
-    measure: str,
-) -> list[float | None]:
-    """Per-topic coherence of ``top_terms`` under ``measure`` (c_npmi, c_v or u_mass)."""
-    from gensim.models import CoherenceModel
+def count_cooccurrences(top_ids: Sequence[Sequence[int]], terms: Sequence[str], tokens_path: Path,
+                        batch_size: int = 4096) -> CoOccurrenceCounter:
+    """The counts every coherence measure needs, from one pass over ``tokens.parquet``."""
+    counter = CoOccurrenceCounter(top_ids, terms)
+    for batch in iter_batches(Path(tokens_path), ["tokens", "token_ids"], batch_size):
+        counter.add(batch.column(0), batch.column(1))
+    return counter
+
+
+def coherence(top_ids: Sequence[Sequence[int]], counts: Counts, measure: str) -> list[float | None]:
+    """Per-topic coherence under ``measure`` (c_npmi, c_v or u_mass), as gensim computes it."""
+    from gensim.models.coherencemodel import COHERENCE_MEASURES
 
     if measure not in COHERENCES:
         raise ValueError(f"measure must be one of {', '.join(COHERENCES)}, got {measure!r}")
-    kwargs: dict[str, Any] = {"corpus": bow} if measure == "u_mass" else {"texts": texts}
-    model = CoherenceModel(
-        topics=top_terms,
-        dictionary=dictionary,
-        coherence=measure,
-        topn=max(len(t) for t in top_terms),
-        processes=1,
-        **kwargs,
-    )
-    return [_finite(v) for v in model.get_coherence_per_topic()]
+    pipeline = COHERENCE_MEASURES[measure]
+    topics = [np.asarray(ids) for ids in top_ids]
+    segmented = pipeline.seg(topics)
+    # The keyword arguments CoherenceModel.get_coherence_per_topic passes for each measure.
+    if measure == "c_v":
+        values = pipeline.conf(segmented, counts, topics=topics, measure="nlr", gamma=1)
+    elif measure == "u_mass":
+        values = pipeline.conf(segmented, counts)
+    else:
+        values = pipeline.conf(segmented, counts, normalize=True)
+    return [_finite(v) for v in values]
 
 
-def measure_model(
-    topic_term: np.ndarray,
-    terms: Sequence[str],
-    texts: Iterable[list[str]],
-    dictionary: Any,
-    bow: Iterable[list[tuple[int, int]]],
-) -> ModelMeasures:
-    """All measures of one model from its topic-term matrix."""
-    top = [[terms[i] for i in ids] for ids in top_term_ids(topic_term)]
-    per_topic = {m: coherence(top, texts, dictionary, bow, m) for m in COHERENCES}
+def measure_model(topic_term: np.ndarray, terms: Sequence[str], tokens_path: Path) -> ModelMeasures:
+    """All measures of one model from its topic-term matrix and the units it was fitted on."""
+    top_ids = top_term_ids(topic_term)
+    counter = count_cooccurrences(top_ids, terms, tokens_path)
+    per_topic = {m: coherence(top_ids, counter.counts(m), m) for m in COHERENCES}
     means = {m: _mean(values) for m, values in per_topic.items()}
     return ModelMeasures(
         c_npmi=means["c_npmi"],
         c_v=means["c_v"],
         u_mass=means["u_mass"],
-        diversity=diversity(top),
+        diversity=diversity([[terms[i] for i in ids] for ids in top_ids]),
         per_topic=per_topic,
     )
 
