@@ -41,7 +41,7 @@ docs: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks.run
 
-## bench-quick: the benchmark suite at 10k comments only (under two minutes)
+## bench-quick: the suite at 10k comments, small comparisons (under two minutes); writes benchmarks/out/performance-quick.md
 bench-quick: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks.run --quick
 

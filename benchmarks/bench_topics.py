@@ -365,9 +365,7 @@ def markdown(results: dict[str, Any]) -> str:
         return "\n".join([*lines, f"Skipped: {results['skipped']}.", ""])
     s, o = results["sweep"], results["overhead"]
     lines += [
-        f"Machine: {results['cpu_count']} cores; 1-minute load average {results['load_average']:.1f} "
-        f"before and {results['load_average_after']:.1f} after (other work on the machine slows the "
-        f"parallel run). tomotopy {results['tomotopy']} ({results['tomotopy_isa']} build).",
+        f"tomotopy {results['tomotopy']} ({results['tomotopy_isa']} build).",
         "",
         f"- **Sweep of {s['fits']} fits** (OSCE participant turns, k {s['ks'].replace(':', '–')}, gensim "
         f"defaults; one fresh `feedcare topics` process each, best of {s['repeats']}): "
