@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from conftest import OSCE, needs
+from feedcare.corpus.errors import DataError
 from feedcare.corpus.schema import TOKENS_META_FILE
 from feedcare.topics.bow import BowCorpus, TextCorpus, batch_bows, load_dictionary
 from feedcare.topics.rundir import DOC_TOPICS, SWEEP, TOPIC_MEASURES, TOPICS, open_run
@@ -59,6 +60,25 @@ def test_doc_topics_is_the_full_distribution_of_every_unit(swept):
         assert table["unit_id"].to_pylist()[:k] == [0] * k
         assert table["topic"].to_pylist()[:k] == list(range(k))
         assert table["doc_id"].to_pylist()[0] == "d0000"
+
+
+def test_streamed_doc_topics_are_exactly_one_models_rows(swept):
+    """Small batches cut across the models' row groups; nothing of another model leaks in."""
+    import pyarrow as pa
+
+    corpus, _ = swept
+    run = open_run(corpus, "sweep")
+    for model in run.models:
+        whole = run.doc_topics(model).select(["unit_id", "topic", "weight"])
+        batches = list(run.iter_doc_topics(model, ["unit_id", "topic", "weight"], batch_size=50))
+        assert all(b.num_rows for b in batches)
+        assert pa.Table.from_batches(batches).equals(whole)
+    with pytest.raises(DataError, match="doc_topics.parquet: missing"):
+        (run.path / "doc_topics.parquet").rename(run.path / "moved.parquet")
+        try:
+            list(run.iter_doc_topics("k3-s42"))
+        finally:
+            (run.path / "moved.parquet").rename(run.path / "doc_topics.parquet")
 
 
 def test_topics_table_has_top_n_terms_per_topic_in_weight_order(swept):

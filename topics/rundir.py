@@ -198,7 +198,7 @@ class Run:
                                           use_threads=False):
             batch = batch.filter(pc.equal(batch.column(0), model))
             if batch.num_rows:
-                yield pa.RecordBatch.from_arrays(batch.columns[1:], names=names)
+                yield batch.select(names)  # keeps the file's field types and nullability
 
     def sweep(self) -> pa.Table:
         return self.table(SWEEP_FILE)
