@@ -71,6 +71,7 @@ def run_suite(name: str, quick: bool, info: dict) -> tuple[dict, str]:
         if quick else machine.settle()
     )
     started = time.perf_counter()
+    when = {**info, "date": machine.describe()["date"]}  # this suite's start, not the run's
     print(f"[bench] {name} ...", flush=True)
     try:
         module = importlib.import_module(module_name)
@@ -81,7 +82,7 @@ def run_suite(name: str, quick: bool, info: dict) -> tuple[dict, str]:
         text = f"**This suite failed to run:**\n\n```\n{suite['error'][-2000:]}\n```\n"
     elapsed = time.perf_counter() - started
     print(f"[bench] {name} done in {elapsed:.0f} s", flush=True)
-    stamp = machine.stamp(info, elapsed, settled, os.getloadavg()[0])
+    stamp = machine.stamp(when, elapsed, settled, os.getloadavg()[0])
     return {"results": suite, "load": settled}, f"## {title}\n\n{stamp}\n{text}\n"
 
 
