@@ -85,11 +85,11 @@ class PrevalenceAccumulator:
         n_units = len(participant_of)
         self.k = n_topics
         self.participant_of = participant_of
-        self.n_tokens = n_tokens.astype(np.float64)
+        self.n_tokens = n_tokens  # integer counts: multiplied into float weights per batch
         self.group_of = group_of
         self.group_names = group_names or []
         self.best_weight = np.full(n_units, -1.0)
-        self.best_topic = np.full(n_units, -1, dtype=np.int64)
+        self.best_topic = np.full(n_units, -1, dtype=np.int32)
         self.weight_sum = np.zeros(n_topics)
         self.word_sum = np.zeros(n_topics)
         n_groups = max(len(self.group_names), 1)

@@ -217,11 +217,15 @@ def _read_units(corpus: Corpus, progress: ProgressCallback | None, with_document
         raise DataError(f"{corpus.tokens_path}: no units; re-run `feedcare tokens`")
     unit_ids = np.concatenate(ids)
     n = len(unit_ids)
-    if unit_ids.min() < 0 or unit_ids.max() >= n or len(np.unique(unit_ids)) != n:
+    present = np.zeros(n, dtype=bool)  # a byte per unit, where np.unique would sort a copy
+    if unit_ids.min() < 0 or unit_ids.max() >= n or not _marks_all(present, unit_ids):
         raise DataError(f"{corpus.tokens_path}: unit ids are not 0..{n - 1}; re-run `feedcare tokens`")
+    in_order = bool(np.all(unit_ids[1:] > unit_ids[:-1]))  # tokens writes them so: no scatter
 
     def scatter(values: np.ndarray) -> np.ndarray:
-        out = np.zeros(n, dtype=np.int64)
+        if in_order:
+            return values
+        out = np.zeros(n, dtype=values.dtype)
         out[unit_ids] = values
         return out
 
@@ -236,6 +240,12 @@ def _read_units(corpus: Corpus, progress: ProgressCallback | None, with_document
     )
 
 
+def _marks_all(present: np.ndarray, unit_ids: np.ndarray) -> bool:
+    """Whether ``unit_ids`` (all in range) hit every position, i.e. hold no repeat."""
+    present[unit_ids] = True
+    return bool(present.all())
+
+
 def _encode(parts: list[pa.Array]) -> tuple[np.ndarray, pa.Array]:
     """Strings → stable integer codes (first seen, first numbered) and the names by code.
 
@@ -244,9 +254,9 @@ def _encode(parts: list[pa.Array]) -> tuple[np.ndarray, pa.Array]:
     """
     encoded = pc.dictionary_encode(pa.chunked_array(parts, pa.string()))
     if not encoded.num_chunks:
-        return np.zeros(0, np.int64), pa.array([], pa.string())
+        return np.zeros(0, np.int32), pa.array([], pa.string())
     codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks])
-    return codes.astype(np.int64), encoded.chunks[0].dictionary
+    return codes, encoded.chunks[0].dictionary  # int32 codes: half the memory of int64 per unit
 
 
 def _group_codes(corpus: Corpus, units: _Units, attribute: str) -> tuple[np.ndarray, list[str]]:
