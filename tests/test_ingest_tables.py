@@ -150,6 +150,22 @@ def test_ids_clashing_with_another_source_are_skipped(invoke, tmp_path):
     assert data["documents"] == 3
 
 
+def test_a_new_table_clashing_with_rows_kept_from_an_earlier_ingest_names_their_source(invoke, tmp_path):
+    write(tmp_path / "in" / "a.csv", "id,comment\nx1,first\nx2,second\n")
+    args = ("ingest", tmp_path / "in", "--text-column", "comment", "--id-column", "id",
+            "--corpus", tmp_path / "c", "--json")
+    assert invoke(*args).exit_code == 0
+    write(tmp_path / "in" / "b.csv", "id,comment\nx2,again\nx3,third\n")  # a.csv is kept, not re-read
+    result = invoke(*args)
+    data = as_json(result)
+    assert result.exit_code == 3
+    assert [s["reason"] for s in data["skipped"]] == [
+        "1 row has a duplicate document id, e.g. 'x2' (also from a.csv)"
+    ]
+    texts = {d["doc_id"]: d["text"] for d in open_corpus(tmp_path / "c").documents().to_pylist()}
+    assert texts == {"x1": "first", "x2": "second", "x3": "third"}
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
 def test_table_encodings(invoke, tmp_path, encoding):
     table = write(
