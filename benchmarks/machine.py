@@ -55,7 +55,7 @@ def describe() -> dict:
 def markdown(info: dict) -> str:
     packages = ", ".join(f"{k} {v}" for k, v in info["packages"].items())
     return (
-        f"- Date: {info['date']}\n"
+        f"- Report written: {info['date']} (each section below says when it was measured)\n"
         f"- Machine: {info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB RAM,"
         f" {info['platform']}\n"
         f"- Python {info['python']}; {packages}\n"
