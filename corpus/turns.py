@@ -65,6 +65,9 @@ _LABEL_LINE = re.compile(
     r"(?P<close1>\*\*|__)?[ \t]*:+(?P<close2>\*\*|__)?"
 )
 _MAX_LABEL_CHARS = 30
+# Teams and Otter transcripts put the speaker and a time alone on a line, the words below it
+# ("Sarah Jones   0:03" / "Speaker 1  00:01:12"): no colon after the name.
+_HEADER_LINE = re.compile(rf"[ \t]*{_LABEL}[ \t]+(?P<ts5>{_CLOCK})[ \t]*")
 
 _KNOWN_STEMS = frozenset(
     label.casefold() for label in DEFAULT_INTERVIEWER_LABELS + DEFAULT_PARTICIPANT_LABELS
@@ -83,6 +86,7 @@ class LabelMatch:
     label: str
     start_s: float | None
     known: bool
+    header: bool = False  # a Teams/Otter "Name  0:03" line, accepted only when the name recurs
 
 
 def parse_turns(text: str, *, labels: Sequence[str] = ()) -> list[Turn]:
@@ -97,7 +101,7 @@ def parse_turns(text: str, *, labels: Sequence[str] = ()) -> list[Turn]:
     extra = _extra_labels(labels)
     candidates = list(_label_candidates(text, extra))
     counts = Counter(_fold(c.label) for c in candidates)
-    accepted = [c for c in candidates if c.known or c.start_s is not None or counts[_fold(c.label)] >= 2]
+    accepted = [c for c in candidates if _accepted(c, counts)]
     if not accepted:
         return _drop_empty([_make_turn(text, 0, len(text), None, None, None)])
     spelling = _preferred_spellings([c.label for c in accepted])
@@ -110,6 +114,13 @@ def parse_turns(text: str, *, labels: Sequence[str] = ()) -> list[Turn]:
         end_s = following.start_s if following is not None and cand.start_s is not None else None
         turns.append(_make_turn(text, cand.body_start, end, spelling[_fold(cand.label)], cand.start_s, end_s))
     return _drop_empty(turns)
+
+
+def _accepted(candidate: LabelMatch, counts: Counter) -> bool:
+    recurs = counts[_fold(candidate.label)] >= 2
+    if candidate.header:  # "Ward 5  10:30" alone on a line once is text, not a speaker
+        return candidate.known or recurs
+    return candidate.known or candidate.start_s is not None or recurs
 
 
 def _label_candidates(text: str, extra: set[str]):
@@ -127,6 +138,9 @@ def _label_candidates(text: str, extra: set[str]):
 
 
 def _match_label(text: str, line_start: int, line_end: int, extra: set[str]) -> LabelMatch | None:
+    header = _match_header(text, line_start, line_end, extra)
+    if header is not None:  # before the colon form, which would read "Sarah 10:30" as "Sarah 10:"
+        return header
     match = _LABEL_LINE.match(text, line_start, line_end)
     if match is None:
         return None
@@ -153,6 +167,26 @@ def _match_label(text: str, line_start: int, line_end: int, extra: set[str]) -> 
         label=label,
         start_s=parse_clock(stamp) if stamp else None,
         known=known,
+    )
+
+
+def _match_header(text: str, line_start: int, line_end: int, extra: set[str]) -> LabelMatch | None:
+    """A Teams/Otter speaker line: a name and a time with nothing after them."""
+    match = _HEADER_LINE.fullmatch(text, line_start, line_end)
+    if match is None:
+        return None
+    label = match.group("label").strip()
+    known = _is_known_label(label) or _fold(label) in extra or normalise_label(label) in extra
+    if not known and not _looks_like_name(label):
+        return None
+    return LabelMatch(
+        line_start=line_start,
+        body_start=line_end,
+        line_end=line_end,
+        label=label,
+        start_s=parse_clock(match.group("ts5")),
+        known=known,
+        header=True,
     )
 
 

@@ -119,6 +119,24 @@ def test_interviewer_and_participant_labels_from_the_command_line(invoke, tmp_pa
     assert roles == {"Moderator": "interviewer", "Amir": "other", "Beth": "participant", "Chris": "other"}
 
 
+def test_a_teams_docx_transcript_with_the_interviewer_named(invoke, tmp_path):
+    """Teams' .docx export: "Name   m:ss" on a line, the words in the paragraphs below."""
+    make_docx(tmp_path / "in" / "P07.docx", [
+        "Sarah Jones   0:03", "Thanks for joining. How did you give feedback?",
+        "Alex Green   0:09", "I filled in the form on the ward.", "It took two minutes.",
+        "Sarah Jones   0:21", "Did anyone reply?",
+        "Alex Green   0:25", "Not that I know of.",
+    ])
+    result = invoke("ingest", tmp_path / "in", "--corpus", tmp_path / "c", "--interviewer", "Sarah Jones")
+    assert result.exit_code == 0, result.output
+    turns = open_corpus(tmp_path / "c").segments().to_pylist()
+    assert [(t["speaker"], t["role"], t["start_s"]) for t in turns] == [
+        ("Sarah Jones", "interviewer", 3.0), ("Alex Green", "participant", 9.0),
+        ("Sarah Jones", "interviewer", 21.0), ("Alex Green", "participant", 25.0),
+    ]
+    assert turns[1]["text"] == "I filled in the form on the ward.\nIt took two minutes."
+
+
 def test_a_label_given_both_roles_is_a_usage_error(invoke, folder, tmp_path):
     result = invoke(
         "ingest", folder, "--corpus", tmp_path / "c", "--interviewer", "Amir", "--participant", "Amir"

@@ -206,6 +206,39 @@ def test_markdown_headings_stay_in_the_current_turn():
     assert speakers_and_texts(text) == [(None, "# Interview 4"), ("I", "Hello\n## Part two"), ("P", "Hi")]
 
 
+TEAMS = """Interview about online feedback (fictional)
+Sarah Jones   0:03
+Thanks for joining. How did it go?
+
+Speaker 2   0:10
+It was fine, really.
+The ward was busy.
+Sarah Jones   1:02:03
+And then?
+Speaker 2   1:02:09
+Nothing more.
+"""
+
+
+def test_teams_and_otter_speaker_lines_take_the_words_below_them():
+    turns = parse_turns(TEAMS)
+    assert [(t.speaker, t.start_s, t.end_s) for t in turns] == [
+        (None, None, None),
+        ("Sarah Jones", 3.0, 10.0),
+        ("Speaker 2", 10.0, 3723.0),
+        ("Sarah Jones", 3723.0, 3729.0),
+        ("Speaker 2", 3729.0, None),
+    ]
+    assert turns[2].text == "It was fine, really.\nThe ward was busy."
+    assert all(TEAMS[t.char_start : t.char_end] == t.text for t in turns)
+
+
+def test_a_name_and_time_line_that_does_not_recur_is_text():
+    text = "P01: We met at the clinic.\nWard 5 10:30\nthat was the appointment."
+    assert [t.speaker for t in parse_turns(text)] == ["P01"]
+    assert parse_turns("Interviewer 0:03\nHello there.")[0].speaker == "Interviewer"  # known: once is enough
+
+
 def test_match_label_reports_position_and_knownness():
     match = match_label("  [00:01:00] Sarah Jones: hi")
     assert (match.label, match.start_s, match.known) == ("Sarah Jones", 60.0, False)
