@@ -277,6 +277,11 @@ _separators = st.sampled_from(["\n", "\n\n", "\n  ", " \n\t"])
 def transcripts(draw):
     parts = []
     for _ in range(draw(st.integers(0, 12))):
+        if draw(st.integers(0, 4)) == 0:  # a Teams/Otter speaker line, the words below it
+            parts.append(draw(st.sampled_from(["Sarah Jones   0:03", "Speaker 2  01:02:09", "P 0:10"])))
+            parts.append(draw(_separators) + draw(_words))
+            parts.append(draw(_separators))
+            continue
         label = draw(_labels)
         label = label if label.endswith(":**") else f"{label}:"
         parts.append(draw(_stamps) + (label if draw(st.booleans()) else "") + " " + draw(_words))
