@@ -60,10 +60,13 @@ _TIMESTAMP = rf"(?:\[(?P<ts1>{_CLOCK})\]|\((?P<ts2>{_CLOCK})\)|\#(?P<ts3>{_F4_CL
 _WORD_CHAR = r"(?:[^\W_]|['’.\-])"  # no "_", so "__P01__:" is bold markdown, not a label
 # Word lengths are bounded so a long line without a colon fails fast instead of backtracking.
 _LABEL = rf"(?P<label>[^\W\d_]{_WORD_CHAR}{{0,40}}(?:[ \t]+{_WORD_CHAR}{{1,40}}){{0,2}}?)"
+# A note in brackets after the label names who spoke: "Interviewer (JS):", "Dr Patel (GP):".
+_NOTE = r"(?:[ \t]*\((?P<note>[^()\n:]{1,24})\))?"
 _LABEL_LINE = re.compile(
-    rf"[ \t]*(?:{_TIMESTAMP}[ \t]*)?(?P<open>\*\*|__)?{_LABEL}"
+    rf"[ \t]*(?:{_TIMESTAMP}[ \t]*)?(?P<open>\*\*|__)?{_LABEL}{_NOTE}"
     r"(?P<close1>\*\*|__)?[ \t]*:+(?P<close2>\*\*|__)?"
 )
+_TRAILING_NOTE = re.compile(r"[ \t]*\([^()]*\)[ \t]*$")
 _MAX_LABEL_CHARS = 30
 # Teams and Otter transcripts put the speaker and a time alone on a line, the words below it
 # ("Sarah Jones   0:03" / "Speaker 1  00:01:12"): no colon after the name.
@@ -149,15 +152,17 @@ def _match_label(text: str, line_start: int, line_end: int, extra: set[str]) -> 
         return None
     if opener is not None and [close1, close2].count(opener) != 1:
         return None
-    label = match.group("label").strip()
+    base = match.group("label").strip()
+    note = (match.group("note") or "").strip()
+    label = f"{base} ({note})" if note else base
     after = text[match.end() : match.end() + 1]
-    known = _is_known_label(label) or _fold(label) in extra or normalise_label(label) in extra
+    known = _is_known_label(base) or _fold(label) in extra or normalise_label(label) in extra
     if known:
         # "D:OK" occurs in real transcripts, but "D:\\data" or "http://" are not turns.
         if after in ("/", "\\"):
             return None
     else:
-        if after not in ("", " ", "\t") or not _looks_like_name(label):
+        if after not in ("", " ", "\t") or not _looks_like_name(base) or (note and not note[0].isalnum()):
             return None
     stamp = next((match.group(g) for g in ("ts1", "ts2", "ts3", "ts4") if match.group(g)), None)
     return LabelMatch(
@@ -267,8 +272,9 @@ def parse_clock(stamp: str) -> float:
 
 
 def normalise_label(label: str) -> str:
-    """The label's stem for role matching: case-folded, without digits, spaces and punctuation."""
-    return "".join(ch for ch in label.casefold() if ch.isalpha())
+    """The label's stem for role matching: case-folded, without digits, spaces and punctuation,
+    and without a bracketed note ("Interviewer (JS)" → "interviewer")."""
+    return "".join(ch for ch in _TRAILING_NOTE.sub("", label).casefold() if ch.isalpha())
 
 
 def _matches(label: str, names: Sequence[str]) -> bool:

@@ -9,6 +9,7 @@ from feedcare.corpus.turns import (
     DEFAULT_PARTICIPANT_LABELS,
     assign_roles,
     match_label,
+    normalise_label,
     parse_clock,
     parse_turns,
 )
@@ -239,6 +240,22 @@ def test_a_name_and_time_line_that_does_not_recur_is_text():
     assert parse_turns("Interviewer 0:03\nHello there.")[0].speaker == "Interviewer"  # known: once is enough
 
 
+def test_a_bracketed_note_after_a_label_names_who_spoke():
+    text = (
+        "Interviewer (JS): How did you give feedback?\n"
+        "Participant (P03): Online, on the website.\n"
+        "Interviewer (JS): And then?\n"
+        "Results (see below): nothing came back.\n"
+    )
+    turns = parse_turns(text)
+    assert [t.speaker for t in turns] == ["Interviewer (JS)", "Participant (P03)", "Interviewer (JS)"]
+    assert turns[-1].text == "And then?\nResults (see below): nothing came back."  # once, unknown: text
+    assert assign_roles([t.speaker for t in turns]) == {
+        "Interviewer (JS)": "interviewer", "Participant (P03)": "participant"
+    }
+    assert normalise_label("Interviewer (JS)") == "interviewer"
+
+
 def test_match_label_reports_position_and_knownness():
     match = match_label("  [00:01:00] Sarah Jones: hi")
     assert (match.label, match.start_s, match.known) == ("Sarah Jones", 60.0, False)
@@ -264,7 +281,8 @@ def test_parse_clock(stamp, seconds):
 # -- the invariant on generated transcripts -------------------------------------------------------
 
 _labels = st.sampled_from(
-    ["I", "P", "Interviewer 1", "P01", "Sarah", "Dr Patel", "int", "**Interviewer:**", "Note", "[NAME]"]
+    ["I", "P", "Interviewer 1", "P01", "Sarah", "Dr Patel", "int", "**Interviewer:**", "Note", "[NAME]",
+     "Interviewer (JS)", "Dr Patel (GP)"]
 )
 _stamps = st.sampled_from(
     ["", "[00:12:34] ", "#00:00:44-0# ", "00:03:40.5 ", "(01:02) ", "[inaudible 00:01:02] "]
