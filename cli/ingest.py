@@ -232,6 +232,14 @@ def render(report) -> None:
         )
     elif not report.documents:
         message("[yellow]Nothing was ingested: no file could be read.[/]")
+    if report.turns and not report.roles.get("participant"):
+        others = [s.speaker for s in report.speakers if s.role == "other" and s.speaker is not None]
+        named = f" ({', '.join(others[:3])}{', …' if len(others) > 3 else ''})" if others else ""
+        message(escape(
+            "Note: no turn has the participant role, so `feedcare tokens` would model nothing by "
+            f"default. Name the speakers{named} with --participant NAME / --interviewer NAME, or in "
+            "[ingest] of feedcare.toml, and ingest again."
+        ))
     if report.skipped:
         message(f"[yellow]Skipped {len(report.skipped)} input(s); see the list above (exit code 3).[/]")
 

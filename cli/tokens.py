@@ -160,4 +160,17 @@ def _print_report(report) -> None:
         more = f" and {len(report.phrases) - 25} more" if len(report.phrases) > 25 else ""
         console.print(f"Phrases: {shown}{more}")
     if summary["units"] == 0:
-        err().print("Warning: no tokens left after filtering; lower no_below or check roles in [tokens].")
+        err().print(_no_units_hint(summary), markup=False)
+
+
+def _no_units_hint(summary: dict) -> str:
+    """Why nothing is left to model, and the fix (the usual cause: no turn had a modelled role)."""
+    if summary["turns"] and not summary["turns_selected"]:
+        left_out = ", ".join(f"{n:,} {role}" for role, n in summary["turns_excluded"].items())
+        return (
+            f"Warning: no turn has a modelled role (left out: {left_out}). Name the speakers when "
+            "ingesting (feedcare ingest --interviewer NAME --participant NAME, or [ingest] in "
+            "feedcare.toml), or model other roles with tokens --roles."
+        )
+    return "Warning: no tokens left after filtering; lower no_below in [tokens] or check the roles modelled."
+

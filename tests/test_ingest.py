@@ -127,8 +127,15 @@ def test_a_teams_docx_transcript_with_the_interviewer_named(invoke, tmp_path):
         "Sarah Jones   0:21", "Did anyone reply?",
         "Alex Green   0:25", "Not that I know of.",
     ])
+    unnamed = invoke("ingest", tmp_path / "in", "--corpus", tmp_path / "c")
+    assert unnamed.exit_code == 0  # names are not roles: the user is told how to give them
+    assert "no turn has the participant role" in unnamed.stderr
+    assert "(Alex Green, Sarah Jones) with --participant NAME / --interviewer NAME" in unnamed.stderr
+    tokens = invoke("tokens", "--corpus", tmp_path / "c")
+    assert "no turn has a modelled role (left out: 4 other)" in tokens.stderr
     result = invoke("ingest", tmp_path / "in", "--corpus", tmp_path / "c", "--interviewer", "Sarah Jones")
     assert result.exit_code == 0, result.output
+    assert "participant role" not in result.stderr
     turns = open_corpus(tmp_path / "c").segments().to_pylist()
     assert [(t["speaker"], t["role"], t["start_s"]) for t in turns] == [
         ("Sarah Jones", "interviewer", 3.0), ("Alex Green", "participant", 9.0),
