@@ -156,7 +156,7 @@ def _match_label(text: str, line_start: int, line_end: int, extra: set[str]) -> 
     note = (match.group("note") or "").strip()
     label = f"{base} ({note})" if note else base
     after = text[match.end() : match.end() + 1]
-    known = _is_known_label(base) or _fold(label) in extra or normalise_label(label) in extra
+    known = _is_known(base, label, extra)
     if known:
         # "D:OK" occurs in real transcripts, but "D:\\data" or "http://" are not turns.
         if after in ("/", "\\"):
@@ -181,7 +181,7 @@ def _match_header(text: str, line_start: int, line_end: int, extra: set[str]) ->
     if match is None:
         return None
     label = match.group("label").strip()
-    known = _is_known_label(label) or _fold(label) in extra or normalise_label(label) in extra
+    known = _is_known(label, label, extra)
     if not known and not _looks_like_name(label):
         return None
     return LabelMatch(
@@ -208,6 +208,11 @@ def match_label(line: str, *, labels: Sequence[str] = ()) -> LabelMatch | None:
 def _extra_labels(labels: Sequence[str]) -> set[str]:
     """The user's labels as case-folded spellings and stems ("Sarah 2" matches "sarah")."""
     return ({_fold(label) for label in labels} | {normalise_label(label) for label in labels}) - {""}
+
+
+def _is_known(base: str, label: str, extra: set[str]) -> bool:
+    """A default label (judged without its bracketed note) or one the user named."""
+    return _is_known_label(base) or _fold(label) in extra or normalise_label(label) in extra
 
 
 def _is_known_label(label: str) -> bool:
