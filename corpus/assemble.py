@@ -35,6 +35,7 @@ from .schema import (
 )
 from .sources import SourceFile
 from .spill import SpilledTable
+from .streamwrite import string_array
 
 STAGING_PREFIX = ".ingest-"
 
@@ -66,7 +67,7 @@ class IdRegistry:
         self._many_set: set[str] | None = None
 
     def add_existing(self, ids: pa.Array | pa.ChunkedArray, sources: pa.Array | pa.ChunkedArray) -> None:
-        self._add_many(_array(ids), pc.dictionary_encode(_array(sources)))
+        self._add_many(string_array(ids), pc.dictionary_encode(string_array(sources)))
 
     def _add_many(self, ids: pa.Array, sources: pa.Array | str) -> None:
         if len(ids):
@@ -93,7 +94,7 @@ class IdRegistry:
 
     def claim_many(self, ids: pa.Array | pa.ChunkedArray, source: str) -> tuple[pa.Array, str | None]:
         """Keep-mask for ``ids`` (False for every repeat) and a reason line when some repeat."""
-        ids = _array(ids)
+        ids = string_array(ids)
         n = len(ids)
         positions = pa.array(range(n), pa.int64())
         firsts = (
@@ -114,11 +115,6 @@ class IdRegistry:
         # With no repeats the column itself is kept: a copy would double the ids' memory.
         self._add_many(ids.filter(keep) if repeats else ids, source)
         return keep, reason
-
-
-def _array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    return values.cast(pa.string()) if values.type != pa.string() else values
 
 
 # --- reading what an earlier ingest wrote -------------------------------------------------------

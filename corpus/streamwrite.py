@@ -79,12 +79,12 @@ class FingerprintCollector:
         self._shas: dict[str, int] = {}
 
     def add(self, documents: pa.Table, segments: pa.Table | None = None) -> None:
-        encoded = pc.dictionary_encode(_array(documents["sha256"]))
+        encoded = pc.dictionary_encode(string_array(documents["sha256"]))
         lookup = np.array([self._shas.setdefault(s, len(self._shas)) for s in encoded.dictionary.to_pylist()],
                           dtype=np.int32)
         indices = encoded.indices.to_numpy(zero_copy_only=False)
         self._codes.append(lookup[indices] if len(lookup) else np.zeros(0, np.int32))
-        self._ids.append(_array(documents["doc_id"]))
+        self._ids.append(string_array(documents["doc_id"]))
 
     def fingerprint(self, attributes: list[str], options: dict[str, Any]) -> str:
         ids = pa.concat_arrays(self._ids) if self._ids else pa.array([], pa.string())
@@ -92,7 +92,8 @@ class FingerprintCollector:
         return hash_pairs(ids, codes, list(self._shas), attributes, options)
 
 
-def _array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+def string_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous string array (ids, hashes and source names are compared as strings)."""
     values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     return values.cast(pa.string()) if values.type != pa.string() else values
 

@@ -23,22 +23,31 @@ BATCH_SIZE = 4096
 Bow = list[tuple[int, int]]
 
 
-def batch_bows(ids: pa.ListArray | pa.ChunkedArray) -> list[Bow]:
-    """Sorted ``(token_id, count)`` lists for a batch of ``token_ids`` lists, vectorised."""
-    if isinstance(ids, pa.ChunkedArray):
-        ids = ids.combine_chunks()
-    offsets = np.asarray(ids.offsets, dtype=np.int64)
-    start = offsets[0]
-    values = np.asarray(ids.values, dtype=np.int64)[start : offsets[-1]]
+def flatten_lists(lists: pa.ListArray | pa.ChunkedArray, numbers: bool = True) -> tuple[np.ndarray, Any]:
+    """(unit number of each element, the elements) of a list column, sliced arrays included.
+
+    ``numbers``: the elements as an int64 numpy array; otherwise they stay Arrow (strings).
+    """
+    if isinstance(lists, pa.ChunkedArray):
+        lists = lists.combine_chunks()
+    offsets = np.asarray(lists.offsets, dtype=np.int64)
     lengths = np.diff(offsets)
     doc = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    flat = lists.values.slice(offsets[0], offsets[-1] - offsets[0])
+    return doc, np.asarray(flat.to_numpy(zero_copy_only=False), dtype=np.int64) if numbers else flat
+
+
+def batch_bows(ids: pa.ListArray | pa.ChunkedArray) -> list[Bow]:
+    """Sorted ``(token_id, count)`` lists for a batch of ``token_ids`` lists, vectorised."""
+    doc, values = flatten_lists(ids)
+    n_units = len(ids)
     # One sort over (doc, id) keys gives every document's ids in order; runs are counts.
     width = int(values.max()) + 1 if values.size else 1
     keys = np.sort(doc * width + values)
     unique, counts = np.unique(keys, return_counts=True)
     pairs = list(zip((unique % width).tolist(), counts.tolist(), strict=True))
-    bounds = np.searchsorted(unique // width, np.arange(len(lengths) + 1)).tolist()
-    bows = [pairs[bounds[i] : bounds[i + 1]] for i in range(len(lengths))]
+    bounds = np.searchsorted(unique // width, np.arange(n_units + 1)).tolist()
+    bows = [pairs[bounds[i] : bounds[i + 1]] for i in range(n_units)]
     return bows
 
 

@@ -23,6 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sps
 
+from .bow import flatten_lists
+
 # Sliding-window sizes of gensim's CoherenceModel defaults; None = boolean document.
 WINDOWS: dict[str, int | None] = {"u_mass": None, "c_npmi": 10, "c_v": 110}
 
@@ -60,7 +62,7 @@ class CoOccurrenceCounter:
 
     def add(self, tokens: pa.ListArray | pa.ChunkedArray, token_ids: pa.ListArray | pa.ChunkedArray) -> None:
         """One batch of units: their token lists (for windows) and token ids (for documents)."""
-        ids_doc, ids_word = _flatten(token_ids)
+        ids_doc, ids_word = flatten_lists(token_ids)
         word_of_id = np.full(int(ids_word.max()) + 1 if ids_word.size else 1, -1, dtype=np.int64)
         word_of_id[self.ids[self.ids < len(word_of_id)]] = np.flatnonzero(self.ids < len(word_of_id))
         n_units = len(token_ids)
@@ -76,7 +78,7 @@ class CoOccurrenceCounter:
             self._pairs[name] += (membership.T @ membership).toarray()
 
     def _windows(self, tokens: pa.ListArray | pa.ChunkedArray, window: int) -> tuple[sps.csr_matrix, int]:
-        doc, values = _flatten(tokens, values=True)
+        doc, values = flatten_lists(tokens, numbers=False)
         lengths = np.bincount(doc, minlength=len(tokens)) if doc.size else np.zeros(len(tokens), np.int64)
         rel = pc.fill_null(pc.index_in(values, value_set=self._terms), -1).to_numpy(zero_copy_only=False)
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
@@ -115,17 +117,6 @@ class CoOccurrenceCounter:
     def counts(self, measure: str) -> Counts:
         relevant = {int(i): row for row, i in enumerate(self.ids.tolist())}
         return Counts(relevant, self._pairs[measure], self._docs[measure], WINDOWS[measure] is not None)
-
-
-def _flatten(lists: pa.ListArray | pa.ChunkedArray, values: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(unit number of each element, the elements) of a list column; strings stay Arrow."""
-    if isinstance(lists, pa.ChunkedArray):
-        lists = lists.combine_chunks()
-    offsets = np.asarray(lists.offsets, dtype=np.int64)
-    lengths = np.diff(offsets)
-    doc = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    flat = lists.values.slice(offsets[0], offsets[-1] - offsets[0])
-    return doc, flat if values else np.asarray(flat.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _membership(doc: np.ndarray, word: np.ndarray, n_rows: int, n_words: int) -> sps.csr_matrix:
