@@ -67,8 +67,8 @@ def load_texts(quick: bool) -> dict[str, list[tuple[str | None, str, str]]]:
 
 def _write_corpus(path: Path, docs: dict[str, list[tuple[str | None, str, str]]]) -> None:
     import pyarrow as pa
-    from feedcare.corpus.schema import SEGMENTS, documents_schema
-    from feedcare.corpus.writer import write_corpus
+    from feedcare.corpus.store.schema import SEGMENTS, documents_schema
+    from feedcare.corpus.store.writer import write_corpus
 
     doc_rows: dict[str, list] = {name: [] for name in documents_schema([]).names}
     seg_rows: dict[str, list] = {name: [] for name in SEGMENTS.names}
@@ -144,8 +144,8 @@ def naive_tokens(texts: list[str]) -> tuple[int, float]:
 def feedcare_tokens(corpus_dir: Path, jobs: int) -> tuple[int, float]:
     """``build_tokens`` on every turn (all roles); returns (tokens written, seconds)."""
     from feedcare.corpus import open_corpus
-    from feedcare.corpus.tokens import build_tokens
-    from feedcare.corpus.tokens_config import TokensConfig
+    from feedcare.corpus.tokens.build import build_tokens
+    from feedcare.corpus.tokens.config import TokensConfig
 
     config = TokensConfig(roles=("interviewer", "participant", "other"))
     started = time.perf_counter()
@@ -157,7 +157,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     """Measure both pipelines on the same text; a dict of plain numbers."""
     if not OSCE.is_dir() or not NHS_CSV.is_file():
         return {"skipped": f"shared data not found under {SHARED}"}
-    import feedcare.corpus.tokens  # noqa: F401  (imports are not part of the timing)
+    import feedcare.corpus.tokens.build  # noqa: F401  (imports are not part of the timing)
     import gensim.corpora  # noqa: F401
     import nltk.tokenize  # noqa: F401
     import simplemma

@@ -143,7 +143,7 @@ def overhead(corpus: Path, repeats: int) -> dict[str, Any]:
     import pyarrow.parquet as pq
     from feedcare.topics import TopicsConfig, fit_topics
     from feedcare.topics import engine as gensim_engine
-    from feedcare.topics.bow import BowCorpus, load_terms
+    from feedcare.topics.fit.bow import BowCorpus, load_terms
     from gensim.models import LdaModel
 
     config = TopicsConfig(k=OVERHEAD_K, seed=1, seeds=1)
@@ -186,7 +186,7 @@ class Measurer:
 
     def __init__(self, corpus: Path) -> None:
         import pyarrow.parquet as pq
-        from feedcare.topics.bow import BowCorpus, TextCorpus, load_terms
+        from feedcare.topics.fit.bow import BowCorpus, TextCorpus, load_terms
 
         self.tokens = corpus / "tokens.parquet"
         self.terms = load_terms(pq.read_table(corpus / "vocabulary.parquet"))
@@ -194,7 +194,7 @@ class Measurer:
         self.texts = list(TextCorpus(self.tokens))
 
     def measure(self, topic_term: np.ndarray) -> dict[str, Any]:
-        from feedcare.topics.measures import measure_model, top_term_ids
+        from feedcare.topics.measures.coherence import measure_model, top_term_ids
 
         measured = measure_model(topic_term, self.terms, self.tokens)
         top = [[self.terms[i] for i in ids] for ids in top_term_ids(topic_term)]
@@ -227,7 +227,7 @@ def _engine_fits(corpus: Path, engine: str, ks: tuple[int, ...], seeds: list[int
 
 def summarise(rows: list[dict]) -> dict[str, float]:
     """Mean of each measure over all fits; stability = mean over k of the mean pair stability."""
-    from feedcare.topics.stability import k_stability, pairwise_stability
+    from feedcare.topics.measures.stability import k_stability, pairwise_stability
 
     out = {key: float(np.mean([r[key] for r in rows])) for key in ("c_npmi", "c_v", "diversity", "seconds")}
     out["c_npmi_sd"] = float(np.std([r["c_npmi"] for r in rows], ddof=1)) if len(rows) > 1 else 0.0
@@ -305,7 +305,7 @@ def engine_vs_script(corpus: Path, ks: tuple[int, ...], seeds: list[int]) -> dic
     draws, and the difference is judged against its standard error over (k, seed) pairs.
     """
     from feedcare.topics import TopicsConfig, engine_tomotopy
-    from feedcare.topics.bow import BowCorpus
+    from feedcare.topics.fit.bow import BowCorpus
 
     measurer = Measurer(corpus)
     settings = engine_tomotopy.settings(TopicsConfig(engine="tomotopy"))

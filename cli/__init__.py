@@ -1,6 +1,6 @@
 """feedcare's command line: a thin Typer layer over :mod:`feedcare.corpus` and :mod:`feedcare.topics`."""
 
-from .app import app
+from feedcare.cli.app import app
 
 
 def main() -> None:

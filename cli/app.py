@@ -7,7 +7,7 @@ import traceback
 from typing import Annotated
 
 import typer
-from feedcare.corpus.errors import EXIT_INTERRUPTED, FeedcareError
+from feedcare.corpus.base.errors import EXIT_INTERRUPTED, FeedcareError
 from typer.core import TyperGroup
 
 
@@ -74,7 +74,7 @@ def _main(
 
 
 def _register_commands() -> None:
-    from . import audit, corpus_cmd, ingest, init, kwic, runs, themes, tokens, topics
+    from feedcare.cli import audit, corpus_cmd, ingest, init, kwic, runs, themes, tokens, topics
 
     for module in (ingest, corpus_cmd, init, tokens, topics, runs, themes, audit, kwic):
         module.register(app)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from .options import DEFAULT_CORPUS, CorpusOpt, JsonOpt, WaitOpt
-from .output import message, out, print_json, progress_bar
+from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt, WaitOpt
+from feedcare.cli.output import message, out, print_json, progress_bar
 
 EPILOG = (
     "[bold]Examples[/]\n\n"
@@ -53,9 +53,9 @@ def audit(
     Prints document, turn, kind, the match masked and a masked context; never the identifier.
     Redaction markers already in the text (\\[NAME], <name>, \\[inaudible 00:12:34]) count as handled.
     """
-    from feedcare.corpus.audit import audit_corpus, audit_paths
-    from feedcare.corpus.errors import UsageError
-    from feedcare.corpus.identifiers import load_names
+    from feedcare.corpus.audit.scan import audit_corpus, audit_paths
+    from feedcare.corpus.base.errors import UsageError
+    from feedcare.corpus.audit.identifiers import load_names
 
     corpus_source = ctx.get_parameter_source("corpus")
     corpus_given = corpus_source is not None and corpus_source.name != "DEFAULT"
@@ -73,7 +73,7 @@ def audit(
             result = audit_corpus(corpus, names=name_list, progress=callback)
         redacted = None
         if redact is not None and key is not None:
-            from feedcare.corpus.redact import redact_corpus
+            from feedcare.corpus.audit.redact import redact_corpus
 
             redacted = redact_corpus(corpus, redact, key, names=name_list, progress=callback, wait=wait)
     if as_json:

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from .options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
-from .output import out, print_json
+from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
+from feedcare.cli.output import out, print_json
 
 INFO_EPILOG = (
     "[bold]Examples[/]\n\n"

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from .options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JsonOpt, WaitOpt
-from .output import err, out, print_json, progress_bar
+from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JsonOpt, WaitOpt
+from feedcare.cli.output import err, out, print_json, progress_bar
 
 EPILOG = (
     "[bold]Examples[/]\n\n"
@@ -131,9 +131,9 @@ def ingest(
     Settings can live in \\[ingest] of feedcare.toml; options given here win (labels add up).
     """
     from feedcare.corpus import ingest as run_ingest
-    from feedcare.corpus.config import find_config, load_toml
-    from feedcare.corpus.ingest_config import load_ingest_config
-    from feedcare.corpus.ingest_report import IngestAborted
+    from feedcare.corpus.base.settings import find_config, load_toml
+    from feedcare.corpus.ingest.config import load_ingest_config
+    from feedcare.corpus.ingest.report import IngestAborted
 
     section = load_toml(find_config(config)).get("ingest", {})
     overrides = {

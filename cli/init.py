@@ -17,14 +17,14 @@ from typing import Annotated, Any
 
 import typer
 
-from .output import message
+from feedcare.cli.output import message
 
 # (section, module, class) in pipeline order; a part not installed yet is left out.
 SECTIONS = (
-    ("ingest", "feedcare.corpus.ingest_config", "IngestConfig"),
-    ("tokens", "feedcare.corpus.tokens_config", "TokensConfig"),
+    ("ingest", "feedcare.corpus.ingest.config", "IngestConfig"),
+    ("tokens", "feedcare.corpus.tokens.config", "TokensConfig"),
     ("topics", "feedcare.topics.config", "TopicsConfig"),
-    ("themes", "feedcare.topics.themes_config", "ThemesConfig"),
+    ("themes", "feedcare.topics.themes.config", "ThemesConfig"),
 )
 
 HEADER = """\
@@ -107,9 +107,9 @@ def render_config(sections: list[tuple[str, Any]] | None = None) -> str:
 
 def init_config(path: Path, force: bool = False) -> Path:
     """Write the commented feedcare.toml to ``path`` (a file, or a directory to put it in)."""
-    from feedcare.corpus.config import CONFIG_NAME
-    from feedcare.corpus.errors import UsageError
-    from feedcare.corpus.store import write_text
+    from feedcare.corpus.base.settings import CONFIG_NAME
+    from feedcare.corpus.base.errors import UsageError
+    from feedcare.corpus.base.atomic import write_text
 
     path = Path(path)
     if path.is_dir():

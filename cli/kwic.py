@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from .options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
-from .output import message, out, print_json, progress_bar
+from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
+from feedcare.cli.output import message, out, print_json, progress_bar
 
 EPILOG = (
     "[bold]Examples[/]\n\n"
@@ -50,7 +50,7 @@ def kwic_command(
 
     Matching is whole-word and case-insensitive.
     """
-    from feedcare.corpus.errors import UsageError
+    from feedcare.corpus.base.errors import UsageError
     from feedcare.corpus.kwic import kwic
 
     if csv_file is not None and csv_file.is_dir():
@@ -110,7 +110,7 @@ def _write_csv(path: Path, result) -> None:
     import csv
     import io
 
-    from feedcare.corpus.store import write_text
+    from feedcare.corpus.base.atomic import write_text
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from feedcare.corpus.progress import ProgressCallback
+from feedcare.corpus.base.progress import ProgressCallback
 from rich.console import Console
 from rich.progress import (
     BarColumn,

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from .options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
-from .output import message, out, print_json
+from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
+from feedcare.cli.output import message, out, print_json
 
 LIST_EPILOG = (
     "[bold]Examples[/]\n\n"
@@ -66,7 +66,7 @@ def show_command(
 ) -> None:
     """One run: its configuration, measures by k, the recommended model and its topics."""
     from feedcare.topics import show_run
-    from feedcare.topics.pipeline import RunReport
+    from feedcare.topics.fit.pipeline import RunReport
 
     info = show_run(corpus, run)
     if as_json:
@@ -79,7 +79,7 @@ def show_command(
             f"`feedcare topics --run-id {info['run_id']}` and the same settings."
         )
         return
-    from .topics import render_report
+    from feedcare.cli.topics import render_report
 
     render_report(RunReport.from_run_json(info["path"], info).to_dict())
 

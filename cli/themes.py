@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from .options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JsonOpt
-from .output import message, out, progress_bar
+from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JsonOpt
+from feedcare.cli.output import message, out, progress_bar
 
 
 class Format(StrEnum):
@@ -101,9 +101,9 @@ def themes(
     Reads a finished run of [bold]feedcare topics[/]; exports CSV, Markdown, JSON, a self-contained
     HTML report, or a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA and QualCoder.
     """
-    from feedcare.corpus.errors import UsageError
-    from feedcare.topics.themes import build_themes
-    from feedcare.topics.themes_config import load_themes_config
+    from feedcare.corpus.base.errors import UsageError
+    from feedcare.topics.themes.build import build_themes
+    from feedcare.topics.themes.config import load_themes_config
 
     chosen = _choose_format(fmt, output, as_json, codebook)
     config = load_themes_config(
@@ -126,7 +126,7 @@ def themes(
 
 
 def _choose_format(fmt: Format | None, output: Path | None, as_json: bool, codebook: bool) -> str:
-    from feedcare.corpus.errors import UsageError
+    from feedcare.corpus.base.errors import UsageError
 
     if as_json:
         if fmt not in (None, Format.json):
@@ -168,8 +168,9 @@ def _corpus_for(ctx: typer.Context, run: str, corpus: Path) -> Path:
 
 
 def _emit(result, chosen: str, output: Path | None) -> None:
-    from feedcare.corpus.store import write_text
-    from feedcare.topics.exports import qdpx, tables
+    from feedcare.corpus.base.atomic import write_text
+    from feedcare.topics.exports import qdpx
+    from feedcare.topics.exports import tabular as tables
 
     if chosen == "table":
         render(out(), result)
@@ -202,7 +203,7 @@ def _emit(result, chosen: str, output: Path | None) -> None:
 
 def render(console, result) -> None:
     """Per topic a panel (or, with --by, the group table) on the data console."""
-    from feedcare.topics.exports.tables import percent
+    from feedcare.topics.exports.tabular import percent
     from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
@@ -258,7 +259,7 @@ def _escape(text: str) -> str:
 
 
 def _excerpt_text(excerpt):
-    from feedcare.topics.exports.tables import place
+    from feedcare.topics.exports.tabular import place
     from rich.text import Text
 
     # Text objects, not markup: a transcript containing "[bold]" stays literal.
@@ -274,7 +275,7 @@ def _excerpt_text(excerpt):
 
 
 def _group_table(result):
-    from feedcare.topics.exports.tables import percent
+    from feedcare.topics.exports.tabular import percent
     from rich.table import Table
 
     groups = result.groups

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from .options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, WaitOpt
-from .output import err, message, out, print_json, progress_bar
+from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, WaitOpt
+from feedcare.cli.output import err, message, out, print_json, progress_bar
 
 EPILOG = (
     "Examples:\n\n"
@@ -79,8 +79,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Cut the corpus into analysis units and tokenise them (NLTK, offline)."""
         from feedcare.corpus import open_corpus
-        from feedcare.corpus.tokens import build_tokens
-        from feedcare.corpus.tokens_config import load_tokens_config
+        from feedcare.corpus.tokens.build import build_tokens
+        from feedcare.corpus.tokens.config import load_tokens_config
 
         overrides = _overrides(
             unit=unit,
@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
         )
         settings = load_tokens_config(config, overrides)
         if show_config:
-            from .init import render_section
+            from feedcare.cli.init import render_section
 
             typer.echo(render_section("tokens", settings, comments=False), nl=False)
             return

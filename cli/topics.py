@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from feedcare.corpus.errors import UsageError
+from feedcare.corpus.base.errors import UsageError
 from rich.table import Table
 from rich.text import Text
 
-from .options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, SeedOpt
-from .output import message, out, print_json, progress_bar
+from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, SeedOpt
+from feedcare.cli.output import message, out, print_json, progress_bar
 
 EPILOG = (
     "[bold]Examples[/]\n\n"

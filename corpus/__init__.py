@@ -4,8 +4,8 @@ Knows nothing of topics or the command line. Public API: :func:`open_corpus`,
 :class:`Corpus`, the error classes, and the functions re-exported below as they land.
 """
 
-from .corpus import Corpus, open_corpus
-from .errors import (
+from feedcare.corpus.store.reader import Corpus, open_corpus
+from feedcare.corpus.base.errors import (
     ConfigError,
     DataError,
     FeedcareError,
@@ -14,10 +14,10 @@ from .errors import (
     MissingDependencyError,
     UsageError,
 )
-from .info import CorpusInfo, corpus_info
-from .ingest import IngestAborted, IngestReport, ingest
-from .ingest_config import IngestConfig
-from .tokens_config import TokensConfig
+from feedcare.corpus.store.info import CorpusInfo, corpus_info
+from feedcare.corpus.ingest.pipeline import IngestAborted, IngestReport, ingest
+from feedcare.corpus.ingest.config import IngestConfig
+from feedcare.corpus.tokens.config import TokensConfig
 
 __all__ = [
     "ConfigError",
@@ -44,7 +44,7 @@ __all__ = [
 def __getattr__(name: str):
     # build_tokens pulls in NLTK and gensim: import it on first use so `feedcare --help` stays fast.
     if name in ("build_tokens", "TokensReport"):
-        from . import tokens
+        from feedcare.corpus.tokens import build as tokens
 
         return getattr(tokens, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """Keyword in context (``feedcare kwic``): every occurrence of a word, phrase or pattern.
 
 Matching is whole-word and case-insensitive. With ``lemma=True`` each word is compared by
-:func:`feedcare.corpus.normalise.lemma` after the lower-casing and possessive stripping
+:func:`feedcare.corpus.tokens.normalise.lemma` after the lower-casing and possessive stripping
 ``feedcare tokens`` applies, so kwic finds what the topic model saw. simplemma maps "feels"
 to "feel" and "went" to "go", but keeps "felt" and "feeling" as words of their own (they
 are also nouns), so ``feel`` with ``--lemma`` does not find them; a pattern such as
@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import open_corpus
-from .errors import UsageError
-from .normalise import lemma
-from .progress import ProgressCallback, report
-from .schema import ROLES
+from feedcare.corpus.store.reader import open_corpus
+from feedcare.corpus.base.errors import UsageError
+from feedcare.corpus.tokens.normalise import lemma
+from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.corpus.store.schema import ROLES
 
 # Words as kwic counts them: letters and digits, with inner apostrophes ("don't", "I'm").
 WORD = re.compile(r"\w+(?:['’]\w+)*")

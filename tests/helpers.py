@@ -6,8 +6,8 @@ import hashlib
 from pathlib import Path
 
 import pyarrow as pa
-from feedcare.corpus.schema import SEGMENTS, documents_schema
-from feedcare.corpus.writer import write_corpus
+from feedcare.corpus.store.schema import SEGMENTS, documents_schema
+from feedcare.corpus.store.writer import write_corpus
 
 
 def build_corpus(

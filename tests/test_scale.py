@@ -15,13 +15,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from feedcare.corpus import IngestConfig, ingest, open_corpus, tablefiles
-from feedcare.corpus import spill as spill_module
-from feedcare.corpus.config import fingerprint
-from feedcare.corpus.schema import documents_schema
-from feedcare.corpus.store import _PARQUET_OPTIONS
-from feedcare.corpus.streamwrite import RowGroupWriter
-from feedcare.corpus.writer import corpus_fingerprint
+from feedcare.corpus import IngestConfig, ingest, open_corpus
+from feedcare.corpus.readers import tables as tablefiles
+from feedcare.corpus.store import spill as spill_module
+from feedcare.corpus.base.settings import fingerprint
+from feedcare.corpus.store.schema import documents_schema
+from feedcare.corpus.base.atomic import _PARQUET_OPTIONS
+from feedcare.corpus.store.streamwrite import RowGroupWriter
+from feedcare.corpus.store.writer import corpus_fingerprint
 
 WORDS = (
     "nurse doctor kind waiting time appointment parking staff friendly rude ward food clean "
@@ -85,7 +86,7 @@ def test_streamed_ingest_writes_the_bytes_of_the_whole_table_writer(tmp_path):
     order = [(rank[doc_id], seg) for doc_id, seg in pairs]
     assert order == sorted(order) and len(order) == documents.num_rows + 2  # two 2-turn transcripts
 
-    from feedcare.corpus.writer import write_corpus
+    from feedcare.corpus.store.writer import write_corpus
 
     manifest = json.loads((corpus / "manifest.json").read_text())
     write_corpus(tmp_path / "whole", documents, segments, options=manifest["options"])
@@ -153,8 +154,8 @@ def test_row_group_writer_matches_write_table_whatever_the_batches(tmp_path):
 
 @pytest.fixture(scope="module")
 def tokenised(tmp_path_factory) -> Path:
-    from feedcare.corpus.tokens import build_tokens
-    from feedcare.corpus.tokens_config import TokensConfig
+    from feedcare.corpus.tokens.build import build_tokens
+    from feedcare.corpus.tokens.config import TokensConfig
 
     tmp = tmp_path_factory.mktemp("scale")
     table = _comments(tmp / "comments.csv", 1500, seed=11)
@@ -165,8 +166,8 @@ def tokenised(tmp_path_factory) -> Path:
 
 def test_streamed_bag_of_words_gives_the_topics_of_an_in_memory_corpus(tokenised):
     from feedcare.topics import TopicsConfig
-    from feedcare.topics import engine as gensim_engine
-    from feedcare.topics.bow import BowCorpus, load_terms
+    from feedcare.topics.engines import gensim_lda as gensim_engine
+    from feedcare.topics.fit.bow import BowCorpus, load_terms
     from gensim.corpora import Dictionary
     from gensim.models import LdaModel
 
@@ -198,8 +199,8 @@ def test_streamed_bag_of_words_gives_the_topics_of_an_in_memory_corpus(tokenised
 
 
 def test_vectorised_phrase_joining_equals_gensims_greedy_rule():
-    from feedcare.corpus.phrases import apply_phrases
-    from feedcare.corpus.tokens_vocab import _flat_tokens
+    from feedcare.corpus.tokens.phrases import apply_phrases
+    from feedcare.corpus.tokens.vocabulary import _flat_tokens
 
     rng = np.random.default_rng(4)
     vocab = ["a", "b", "c", "d", "chest", "pain"]

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pyarrow as pa
 from feedcare.corpus import open_corpus
-from feedcare.corpus.schema import SEGMENTS, TOKENS, VOCABULARY
-from feedcare.corpus.store import write_json, write_table
-from feedcare.topics.rundir import (
+from feedcare.corpus.store.schema import SEGMENTS, TOKENS, VOCABULARY
+from feedcare.corpus.base.atomic import write_json, write_table
+from feedcare.topics.runs.rundir import (
     DOC_TOPICS,
     DOC_TOPICS_FILE,
     RUN_FILE,

@@ -3,7 +3,7 @@
 Public API:
 
 - :func:`fit_topics` (corpus dir, :class:`TopicsConfig`) → :class:`RunReport`, writing
-  ``<corpus>/runs/<run-id>/`` (see :mod:`feedcare.topics.rundir`);
+  ``<corpus>/runs/<run-id>/`` (see :mod:`feedcare.topics.runs.rundir`);
 - :func:`load_topics_config` reads ``[topics]`` from feedcare.toml with overrides;
 - :func:`list_run_summaries` / :func:`show_run` for past runs, :func:`open_run` to read one;
 - :func:`parse_k_spec` for "8", "4:16", "4:16:2";
@@ -11,13 +11,13 @@ Public API:
   excerpts) with :class:`ThemesConfig`; the exports live in :mod:`feedcare.topics.exports`.
 """
 
-from .config import TopicsConfig, load_topics_config
-from .pipeline import RunReport, check_inputs, fit_topics
-from .rundir import Run, open_run
-from .runs import RunSummary, list_run_summaries, show_run
-from .sweep import parse_k_spec
-from .themes import ThemesResult, build_themes
-from .themes_config import ThemesConfig, load_labels
+from feedcare.topics.config import TopicsConfig, load_topics_config
+from feedcare.topics.fit.pipeline import RunReport, check_inputs, fit_topics
+from feedcare.topics.runs.rundir import Run, open_run
+from feedcare.topics.runs.listing import RunSummary, list_run_summaries, show_run
+from feedcare.topics.fit.sweep import parse_k_spec
+from feedcare.topics.themes.build import ThemesResult, build_themes
+from feedcare.topics.themes.config import ThemesConfig, load_labels
 
 __all__ = [
     "Run",

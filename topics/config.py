@@ -11,7 +11,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-ENGINES = ("gensim", "tomotopy")
+from feedcare.topics.engines import ENGINES as _ENGINE_REGISTRY
+
+ENGINES = tuple(_ENGINE_REGISTRY)  # the registry decides; config only validates the name
+MAX_TOPICS = 1000
 GENSIM_PRIORS = ("symmetric", "asymmetric", "auto")
 GENSIM_ETA_PRIORS = ("symmetric", "auto")
 
@@ -91,16 +94,12 @@ class TopicsConfig:
     )
 
     def __post_init__(self) -> None:
-        from .sweep import parse_k_spec
-
         parse_k_spec(self.k)  # raises ValueError with the key's name
         _check_prior("alpha", self.alpha, GENSIM_PRIORS)
         _check_prior("eta", self.eta, GENSIM_ETA_PRIORS)
 
     @property
     def ks(self) -> tuple[int, ...]:
-        from .sweep import parse_k_spec
-
         return parse_k_spec(self.k)
 
     @property
@@ -124,7 +123,7 @@ def _check_prior(name: str, value: str | float, allowed: tuple[str, ...]) -> Non
 
 def load_topics_config(path: Any = None, overrides: dict[str, Any] | None = None) -> TopicsConfig:
     """``[topics]`` from feedcare.toml (``path`` or ./feedcare.toml), then CLI ``overrides``."""
-    from feedcare.corpus.config import build_section, find_config, load_toml
+    from feedcare.corpus.base.settings import build_section, find_config, load_toml
 
     source = find_config(path)
     table = dict(load_toml(source).get("topics", {}))
@@ -133,3 +132,29 @@ def load_topics_config(path: Any = None, overrides: dict[str, Any] | None = None
         values = {**table, **{k: v for k, v in overrides.items() if v is not None}}
         config = build_section(TopicsConfig, values, "topics", "command line")
     return config
+
+
+def parse_k_spec(spec: int | str) -> tuple[int, ...]:
+    """``8`` → (8,); ``"4:16"`` → 4..16; ``"4:16:2"`` → 4, 6, ..., 16. ValueError naming k."""
+    what = f"k must be a number of topics (8) or a range START:STOP[:STEP] (4:16:2), got {spec!r}"
+    if isinstance(spec, bool):
+        raise ValueError(what)
+    if isinstance(spec, int):
+        parts = [spec]
+    else:
+        try:
+            parts = [int(p) for p in str(spec).strip().split(":")]
+        except ValueError:
+            raise ValueError(what) from None
+    if len(parts) == 1:
+        ks = (parts[0],)
+    elif len(parts) in (2, 3):
+        start, stop, step = parts[0], parts[1], parts[2] if len(parts) == 3 else 1
+        if step < 1 or stop < start:
+            raise ValueError(f"{what}: STOP must be >= START and STEP >= 1")
+        ks = tuple(range(start, stop + 1, step))
+    else:
+        raise ValueError(what)
+    if ks[0] < 2 or ks[-1] > MAX_TOPICS:
+        raise ValueError(f"k must be between 2 and {MAX_TOPICS} topics, got {spec!r}")
+    return ks

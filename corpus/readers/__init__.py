@@ -1,45 +1,31 @@
-"""Transcript readers: bytes on disk → plain text and speaker turns.
+"""Readers: bytes on disk → plain text and speaker turns (transcripts) or string columns (tables).
 
-Interface used by :mod:`feedcare.corpus.ingest`:
+The formats and the module that reads each are one table, :data:`~feedcare.corpus.readers.registry.READERS`;
+ingest and audit both read files only through it.
+
+Interface used by :mod:`feedcare.corpus.ingest.pipeline`:
 
 - :func:`read_transcript` reads one .txt/.md/.docx/.vtt/.srt file into a :class:`ParsedText`,
-  or raises :class:`~feedcare.corpus.errors.InputError` whose message is the reason to skip it.
+  or raises :class:`~feedcare.corpus.base.errors.InputError` whose message is the reason to skip it.
 - Invariant: for every turn, ``parsed.text[turn.char_start:turn.char_end] == turn.text``.
-- :func:`feedcare.corpus.readers.decode.decode_bytes` and :mod:`feedcare.corpus.turns` are the
+- :func:`feedcare.corpus.readers.decode.decode_bytes` and :mod:`feedcare.corpus.readers.turns` are the
   building blocks (decoding; speaker labels and roles).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError
+from feedcare.corpus.base.errors import InputError
+from feedcare.corpus.readers.registry import READERS, ReaderSpec, register_reader, table_formats, transcript_formats
+from feedcare.corpus.readers.types import ParsedText, Turn
 
-TRANSCRIPT_FORMATS = ("txt", "md", "docx", "vtt", "srt")
-TABLE_FORMATS = ("csv", "tsv", "parquet")
-
-
-@dataclass(frozen=True)
-class Turn:
-    speaker: str | None  # the label as written, without the colon; None when unlabelled
-    text: str  # the turn's words, label and timestamp removed, verbatim otherwise
-    char_start: int  # into ParsedText.text
-    char_end: int
-    start_s: float | None = None
-    end_s: float | None = None
-
-
-@dataclass(frozen=True)
-class ParsedText:
-    text: str  # the document's plain text (see schema.DOCUMENTS_BASE "text")
-    encoding: str  # e.g. "utf-8", "utf-8-sig", "utf-16", "cp1252", "docx"
-    format: str  # one of TRANSCRIPT_FORMATS
-    turns: list[Turn] = field(default_factory=list)
-
+__all__ = ["READERS", "ParsedText", "ReaderSpec", "Turn", "read_transcript", "register_reader",
+           "table_formats", "transcript_formats"]
 
 DEFAULT_MAX_BYTES = 50_000_000
+
 
 
 def read_transcript(
@@ -50,27 +36,18 @@ def read_transcript(
     ``labels`` are extra speaker labels to recognise (e.g. the user's --interviewer names).
     Raises InputError whose message is a short reason to skip the file, e.g. "empty file".
     """
-    # The readers are imported here: they import this module (Turn, ParsedText), and
-    # python-docx should load only when a .docx is read.
-    from .docx import parse_docx
-    from .plain import parse_plain
-    from .subtitles import parse_srt, parse_vtt
-
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
-    if fmt not in TRANSCRIPT_FORMATS:
+    spec = READERS.get(fmt)
+    if spec is None or spec.kind != "transcript":
         suffix = path.suffix or "(no suffix)"
-        raise InputError(f"unsupported file type {suffix!r} (expected .txt, .md, .docx, .vtt or .srt)")
+        names = ["." + s for s in transcript_formats()]
+        expected = ", ".join(names[:-1]) + " or " + names[-1]
+        raise InputError(f"unsupported file type {suffix!r} (expected {expected})")
     data = _read_bytes(path, max_bytes)
     if not data:
         raise InputError("empty file")
-    if fmt == "docx":
-        return parse_docx(data, labels=labels)
-    if fmt == "vtt":
-        return parse_vtt(data, labels=labels)
-    if fmt == "srt":
-        return parse_srt(data, labels=labels)
-    return parse_plain(data, fmt, labels=labels)
+    return spec.load()(data, labels=labels)
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from ..errors import InputError
+from feedcare.corpus.base.errors import InputError
 
 # Longest first: the UTF-32-LE mark starts with the UTF-16-LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (

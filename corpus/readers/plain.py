@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import InputError
-from ..turns import parse_turns
-from . import ParsedText
-from .decode import decode_bytes
+from feedcare.corpus.base.errors import InputError
+from feedcare.corpus.readers.turns import parse_turns
+from feedcare.corpus.readers.types import ParsedText
+from feedcare.corpus.readers.decode import decode_bytes
 
 EMPTY_REASON = "empty file"
 NO_WORDS_REASON = "no words, only speaker labels"
@@ -21,6 +21,14 @@ def parse_plain(data: bytes, fmt: str, *, labels: Sequence[str] = ()) -> ParsedT
     """
     text, encoding = decode_bytes(data)
     return parsed_from_text(text, encoding, fmt, labels=labels)
+
+
+def parse_txt(data: bytes, *, labels: Sequence[str] = ()) -> ParsedText:
+    return parse_plain(data, "txt", labels=labels)
+
+
+def parse_md(data: bytes, *, labels: Sequence[str] = ()) -> ParsedText:
+    return parse_plain(data, "md", labels=labels)
 
 
 def parsed_from_text(text: str, encoding: str, fmt: str, *, labels: Sequence[str] = ()) -> ParsedText:

@@ -27,11 +27,11 @@ from pathlib import Path
 
 from feedcare import __version__
 from feedcare.corpus import open_corpus
-from feedcare.corpus.progress import ProgressCallback, report
-from feedcare.corpus.store import atomic_path
+from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.corpus.base.atomic import atomic_path
 
-from ..themes import Theme, ThemesResult
-from .html import PALETTE
+from feedcare.topics.themes.build import Theme, ThemesResult
+from feedcare.topics.exports.html import PALETTE
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"

@@ -1,0 +1,151 @@
+"""The only place that writes feedcare files: temp file, then rename.
+
+Readers may open Parquet anywhere, but every write goes through :func:`write_table`,
+:class:`BatchWriter` or :func:`write_json`, so a crash or Ctrl-C never leaves a half-written
+file where a finished one is expected. The corpus lock is in :mod:`feedcare.corpus.store.lock`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from feedcare.corpus.base.errors import DataError
+
+# Fixed writer settings so the same table always gives the same bytes.
+_PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "version": "2.6",
+}
+
+
+def _temp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it into place only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_path(path)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def check_schema(table: pa.Table | pa.RecordBatch, schema: pa.Schema, what: str) -> None:
+    """Raise DataError when ``table`` does not match ``schema`` (names, order and types)."""
+    if table.schema.remove_metadata() != schema.remove_metadata():
+        got = ", ".join(f"{f.name}: {f.type}" for f in table.schema)
+        want = ", ".join(f"{f.name}: {f.type}" for f in schema)
+        raise DataError(f"internal error: {what} does not match its schema; got [{got}], want [{want}]")
+
+
+def write_table(
+    path: Path,
+    table: pa.Table,
+    schema: pa.Schema,
+    metadata: dict[str, str] | None = None,
+    row_group_size: int = 64_000,
+) -> None:
+    """Write ``table`` (checked against ``schema``) to ``path`` atomically."""
+    check_schema(table, schema, Path(path).name)
+    table = table.cast(schema)
+    if metadata:
+        table = table.replace_schema_metadata({**(schema.metadata or {}), **metadata})
+    with atomic_path(Path(path)) as tmp:
+        pq.write_table(table, tmp, row_group_size=row_group_size, **_PARQUET_OPTIONS)
+
+
+class BatchWriter:
+    """Stream record batches into a Parquet file that appears only when closed cleanly.
+
+    Use as a context manager; on an exception the partial file is removed and the previous
+    file (if any) stays untouched.
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema, metadata: dict[str, str] | None = None):
+        self.path = Path(path)
+        self.schema = schema.with_metadata({**(schema.metadata or {}), **(metadata or {})})
+        self.rows = 0
+        self._ctx = atomic_path(self.path)
+        self._tmp: Path | None = None
+        self._writer: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> BatchWriter:
+        self._tmp = self._ctx.__enter__()
+        self._writer = pq.ParquetWriter(self._tmp, self.schema, **_PARQUET_OPTIONS)
+        return self
+
+    def write(self, batch: pa.RecordBatch | pa.Table) -> None:
+        check_schema(batch, self.schema, self.path.name)
+        if isinstance(batch, pa.RecordBatch):
+            batch = pa.Table.from_batches([batch])
+        assert self._writer is not None
+        self._writer.write_table(batch.cast(self.schema))
+        self.rows += batch.num_rows
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        assert self._writer is not None
+        self._writer.close()
+        if exc_type is None:
+            self._ctx.__exit__(None, None, None)
+        else:
+            self._ctx.__exit__(exc_type, exc, tb)
+        return False
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as pretty, key-sorted JSON atomically."""
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_text(path: Path, text: str) -> None:
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_bytes(data)
+
+
+def read_json(path: Path, what: str) -> Any:
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path}: {what} not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{path}: {what} is damaged ({exc}); re-create it") from None
+
+
+def parquet_rows(path: Path) -> int:
+    """Row count from the Parquet footer (cheap: reads no data)."""
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+def iter_batches(
+    path: Path, columns: list[str] | None = None, batch_size: int = 65_536
+) -> Iterator[pa.RecordBatch]:
+    """Stream a Parquet file in record batches (memory stays flat in the file's size)."""
+    parquet = pq.ParquetFile(path)
+    yield from parquet.iter_batches(batch_size=batch_size, columns=columns, use_threads=False)

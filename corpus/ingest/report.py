@@ -1,0 +1,92 @@
+"""What an ingest did, as plain data: :class:`IngestReport` (and JSON via ``to_dict``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from feedcare.corpus.base.errors import EXIT_OK, EXIT_SKIPPED, InputError
+from feedcare.corpus.store.info import SpeakerRole
+
+
+@dataclass
+class IngestReport:
+    """The outcome of :func:`~feedcare.corpus.ingest.pipeline`.
+
+    File counts describe source files (new, changed, unchanged, gone); document counts
+    describe corpus rows (added, changed = re-read, unchanged = kept as they were, removed).
+    Totals describe the whole corpus after the run.
+    """
+
+    corpus: str
+    files_found: int = 0
+    files_new: int = 0
+    files_changed: int = 0
+    files_unchanged: int = 0
+    files_gone: int = 0
+    files_rehashed: int = 0  # unchanged files whose mtime had moved, so they were hashed
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    documents: int = 0
+    turns: int = 0
+    words: int = 0
+    participants: int = 0
+    roles: dict[str, int] = field(default_factory=dict)  # role → turns
+    speakers: list[SpeakerRole] = field(default_factory=list)  # speaker label → role, with counts
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    ignored: dict[str, int] = field(default_factory=dict)  # suffix → files not read
+    gone_kept: list[str] = field(default_factory=list)  # sources not found, documents kept
+    id_pattern_unmatched: list[str] = field(default_factory=list)  # doc_ids given their stem
+    meta: str | None = None
+    metadata_without_documents: list[str] = field(default_factory=list)
+    documents_without_metadata: list[str] = field(default_factory=list)
+    audit_findings: dict[str, int] = field(default_factory=dict)  # kind → findings (--audit)
+    reread_reason: str | None = None  # why every file was read again, if it was
+    written: bool = False
+    up_to_date: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every input was ingested, 3 when something was skipped."""
+        return EXIT_SKIPPED if self.skipped else EXIT_OK
+
+    @property
+    def status(self) -> str:
+        if self.up_to_date:
+            return "up to date"
+        return "written" if self.written else "not written"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["skipped"] = [{"path": path, "reason": reason} for path, reason in self.skipped]
+        data["exit_code"] = self.exit_code
+        data["status"] = self.status
+        return data
+
+
+class IngestAborted(InputError):
+    """``--strict`` and some inputs could not be read: nothing was written (exit code 3)."""
+
+    exit_code = EXIT_SKIPPED
+
+    def __init__(self, report: IngestReport) -> None:
+        n = len(report.skipped)
+        shown = "; ".join(f"{path}: {reason}" for path, reason in report.skipped[:3])
+        more = f"; and {n - 3} more" if n > 3 else ""
+        super().__init__(
+            f"{n} input(s) could not be read and --strict is set, so nothing was written "
+            f"({shown}{more}); fix or remove them, or drop --strict to ingest the rest"
+        )
+        self.report = report
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return Path(os.path.relpath(path)).as_posix() if path.is_relative_to(Path.cwd()) else path.as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,255 @@
+"""Finding source files, hashing them, and deciding which ones need reading again.
+
+A source file is identified by its absolute path. The manifest records, per source file,
+its size, mtime, sha256, format and the documents it gave; on a re-run a file whose size and
+mtime are unchanged is trusted without hashing, a file whose mtime changed is hashed, and
+only a file whose hash changed is read again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from feedcare.corpus.base.errors import UsageError
+from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.corpus.readers.registry import table_formats, transcript_formats
+
+
+def supported_formats() -> tuple[str, ...]:
+    return transcript_formats() + table_formats()
+
+
+_HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file found under a SOURCE argument."""
+
+    path: Path  # absolute
+    root: Path  # the SOURCE folder it was found in (a file given directly: its folder)
+    source: str  # path relative to the root, POSIX; unique within one ingest
+    format: str  # a suffix of the readers registry
+    size: int
+    mtime_ns: int
+
+    @property
+    def key(self) -> str:
+        """How the manifest names this file."""
+        return self.path.as_posix()
+
+    @property
+    def base_id(self) -> str:
+        """The document id a transcript gets: its source path without the suffix."""
+        return str(PurePosixPath(self.source).with_suffix(""))
+
+    @property
+    def is_table(self) -> bool:
+        return self.format in table_formats()
+
+
+@dataclass
+class Scan:
+    files: list[SourceFile]
+    ignored: Counter[str] = field(default_factory=Counter)  # suffix → files skipped silently
+
+    def ignored_summary(self) -> str:
+        """'3 files with other suffixes: .jpg, .pdf' (empty when nothing was ignored)."""
+        total = sum(self.ignored.values())
+        if not total:
+            return ""
+        noun = "file" if total == 1 else "files"
+        return f"{total} {noun} with other suffixes: " + ", ".join(sorted(self.ignored))
+
+
+def file_format(path: Path) -> str | None:
+    suffix = path.suffix.lower().lstrip(".")
+    return suffix if suffix in supported_formats() else None
+
+
+def _is_hidden(name: str) -> bool:
+    # Dot files (.DS_Store, .git) and Word's "~$name.docx" lock files are never transcripts.
+    return name.startswith(".") or name.startswith("~$")
+
+
+def _walk(root: Path, exclude: Path | None) -> list[Path]:
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(
+            d for d in dirs if not _is_hidden(d) and (exclude is None or (here / d).resolve() != exclude)
+        )
+        found.extend(here / name for name in sorted(names) if not _is_hidden(name))
+    return found
+
+
+def scan_sources(sources: list[Path], exclude: Path | None = None) -> Scan:
+    """Every supported file under ``sources`` (files and folders, recursively), in a fixed order.
+
+    ``exclude`` (the corpus directory) is never scanned, so ``ingest . --corpus corpus`` does
+    not read its own output. Raises UsageError for a missing path, an explicit file with an
+    unsupported suffix, or when nothing readable is found.
+    """
+    if not sources:
+        raise UsageError("no SOURCE given; name the transcript folders or comment tables to ingest")
+    exclude = exclude.resolve() if exclude is not None else None
+    scan = Scan(files=[])
+    seen_paths: set[Path] = set()
+    for given in sources:
+        given = Path(given)
+        if not given.exists():
+            raise UsageError(f"{given}: no such file or folder; check the SOURCE path")
+        if given.is_file():
+            if file_format(given) is None:
+                raise UsageError(
+                    f"{given}: unsupported file type '{given.suffix or '(none)'}'; feedcare reads "
+                    + ", ".join(f".{f}" for f in supported_formats())
+                )
+            root, paths = given.resolve().parent, [given.resolve()]
+        else:
+            root = given.resolve()
+            paths = _walk(root, exclude)
+        for path in paths:
+            fmt = file_format(path)
+            if fmt is None:
+                scan.ignored[path.suffix.lower() or "(no suffix)"] += 1
+                continue
+            if path in seen_paths:
+                continue  # the same file named twice (e.g. a folder and a file inside it)
+            seen_paths.add(path)
+            try:
+                stat = path.stat()
+            except OSError as exc:
+                raise UsageError(f"{path}: cannot read ({exc.strerror}); check its permissions") from None
+            source = path.relative_to(root).as_posix()
+            scan.files.append(SourceFile(path, root, source, fmt, stat.st_size, stat.st_mtime_ns))
+    if not scan.files:
+        names = ", ".join(str(s) for s in sources)
+        ignored = scan.ignored_summary()
+        raise UsageError(
+            f"{names}: no supported files found"
+            + (f" (ignored {ignored})" if ignored else "")
+            + "; feedcare reads "
+            + ", ".join(f".{f}" for f in supported_formats())
+        )
+    return scan
+
+
+def name_sources(files: list[SourceFile], previous: dict[str, dict[str, Any]]) -> list[SourceFile]:
+    """Give every file a ``source`` name no other file has, in this run or in the manifest.
+
+    A file keeps the name the manifest gave it; a new file whose relative path is already
+    taken (two folders each with a P01.txt) is prefixed with its folder's name.
+    """
+    taken: dict[str, str] = {entry["source"]: key for key, entry in previous.items() if "source" in entry}
+    named: list[SourceFile] = []
+    for file in files:
+        old = previous.get(file.key, {}).get("source")
+        if old is not None and taken.get(old) == file.key:
+            named.append(file)
+            if old != file.source:
+                named[-1] = dataclasses.replace(file, source=old)
+            continue
+        candidates = (file.source, f"{file.root.name}/{file.source}", file.path.as_posix())
+        source = next((c for c in candidates if taken.get(c, file.key) == file.key), file.path.as_posix())
+        taken[source] = file.key
+        named.append(dataclasses.replace(file, source=source) if source != file.source else file)
+    return named
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class Plan:
+    """What an ingest run does with each source file."""
+
+    new: list[tuple[SourceFile, str]] = field(default_factory=list)  # (file, sha256)
+    changed: list[tuple[SourceFile, str]] = field(default_factory=list)
+    unchanged: list[tuple[SourceFile, dict[str, Any]]] = field(default_factory=list)  # updated entry
+    gone: dict[str, dict[str, Any]] = field(default_factory=dict)  # key → previous entry
+    rehashed: int = 0  # unchanged files whose mtime moved, so they were hashed
+    unreadable: list[tuple[SourceFile, str]] = field(default_factory=list)  # (file, reason)
+
+    @property
+    def to_read(self) -> list[tuple[SourceFile, str, str]]:
+        """(file, sha256, "new"|"changed") in scan order."""
+        items = [(f, sha, "new") for f, sha in self.new] + [(f, sha, "changed") for f, sha in self.changed]
+        order = {f.key: i for i, (f, _, _) in enumerate(items)}
+        return sorted(items, key=lambda item: order[item[0].key])
+
+
+def plan_sources(
+    files: list[SourceFile],
+    previous: dict[str, dict[str, Any]],
+    *,
+    reread: bool = False,
+    progress: ProgressCallback | None = None,
+) -> Plan:
+    """Compare ``files`` with the manifest's ``previous`` sources.
+
+    ``reread`` (the parsing options changed) sends every file to be read again, but still
+    trusts the recorded hash of a file whose size and mtime have not moved.
+    """
+    plan = Plan()
+    current = {f.key for f in files}
+    for done, file in enumerate(files, 1):
+        entry = previous.get(file.key)
+        same_stat = bool(entry) and entry.get("size") == file.size and entry.get("mtime_ns") == file.mtime_ns
+        if same_stat and not reread:
+            plan.unchanged.append((file, entry))
+        else:
+            try:
+                sha = entry["sha256"] if same_stat else sha256_file(file.path)
+            except OSError as exc:
+                plan.unreadable.append((file, f"cannot read the file ({exc.strerror})"))
+                continue
+            if entry and entry.get("sha256") == sha and not reread:
+                plan.rehashed += 1
+                plan.unchanged.append((file, {**entry, "size": file.size, "mtime_ns": file.mtime_ns}))
+            elif entry:
+                plan.changed.append((file, sha))
+            else:
+                plan.new.append((file, sha))
+        report(progress, "Checking files", done, len(files))
+    plan.gone = {key: entry for key, entry in previous.items() if key not in current}
+    return plan
+
+
+def source_entry(
+    file: SourceFile,
+    sha256: str,
+    doc_ids: list[str] | None,
+    n_documents: int,
+    attributes: list[str] | None = None,
+) -> dict[str, Any]:
+    """The manifest record of one ingested source file.
+
+    Tables record their row-document count but not every id (a million ids do not belong
+    in a JSON manifest); their documents are found by the ``source`` column instead.
+    """
+    entry: dict[str, Any] = {
+        "source": file.source,
+        "root": file.root.as_posix(),
+        "sha256": sha256,
+        "size": file.size,
+        "mtime_ns": file.mtime_ns,
+        "format": file.format,
+        "n_documents": n_documents,
+    }
+    if doc_ids is not None:
+        entry["doc_ids"] = doc_ids
+    if attributes:
+        entry["attributes"] = attributes
+    return entry

@@ -1,0 +1,160 @@
+"""Reading a corpus directory: the public entry point for everything downstream.
+
+``topics`` and the CLI read documents, segments and tokens only through :class:`Corpus`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from feedcare.corpus.base.errors import DataError
+from feedcare.corpus.store.schema import (
+    DOCUMENTS_FILE,
+    MANIFEST_FILE,
+    SCHEMA_VERSION,
+    SEGMENTS_FILE,
+    TOKENS_FILE,
+    TOKENS_META_FILE,
+    VOCABULARY_FILE,
+    attribute_columns,
+)
+from feedcare.corpus.base.atomic import iter_batches, parquet_rows, read_json
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """An ingested corpus directory. Create with :func:`open_corpus`."""
+
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def documents_path(self) -> Path:
+        return self.path / DOCUMENTS_FILE
+
+    @property
+    def segments_path(self) -> Path:
+        return self.path / SEGMENTS_FILE
+
+    @property
+    def tokens_path(self) -> Path:
+        return self.path / TOKENS_FILE
+
+    @property
+    def vocabulary_path(self) -> Path:
+        return self.path / VOCABULARY_FILE
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the documents or the options they were read with change."""
+        return str(self.manifest["fingerprint"])
+
+    @property
+    def attribute_columns(self) -> list[str]:
+        return attribute_columns(pq.read_schema(self.documents_path))
+
+    def documents(self, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
+        """The documents table (pass ``columns`` to skip the ``text`` column when not needed)."""
+        return pq.read_table(self.documents_path, columns=columns, filters=filters)
+
+    def segments(self, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
+        return pq.read_table(self.segments_path, columns=columns, filters=filters)
+
+    def iter_segments(
+        self, columns: list[str] | None = None, batch_size: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
+        """Segments in document order, streamed in record batches."""
+        yield from iter_batches(self.segments_path, columns, batch_size)
+
+    def iter_documents(
+        self, columns: list[str] | None = None, batch_size: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
+        yield from iter_batches(self.documents_path, columns, batch_size)
+
+    def texts(self, doc_ids: list[str]) -> dict[str, str]:
+        """Plain text of the given documents (for excerpts), read without loading the rest."""
+        table = self.documents_where(doc_ids, ["doc_id", "text"])
+        return dict(zip(table["doc_id"].to_pylist(), table["text"].to_pylist(), strict=True))
+
+    def documents_where(self, doc_ids: list[str], columns: list[str]) -> pa.Table:
+        """``columns`` of the given documents, in file order; streamed, so memory stays flat."""
+        return _rows_where(self.documents_path, doc_ids, columns)
+
+    def segments_where(self, doc_ids: list[str], columns: list[str]) -> pa.Table:
+        """``columns`` of the given documents' segments, in file order; streamed."""
+        return _rows_where(self.segments_path, doc_ids, columns)
+
+    # --- tokens (written by `feedcare tokens`) ---------------------------------------------
+
+    def has_tokens(self) -> bool:
+        return self.tokens_path.is_file() and (self.path / TOKENS_META_FILE).is_file()
+
+    def tokens_meta(self) -> dict[str, Any]:
+        if not self.has_tokens():
+            raise DataError(f"{self.path}: no tokens yet; run `feedcare tokens` first")
+        return read_json(self.path / TOKENS_META_FILE, "tokens.json")
+
+    def iter_tokens(
+        self, columns: list[str] | None = None, batch_size: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
+        if not self.tokens_path.is_file():
+            raise DataError(f"{self.path}: no tokens yet; run `feedcare tokens` first")
+        yield from iter_batches(self.tokens_path, columns, batch_size)
+
+    def vocabulary(self) -> pa.Table:
+        if not self.vocabulary_path.is_file():
+            raise DataError(f"{self.path}: no vocabulary yet; run `feedcare tokens` first")
+        return pq.read_table(self.vocabulary_path)
+
+
+def _rows_where(path: Path, doc_ids: list[str], columns: list[str]) -> pa.Table:
+    # Filtered batch by batch: read_table(filters=...) holds whole row groups of a column
+    # such as ``text`` at once, hundreds of MB for a million comments.
+    wanted = pa.array(sorted(set(doc_ids)), pa.string())
+    read = list(dict.fromkeys(["doc_id", *columns]))
+    schema = pq.read_schema(path)
+    parts = []
+    if len(wanted):
+        for batch in iter_batches(path, read, 65_536):
+            kept = batch.filter(pc.is_in(batch.column(0), value_set=wanted))
+            if kept.num_rows:
+                parts.append(kept)
+    empty = pa.schema([schema.field(name) for name in read]).empty_table()
+    table = pa.Table.from_batches(parts) if parts else empty
+    return table.select(columns)
+
+
+def open_corpus(path: Path) -> Corpus:
+    """Open a corpus directory written by ``feedcare ingest``; a clear error if it is not one."""
+    path = Path(path)
+    if not (path / MANIFEST_FILE).is_file():
+        if path.is_dir() and any(path.iterdir()):
+            raise DataError(f"{path}: not a feedcare corpus (no {MANIFEST_FILE}); check --corpus")
+        raise DataError(
+            f"{path}: no corpus here; create one with `feedcare ingest SOURCE --corpus {path}`"
+        )
+    manifest = read_json(path / MANIFEST_FILE, MANIFEST_FILE)
+    version = manifest.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise DataError(
+            f"{path}: corpus schema version {version} is not supported by this feedcare "
+            f"(needs {SCHEMA_VERSION}); re-ingest into a new --corpus directory"
+        )
+    counts = manifest.get("counts", {})
+    for name, key in ((DOCUMENTS_FILE, "documents"), (SEGMENTS_FILE, "segments")):
+        file = path / name
+        if not file.is_file():
+            raise DataError(f"{file}: missing; re-run `feedcare ingest` to rebuild the corpus")
+        if key in counts and parquet_rows(file) != counts[key]:
+            raise DataError(
+                f"{file}: row count disagrees with {MANIFEST_FILE} (an interrupted write?); "
+                "re-run `feedcare ingest` to rebuild it"
+            )
+    return Corpus(path=path, manifest=manifest)

@@ -1,0 +1,328 @@
+"""`feedcare tokens`: the corpus → analysis units → tokens.parquet, vocabulary.parquet, tokens.json.
+
+Three streaming passes keep memory flat in the corpus size:
+
+1. documents and their selected turns are read in batches and tokenised in worker processes
+   (ordered results, so the output is the same for any ``jobs``); units go to a temporary
+   Parquet file and phrase candidates are counted;
+2. the temporary units are re-read, phrases applied and the gensim ``Dictionary`` built, then
+   ``filter_extremes`` prunes it (every removal is counted and reported);
+3. the units are re-read once more and written with their final tokens and ids.
+
+Outputs are rebuilt only when the corpus fingerprint or the effective configuration changed.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from feedcare.corpus.base.settings import as_dict, fingerprint
+from feedcare.corpus.store.reader import Corpus
+from feedcare.corpus.tokens.batches import TABLE_FORMATS, Reading, doc_batches, resolve_mode, tokenise_doc_batch
+from feedcare.corpus.base.errors import DataError
+from feedcare.corpus.tokens.normalise import lemma
+from feedcare.corpus.tokens.phrases import PhraseCounter
+from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.corpus.store.schema import TOKENS_META_FILE
+from feedcare.corpus.base.atomic import BatchWriter, read_json, write_json
+from feedcare.corpus.store.lock import corpus_lock
+from feedcare.corpus.tokens.tokenizer import StopLists, Tokenizer, load_stoplists, spoken_list_text
+from feedcare.corpus.tokens.config import TokensConfig, stopword_file_hashes
+from feedcare.corpus.tokens.vocabulary import FINGERPRINT_KEY, UNITS, pass_phrases, pass_write, prune, write_vocabulary
+from feedcare.corpus.tokens.units import UnitStats, init_worker, train_punkt
+
+__all__ = ["TABLE_FORMATS", "TokensReport", "build_tokens", "resolve_mode", "tokens_fingerprint"]
+
+TOKENS_FORMAT = 1  # bump when the tokenisation changes in a way the fingerprint cannot see
+TOP_TERMS = 50
+_TEMP_UNITS = ".tokens-units.tmp.parquet"
+_TEMP_PHRASED = ".tokens-phrased.tmp.parquet"
+
+
+@dataclass(frozen=True)
+class TokensReport:
+    """What `feedcare tokens` did (or found up to date), as plain data."""
+
+    corpus: Path
+    status: str  # "built" | "up to date"
+    fingerprint: str
+    corpus_fingerprint: str
+    config: dict[str, Any]
+    summary: dict[str, Any]
+    phrases: list[dict[str, Any]]
+    pruned: dict[str, Any]
+    top_terms: list[dict[str, Any]]
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "corpus": str(self.corpus),
+            "fingerprint": self.fingerprint,
+            "corpus_fingerprint": self.corpus_fingerprint,
+            "config": self.config,
+            "summary": self.summary,
+            "phrases": self.phrases,
+            "pruned": self.pruned,
+            "top_terms": self.top_terms,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def tokens_fingerprint(corpus: Corpus, config: TokensConfig) -> str:
+    """Hash of everything the tokens depend on: corpus, settings, word lists, package versions."""
+    from importlib.metadata import version
+
+    settings = as_dict(config)
+    settings.pop("batch_size")  # changes the work split, never the output
+    packages = {name: version(name) for name in ("nltk", "gensim", "simplemma")}
+    lists = {"spoken": fingerprint(spoken_list_text()), "files": stopword_file_hashes(config)}
+    return fingerprint(TOKENS_FORMAT, corpus.fingerprint, settings, lists, packages)
+
+
+def is_up_to_date(corpus: Corpus, tokens_fp: str) -> bool:
+    """True when tokens.json, tokens.parquet and vocabulary.parquet all carry ``tokens_fp``."""
+    if not (corpus.has_tokens() and corpus.vocabulary_path.is_file()):
+        return False
+    try:
+        meta = read_json(corpus.path / TOKENS_META_FILE, "tokens.json")
+        stamps = [pq.read_schema(p).metadata or {} for p in (corpus.tokens_path, corpus.vocabulary_path)]
+    except (DataError, OSError, pa.ArrowException):
+        return False
+    wanted = tokens_fp.encode()
+    return meta.get("fingerprint") == tokens_fp and all(
+        s.get(FINGERPRINT_KEY.encode()) == wanted for s in stamps
+    )
+
+
+def build_tokens(
+    corpus: Corpus,
+    config: TokensConfig | None = None,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    wait: float = 0.0,
+    progress: ProgressCallback | None = None,
+) -> TokensReport:
+    """Tokenise ``corpus`` into units (tokens.parquet, vocabulary.parquet, tokens.json).
+
+    Does nothing but report when the outputs already match the corpus and ``config`` (pass
+    ``force=True`` to rebuild). ``jobs`` worker processes (default: all cores) give the same
+    bytes as one. ``wait`` is how long to wait for another process writing the corpus.
+    """
+    started = time.monotonic()
+    config = config or TokensConfig()
+    tokens_fp = tokens_fingerprint(corpus, config)
+    with corpus_lock(corpus.path, wait):
+        if force or not is_up_to_date(corpus, tokens_fp):
+            # Readers must never pair an old tokens.json with new Parquet files.
+            (corpus.path / TOKENS_META_FILE).unlink(missing_ok=True)
+            meta = _build(corpus, config, tokens_fp, jobs, progress)
+            write_json(corpus.path / TOKENS_META_FILE, meta)
+            status = "built"
+        else:
+            meta = read_json(corpus.path / TOKENS_META_FILE, "tokens.json")
+            status = "up to date"
+    return TokensReport(
+        corpus=corpus.path,
+        status=status,
+        fingerprint=meta["fingerprint"],
+        corpus_fingerprint=meta["corpus_fingerprint"],
+        config=meta["config"],
+        summary=meta["summary"],
+        phrases=meta["phrases"],
+        pruned=meta["pruned"],
+        top_terms=meta["top_terms"],
+        seconds=time.monotonic() - started,
+    )
+
+
+# --- reading the corpus in batches ----------------------------------------------------------
+
+
+def _rows(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple]:
+    for batch in batches:
+        yield from zip(*(column.to_pylist() for column in batch.columns), strict=True)
+
+
+def _needs_sentences(corpus: Corpus, config: TokensConfig, stoplists: StopLists) -> bool:
+    """Whether any selected turn has more than max_tokens tokens (Punkt training is costly)."""
+    if config.unit not in ("auto", "turn"):
+        return False
+    split_docs = None  # every document splits its turns
+    if config.unit == "auto":
+        # Transcripts are few even in a large mixed corpus; comment-table rows are not kept.
+        tables = pa.array(sorted(TABLE_FORMATS), pa.string())
+        split_docs = set()
+        for batch in corpus.iter_documents(["doc_id", "format"], 65_536):
+            is_transcript = pc.invert(pc.is_in(batch.column(1), value_set=tables))
+            split_docs.update(batch.column(0).filter(is_transcript).to_pylist())
+        if not split_docs:
+            return False
+    roles = set(config.roles)
+    tokenizer = Tokenizer(config, stoplists)
+    for batch in corpus.iter_segments(["doc_id", "role", "n_words", "text"], 65_536):
+        # A turn has at most as many tokens as words: only long turns need tokenising here.
+        long_turns = batch.filter(pc.greater(batch.column(2), config.max_tokens))
+        for doc_id, role, _n, text in _rows([long_turns]):
+            if role in roles and (split_docs is None or doc_id in split_docs):
+                if sum(map(len, tokenizer.chunks(text))) > config.max_tokens:
+                    return True
+    return False
+
+
+def _punkt_sample(corpus: Corpus, config: TokensConfig) -> list[str]:
+    """An evenly spread, deterministic sample of the selected turns, about punkt_sample_chars long."""
+    words = int(corpus.manifest.get("counts", {}).get("words") or 0)
+    stride = max(1, (words * 6) // config.punkt_sample_chars)  # ~6 characters per word
+    roles = set(config.roles)
+    sample, size, index = [], 0, 0
+    for role, text in _rows(corpus.iter_segments(["role", "text"], 8192)):
+        if role not in roles:
+            continue
+        if index % stride == 0:
+            sample.append(text)
+            size += len(text)
+            if size >= config.punkt_sample_chars:
+                break
+        index += 1
+    return sample
+
+
+# --- ordered parallel map -------------------------------------------------------------------
+
+
+def ordered_map(
+    fn: Callable[[Any], Any],
+    tasks: Iterable[Any],
+    jobs: int,
+    initializer: Callable[..., None],
+    initargs: tuple,
+) -> Iterator[Any]:
+    """``map(fn, tasks)`` over ``jobs`` processes, results in task order, few tasks in flight.
+
+    At most 2 × jobs tasks are queued, so memory does not grow with the number of tasks.
+    """
+    if jobs <= 1:
+        initializer(*initargs)
+        yield from map(fn, tasks)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=initializer, initargs=initargs)
+    pending: deque = deque()
+    try:
+        for task in tasks:
+            pending.append(executor.submit(fn, task))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# --- the three passes -----------------------------------------------------------------------
+
+
+def _build(corpus: Corpus, config: TokensConfig, tokens_fp: str, jobs: int | None, progress) -> dict:
+    file_texts = {
+        name: Path(name).read_text(encoding="utf-8", errors="replace") for name in config.stopwords_files
+    }
+    stoplists = load_stoplists(config, file_texts)
+    params = None
+    if _needs_sentences(corpus, config, stoplists):
+        report(progress, "Training sentence splitter", 0, 1)
+        params = train_punkt(_punkt_sample(corpus, config))
+        report(progress, "Training sentence splitter", 1, 1)
+    counts = corpus.manifest.get("counts", {})
+    n_docs, n_segments = counts.get("documents"), int(counts.get("segments") or 0)
+    jobs = max(1, min(jobs or default_jobs(), math.ceil(n_segments / config.batch_size) or 1))
+    if config.lemmatize:
+        lemma("warm")  # loads simplemma's dictionary once; forked workers inherit it
+    temp, temp2 = corpus.path / _TEMP_UNITS, corpus.path / _TEMP_PHRASED
+    try:
+        first = _pass_units(corpus, config, temp, jobs, (config, stoplists, params), n_docs, progress)
+        phrases = first["phrases"].phrases() if config.phrases else []
+        table = frozenset(p.phrase for p in phrases)
+        dictionary, n_before = pass_phrases(temp, temp2, table, progress, first["units"])
+        pruned = prune(dictionary, config)
+        written = pass_write(corpus, temp2, dictionary, tokens_fp, progress, first["units"])
+    finally:
+        temp.unlink(missing_ok=True)
+        temp2.unlink(missing_ok=True)
+    vocabulary = write_vocabulary(corpus, dictionary, tokens_fp)
+    reading: Reading = first["reading"]
+    from feedcare import __version__
+
+    summary = {
+        "documents": reading.documents,
+        "unit_modes": dict(sorted(reading.modes.items())),
+        "turns": reading.turns,
+        "turns_selected": reading.selected,
+        "turns_excluded": dict(sorted(reading.excluded.items())),
+        "units_built": first["units"],
+        "units_merged": first["stats"].merged_units,
+        "turns_split": first["stats"].split_turns,
+        "units": written["units"],
+        "units_dropped_empty": first["units"] - written["units"],
+        "words": first["filters"]["words"],
+        "removed": {k: v for k, v in first["filters"].items() if k not in ("words", "kept")},
+        "tokens_before_filter": n_before,
+        "tokens": written["tokens"],
+        "vocabulary_before": pruned["before"],
+        "vocabulary": pruned["after"],
+        "phrases_found": len(phrases),
+        "jobs": jobs,
+    }
+    return {
+        "fingerprint": tokens_fp,
+        "corpus_fingerprint": corpus.fingerprint,
+        "config": as_dict(config),
+        "summary": summary,
+        "phrases": [p.as_dict() for p in phrases],
+        "pruned": pruned,
+        "top_terms": vocabulary[:TOP_TERMS],
+        "feedcare_version": __version__,
+    }
+
+
+def _pass_units(corpus, config, temp, jobs, initargs, n_docs, progress) -> dict:
+    """Pass 1: tokenise in workers, spill units to ``temp``, count phrase candidates."""
+    reading = Reading()
+    phrases = PhraseCounter(config)
+    stats = UnitStats()
+    filters: Counter = Counter()
+    done = units = 0
+    report(progress, "Tokenising documents", 0, n_docs)
+    with BatchWriter(temp, UNITS) as writer:
+        batches = doc_batches(corpus, config, reading)
+        for result in ordered_map(tokenise_doc_batch, batches, jobs, init_worker, initargs):
+            writer.write(pa.table(result.columns, schema=UNITS))
+            phrases.add(result.pair_counts, result.pair_words)
+            stats.add(result.stats)
+            filters.update(result.filter_counts)
+            units += len(result.columns["doc_id"])
+            done += result.documents
+            report(progress, "Tokenising documents", done, n_docs)
+    return {"reading": reading, "phrases": phrases, "stats": stats, "filters": dict(filters), "units": units}

@@ -1,0 +1,212 @@
+"""The ``[tokens]`` section of feedcare.toml: how the corpus becomes analysis units and tokens.
+
+Every field has a documented default and its limits in the field metadata (``help``,
+``choices``, ``min``, ``max``); :func:`feedcare.corpus.base.settings.build_section` validates TOML
+tables and command-line overrides against them, and ``feedcare init`` renders them as a
+commented feedcare.toml.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from feedcare.corpus.base.settings import build_section, find_config, load_toml
+from feedcare.corpus.base.errors import ConfigError
+from feedcare.corpus.store.schema import ROLES
+
+UNITS = ("auto", "turn", "document", "window")
+SCORINGS = ("default", "npmi")
+
+
+@dataclass(frozen=True)
+class TokensConfig:
+    """Settings of ``feedcare tokens`` (the ``[tokens]`` table)."""
+
+    unit: str = field(
+        default="auto",
+        metadata={
+            "help": "Analysis unit: 'turn' merges short turns of one speaker up to min_tokens and "
+            "splits long ones at sentence boundaries into pieces of at most max_tokens; 'document' "
+            "uses each document whole; 'window' cuts fixed windows of window_size tokens; 'auto' "
+            "is 'document' for rows of a comment table (csv, tsv, parquet) and 'turn' for transcripts.",
+            "choices": UNITS,
+        },
+    )
+    roles: tuple[str, ...] = field(
+        default=("participant",),
+        metadata={
+            "help": "Speaker roles whose turns are modelled; interviewer turns are left out by default.",
+            "choices": ROLES,
+        },
+    )
+    min_tokens: int = field(
+        default=20,
+        metadata={
+            "help": "turn units: consecutive turns of the same speaker are merged until a unit has "
+            "this many tokens (counted after stopword removal).",
+            "min": 1,
+        },
+    )
+    max_tokens: int = field(
+        default=200,
+        metadata={
+            "help": "turn units: longer turns are split at sentence boundaries into pieces of at most "
+            "this many tokens; a single longer sentence is cut into equal parts.",
+            "min": 2,
+        },
+    )
+    window_size: int = field(default=100, metadata={"help": "window units: tokens per window.", "min": 2})
+    window_step: int = field(
+        default=0,
+        metadata={
+            "help": "window units: tokens between window starts; 0 means window_size (no overlap).",
+            "min": 0,
+        },
+    )
+    lowercase: bool = field(default=True, metadata={"help": "Lower-case every token."})
+    min_length: int = field(
+        default=2, metadata={"help": "Drop tokens shorter than this many characters.", "min": 1}
+    )
+    remove_numbers: bool = field(
+        default=True,
+        metadata={"help": "Drop tokens without a letter (39, 3.5, 12:30); 'covid-19' is kept."},
+    )
+    stopwords: bool = field(default=True, metadata={"help": "Drop gensim's English stopwords."})
+    spoken_stopwords: bool = field(
+        default=True,
+        metadata={
+            "help": "Drop feedcare's spoken-English list: fillers (um, erm, yeah, like), hedges "
+            "(kind of, sort of, you know, I mean), contractions and UK forms (innit, cos)."
+        },
+    )
+    stopwords_files: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "help": "Extra stopword files: one word or phrase per line, '#' starts a comment; "
+            "relative paths are read from the directory of this feedcare.toml."
+        },
+    )
+    extra_stopwords: tuple[str, ...] = field(
+        default=(), metadata={"help": "Extra stopwords or multi-word phrases to drop."}
+    )
+    keep_words: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "Words never dropped as stopwords (e.g. 'like' for comment tables)."},
+    )
+    lemmatize: bool = field(
+        default=True,
+        metadata={"help": "Reduce words to their dictionary form with simplemma (felt -> feel)."},
+    )
+    phrases: bool = field(
+        default=True,
+        metadata={"help": "Join collocations into single tokens with gensim Phrases (chest_pain)."},
+    )
+    phrases_min_count: int = field(
+        default=5, metadata={"help": "Phrases: ignore word pairs seen fewer times.", "min": 1}
+    )
+    phrases_threshold: float = field(
+        default=10.0,
+        metadata={
+            "help": "Phrases: score a pair must exceed to become a phrase; higher means fewer "
+            "phrases (for scoring = 'npmi' use a value between -1 and 1, e.g. 0.5)."
+        },
+    )
+    phrases_scoring: str = field(
+        default="default",
+        metadata={"help": "Phrases scoring function (gensim).", "choices": SCORINGS},
+    )
+    no_below: int = field(
+        default=5,
+        metadata={"help": "Drop terms that occur in fewer than this many units.", "min": 1},
+    )
+    no_above: float = field(
+        default=0.5,
+        metadata={
+            "help": "Drop terms that occur in more than this fraction of units.",
+            "min": 0.0,
+            "max": 1.0,
+        },
+    )
+    keep_n: int = field(
+        default=100_000,
+        metadata={"help": "Keep at most this many of the most frequent terms; 0 = no limit.", "min": 0},
+    )
+    batch_size: int = field(
+        default=2000,
+        metadata={
+            "help": "Turns per work batch sent to a worker process (memory and progress "
+            "granularity; the output does not depend on it).",
+            "min": 1,
+        },
+    )
+    punkt_sample_chars: int = field(
+        default=200_000,
+        metadata={
+            "help": "Characters of corpus text (an evenly spread, deterministic sample) used to "
+            "train the Punkt sentence splitter.",
+            "min": 1000,
+        },
+    )
+
+    def __post_init__(self) -> None:
+        if not self.roles:
+            raise ValueError("roles must name at least one of " + ", ".join(repr(r) for r in ROLES))
+        if self.min_tokens > self.max_tokens:
+            raise ValueError(f"min_tokens ({self.min_tokens}) must not exceed max_tokens ({self.max_tokens})")
+        if self.window_step > self.window_size:
+            raise ValueError(
+                f"window_step ({self.window_step}) must not exceed window_size ({self.window_size})"
+            )
+        if not 0.0 < self.no_above <= 1.0:
+            raise ValueError(f"no_above must be more than 0 and at most 1, got {self.no_above!r}")
+        if self.phrases_scoring == "npmi" and not -1.0 <= self.phrases_threshold <= 1.0:
+            raise ValueError(
+                "phrases_threshold must be between -1 and 1 when phrases_scoring = 'npmi', "
+                f"got {self.phrases_threshold!r}"
+            )
+
+    @property
+    def step(self) -> int:
+        """The effective window step."""
+        return self.window_step or self.window_size
+
+
+def load_tokens_config(
+    config_path: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    cwd: Path | None = None,
+) -> TokensConfig:
+    """The effective ``[tokens]`` settings: defaults < feedcare.toml < command-line overrides.
+
+    ``config_path`` is an explicit ``--config`` file (it must exist); otherwise ./feedcare.toml
+    is used when present. Relative ``stopwords_files`` are resolved against the directory of
+    the file that names them.
+    """
+    cwd = Path(cwd or Path.cwd())
+    path = find_config(config_path, cwd)
+    table = dict(load_toml(path).get("tokens", {}))
+    source = str(path) if path else ""
+    base = path.parent if path else cwd
+    files = table.get("stopwords_files")
+    if isinstance(files, list) and base.resolve() != cwd.resolve():
+        table["stopwords_files"] = [
+            str(base / f) if isinstance(f, str) and not Path(f).is_absolute() else f for f in files
+        ]
+    values = {**table, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    return build_section(TokensConfig, values, "tokens", source)
+
+
+def stopword_file_hashes(config: TokensConfig) -> dict[str, str]:
+    """sha256 of each stopwords file, so editing a list triggers a rebuild; clear error if absent."""
+    hashes = {}
+    for name in config.stopwords_files:
+        try:
+            hashes[name] = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+        except OSError as exc:
+            raise ConfigError(
+                f"{name}: stopwords file cannot be read ({exc.strerror}); fix [tokens] stopwords_files"
+            ) from None
+    return hashes

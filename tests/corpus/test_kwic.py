@@ -1,0 +1,125 @@
+"""`feedcare kwic` through the real CLI: words, phrases, patterns, lemmas, roles, groups, export."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from feedcare.corpus.base.errors import EXIT_DATA, EXIT_OK, EXIT_USAGE
+from helpers import build_corpus
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    return build_corpus(
+        tmp_path / "c",
+        {
+            "int01": [
+                ("I", "interviewer", "How do you feel about the pain today?"),
+                ("P01", "participant", "The Pain in my chest, chest pain really, was painful. I feel tired."),
+            ],
+            "int02": [
+                ("I", "interviewer", "Any chest-pain at night?"),
+                ("P02", "participant",
+                 "She feels better; I felt awful and the feeling stays. Pains come and go."),
+            ],
+        },
+        attributes={"int01": {"site": "Leeds"}, "int02": {"site": "York"}},
+        participants={"int01": "P01", "int02": "P02"},
+    )
+
+
+def _hits(invoke, corpus, *args):
+    result = invoke("kwic", *args, "--corpus", corpus, "--json")
+    assert result.exit_code == EXIT_OK, result.output
+    return json.loads(result.stdout)
+
+
+def test_whole_word_case_insensitive(invoke, corpus):
+    data = _hits(invoke, corpus, "pain")
+    assert [h["match"] for h in data["hits"]] == ["pain", "Pain", "pain", "pain"]  # not "painful"
+    assert data["total"] == 4
+
+
+def test_context_windows_in_words(invoke, corpus):
+    data = _hits(invoke, corpus, "pain", "--window", "3")
+    first = data["hits"][1]
+    assert (first["left"], first["match"], first["right"]) == ("The", "Pain", "in my chest")
+    assert (first["doc_id"], first["participant_id"], first["role"]) == ("int01", "P01", "participant")
+
+
+def test_hit_offsets_point_into_the_document(invoke, corpus):
+    from feedcare.corpus import open_corpus
+
+    texts = open_corpus(corpus).texts(["int01", "int02"])
+    for hit in _hits(invoke, corpus, "chest pain")["hits"]:
+        assert texts[hit["doc_id"]][hit["char_start"]:hit["char_end"]] == hit["match"]
+
+
+def test_phrase_allows_spaces_and_hyphens_only(invoke, corpus):
+    data = _hits(invoke, corpus, "chest pain")
+    assert [h["match"] for h in data["hits"]] == ["chest pain", "chest-pain"]  # not "chest, chest"
+
+
+def test_regex(invoke, corpus):
+    data = _hits(invoke, corpus, r"feel\w*|felt", "--regex")
+    assert [h["match"] for h in data["hits"]] == ["feel", "feel", "feels", "felt", "feeling"]
+
+
+def test_lemma_matches_like_tokens_do(invoke, corpus):
+    # simplemma gives feels → feel; corpus.normalise adds felt/feeling → feel (spoken verbs)
+    matches = [h["match"] for h in _hits(invoke, corpus, "feel", "--lemma")["hits"]]
+    assert matches == ["feel", "feel", "feels", "felt", "feeling"]
+    assert [h["match"] for h in _hits(invoke, corpus, "pain", "--lemma")["hits"]][-1] == "Pains"
+    assert "Pains" not in [h["match"] for h in _hits(invoke, corpus, "pain")["hits"]]
+
+
+def test_role_filter(invoke, corpus):
+    data = _hits(invoke, corpus, "pain", "--role", "interviewer")
+    assert [(h["doc_id"], h["match"]) for h in data["hits"]] == [("int01", "pain"), ("int02", "pain")]
+
+
+def test_by_attribute_counts_all_matches_even_beyond_the_limit(invoke, corpus):
+    data = _hits(invoke, corpus, "pain", "--lemma", "--by", "site", "--limit", "1")
+    assert data["counts"] == {"Leeds": 3, "York": 2}  # York: chest-pain, Pains
+    assert (data["total"], data["shown"]) == (5, 1)
+
+
+def test_table_output_and_csv_export(invoke, corpus, tmp_path):
+    out = tmp_path / "hits.csv"
+    result = invoke("kwic", "chest pain", "--corpus", corpus, "--csv", out, "--by", "participant_id")
+    assert result.exit_code == EXIT_OK
+    assert "chest-pain" in result.stdout and "Matches by participant_id" in result.stdout
+    assert "2 matches for 'chest pain'." in result.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["doc_id"], r["match"]) for r in rows] == [("int01", "chest pain"), ("int02", "chest-pain")]
+
+
+def test_no_matches_is_not_an_error(invoke, corpus):
+    result = invoke("kwic", "zebra", "--corpus", corpus)
+    assert result.exit_code == EXIT_OK
+    assert "No matches for 'zebra'." in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["(unclosed", "--regex"], "TERM '(unclosed' is not a valid regular expression"),
+        (["feel", "--regex", "--lemma"], "--lemma cannot be combined with --regex"),
+        (["pain", "--window", "500"], "--window must be between 0 and 100 words, got 500"),
+        (["pain", "--role", "doctor"], "--role must be one of interviewer, participant, other, got 'doctor'"),
+        (["pain", "--by", "ward"], "--by 'ward' is not a document attribute; choose one of doc_id, "
+                                   "participant_id, role, speaker, site"),
+        (["  "], "TERM is empty"),
+    ],
+)
+def test_usage_errors(invoke, corpus, args, error):
+    result = invoke("kwic", *args, "--corpus", corpus)
+    assert result.exit_code == EXIT_USAGE
+    assert result.stderr.startswith(f"Error: {error}")
+
+
+def test_missing_corpus(invoke, tmp_path):
+    result = invoke("kwic", "pain", "--corpus", tmp_path / "nope")
+    assert result.exit_code == EXIT_DATA

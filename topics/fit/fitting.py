@@ -1,0 +1,193 @@
+"""One fit, start to finish, in whatever process runs it: fit, measure, write its files.
+
+A finished fit leaves ``fits/<model>/`` (topics, doc_topics and topic_measures Parquet files
+plus ``fit.json``, written last as the completion mark) and ``models/<model>/`` (the engine's
+native files). An interrupted sweep re-uses every fit whose ``fit.json`` matches the run's
+fingerprint.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from feedcare.corpus.base.atomic import BatchWriter, iter_batches, read_json, write_json, write_table
+
+from feedcare.topics.fit.bow import BowCorpus, load_terms
+from feedcare.topics.config import MEASURE_TOP_N
+from feedcare.topics.fit.doctopics import DocTopics
+from feedcare.topics.engines import get_engine
+from feedcare.topics.measures.coherence import measure_model, top_term_ids
+from feedcare.topics.runs.rundir import DOC_TOPICS, MODELS_DIR, TOPIC_MEASURES, TOPICS, model_name
+
+FITS_DIR = "fits"
+FIT_FILE = "fit.json"
+FitProgress = Callable[[str, float], None]  # (model, fraction done)
+
+
+@dataclass(frozen=True)
+class FitJob:
+    """Everything a worker process needs for one fit (plain, picklable data)."""
+
+    tokens_path: Path
+    vocabulary_path: Path
+    run_dir: Path
+    fingerprint: str  # of the run's configuration and tokens: a fit from another run is not re-used
+    engine: str
+    settings: dict[str, Any]
+    k: int
+    seed: int
+    top_n: int
+
+    @property
+    def model(self) -> str:
+        return model_name(self.k, self.seed)
+
+    @property
+    def fit_dir(self) -> Path:
+        return self.run_dir / FITS_DIR / self.model
+
+
+def finished_fit(job: FitJob) -> dict[str, Any] | None:
+    """The record of a fit finished earlier for this run, or None."""
+    path = job.fit_dir / FIT_FILE
+    if not path.is_file():
+        return None
+    record = read_json(path, FIT_FILE)
+    names = ("topics.parquet", "doc_topics.parquet", "topic_measures.parquet")
+    if record.get("fingerprint") != job.fingerprint or not all((job.fit_dir / n).is_file() for n in names):
+        return None
+    return record
+
+
+def run_fit(job: FitJob, progress: FitProgress | None = None) -> dict[str, Any]:
+    """Fit, measure and write one model; returns its record (also saved as fit.json)."""
+    vocabulary = pq.read_table(job.vocabulary_path)
+    terms = load_terms(vocabulary)
+    bow = BowCorpus(job.tokens_path)
+    engine = get_engine(job.engine)
+    report = (lambda fraction: progress(job.model, fraction)) if progress else None
+
+    started = time.perf_counter()
+    result = engine.fit(bow, terms, job.k, job.seed, job.settings, progress=report)
+    fit_seconds = time.perf_counter() - started
+
+    _save_native(result.save, job.run_dir / MODELS_DIR / job.model)
+    started = time.perf_counter()
+    measures = measure_model(result.topic_term, terms, job.tokens_path)
+    measure_seconds = time.perf_counter() - started
+
+    job.fit_dir.mkdir(parents=True, exist_ok=True)
+    write_table(job.fit_dir / "topics.parquet", topics_table(job.model, result.topic_term, terms, job.top_n),
+                TOPICS)
+    doc_topic = result.doc_topic
+    if not isinstance(doc_topic, DocTopics):  # an engine that returns a plain n × k array
+        doc_topic = DocTopics.from_array(doc_topic)
+    _write_doc_topics(job.fit_dir / "doc_topics.parquet", job.model, doc_topic, job.tokens_path)
+    write_table(job.fit_dir / "topic_measures.parquet", _measures_table(job.model, measures.per_topic),
+                TOPIC_MEASURES)
+    record = {
+        "model": job.model,
+        "k": job.k,
+        "seed": job.seed,
+        "fingerprint": job.fingerprint,
+        "c_npmi": measures.c_npmi,
+        "c_v": measures.c_v,
+        "u_mass": measures.u_mass,
+        "diversity": measures.diversity,
+        "top_terms": [[terms[i] for i in ids] for ids in top_term_ids(result.topic_term, MEASURE_TOP_N)],
+        "fit_seconds": round(fit_seconds, 3),
+        "measure_seconds": round(measure_seconds, 3),
+        "engine_info": result.info,
+    }
+    write_json(job.fit_dir / FIT_FILE, record)  # last: marks the fit as finished
+    return record
+
+
+def topics_table(model: str, topic_term: np.ndarray, terms: list[str], top_n: int) -> pa.Table:
+    ids = top_term_ids(topic_term, top_n)
+    rows: dict[str, list[Any]] = {name: [] for name in TOPICS.names}
+    for topic, term_ids in enumerate(ids):
+        for rank, term_id in enumerate(term_ids):
+            rows["model"].append(model)
+            rows["topic"].append(topic)
+            rows["rank"].append(rank)
+            rows["term"].append(terms[term_id])
+            rows["weight"].append(float(topic_term[topic, term_id]))
+    return pa.Table.from_pydict(rows, schema=TOPICS)
+
+
+def _write_doc_topics(path: Path, model: str, doc_topic: DocTopics, tokens_path: Path) -> None:
+    """doc_topics.parquet in row groups of ``65,536 // k`` units, streamed from both inputs."""
+    k = doc_topic.k
+    step = max(1, 65_536 // max(k, 1))
+    units = _blocks(iter_batches(tokens_path, ["unit_id", "doc_id", "seg_start", "seg_end"], step), step)
+    with BatchWriter(path, DOC_TOPICS) as writer:
+        for weights in _blocks(doc_topic.batches(), step):
+            part = next(units, None)
+            rows = part.num_rows if part is not None else 0
+            if part is None or rows != len(weights):
+                raise ValueError(f"{tokens_path} changed while doc_topics was written")
+            repeat = np.repeat(np.arange(rows), k)
+            writer.write(
+                pa.table(
+                    {
+                        "model": pa.array([model] * (rows * k), pa.string()),
+                        "unit_id": part["unit_id"].take(repeat),
+                        "doc_id": part["doc_id"].take(repeat),
+                        "seg_start": part["seg_start"].take(repeat),
+                        "seg_end": part["seg_end"].take(repeat),
+                        "topic": pa.array(np.tile(np.arange(k, dtype=np.int32), rows)),
+                        "weight": pa.array(weights.reshape(-1)),
+                    },
+                    schema=DOC_TOPICS,
+                )
+            )
+
+
+def _blocks(batches: Iterator[Any], size: int) -> Iterator[Any]:
+    """Blocks of exactly ``size`` rows (the last may be shorter) of numpy rows or Arrow batches."""
+    pending: list[Any] = []
+    have = 0
+    for batch in batches:
+        pending.append(batch if isinstance(batch, np.ndarray) else pa.Table.from_batches([batch]))
+        have += len(batch)
+        while have >= size:
+            block = _concat(pending)
+            yield block[:size]
+            pending, have = [block[size:]], have - size
+    if have:
+        yield _concat(pending)
+
+
+def _concat(parts: list[Any]) -> Any:
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if isinstance(parts[0], np.ndarray) else pa.concat_tables(parts)
+
+
+def _measures_table(model: str, per_topic: dict[str, list[float | None]]) -> pa.Table:
+    k = len(per_topic["c_npmi"])
+    return pa.Table.from_pydict(
+        {"model": [model] * k, "topic": list(range(k)), **per_topic}, schema=TOPIC_MEASURES
+    )
+
+
+def _save_native(save: Callable[[Path], None], target: Path) -> None:
+    """Native model files appear whole or not at all (a temp folder, then a rename)."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        save(tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,309 @@
+"""``fit_topics``: check the inputs, run the sweep, assemble the run directory, report."""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from feedcare.corpus import open_corpus
+from feedcare.corpus.base.settings import as_dict, fingerprint
+from feedcare.corpus.base.errors import DataError, LockedError, UsageError
+from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.corpus.base.atomic import BatchWriter, iter_batches, parquet_rows, write_table
+from feedcare.corpus.store.lock import corpus_lock
+
+from feedcare.topics.config import TopicsConfig
+from feedcare.topics.engines import get_engine
+from feedcare.topics.fit.fitting import FitJob
+from feedcare.topics.runs.rundir import (
+    DOC_TOPICS,
+    DOC_TOPICS_FILE,
+    MODELS_DIR,
+    RUN_FILE,
+    SWEEP,
+    SWEEP_FILE,
+    TOPIC_MEASURES,
+    TOPIC_MEASURES_FILE,
+    TOPICS,
+    TOPICS_FILE,
+    runs_root,
+)
+from feedcare.topics.runs.listing import check_run_id, new_run_id, now_iso, read_run_json, write_run_json
+from feedcare.topics.fit.sweep import (
+    STABILITY_TOLERANCE,
+    KSummary,
+    add_stability,
+    default_jobs,
+    plan_fits,
+    recommend,
+    run_fits,
+    summarise_k,
+)
+
+FINGERPRINT_KEY = b"feedcare.fingerprint"
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What a topics run produced, as plain data (``to_dict`` for JSON)."""
+
+    run_id: str
+    path: Path
+    status: str
+    engine: dict[str, Any]
+    ks: list[int]
+    seeds: list[int]
+    n_units: int
+    n_terms: int
+    chosen_model: str
+    chosen_reason: str
+    by_k: list[dict[str, Any]]
+    fits: list[dict[str, Any]]
+    chosen_topics: list[list[str]]
+    reused_fits: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def chosen_k(self) -> int:
+        return next(f["k"] for f in self.fits if f["model"] == self.chosen_model)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "path": str(self.path), "chosen_k": self.chosen_k}
+
+    @classmethod
+    def from_run_json(cls, path: Path, info: dict[str, Any]) -> RunReport:
+        measures = info.get("measures", {})
+        return cls(
+            run_id=info["run_id"], path=Path(path), status=info.get("status", "unknown"),
+            engine=info.get("engine", {}), ks=info.get("ks", []), seeds=info.get("seeds", []),
+            n_units=info.get("n_units", 0), n_terms=info.get("n_terms", 0),
+            chosen_model=info.get("chosen_model") or "", chosen_reason=info.get("chosen_reason") or "",
+            by_k=measures.get("by_k", []), fits=measures.get("fits", []),
+            chosen_topics=info.get("chosen_topics", []), reused_fits=info.get("reused_fits", 0),
+            timings=info.get("timings", {}),
+        )
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    corpus_fingerprint: str
+    tokens_fingerprint: str
+    tokens_path: Path
+    vocabulary_path: Path
+    n_units: int
+    n_terms: int
+
+
+def check_inputs(corpus_dir: Path, config: TopicsConfig) -> _Inputs:
+    """Every reason the run cannot start, before any work, as one-line errors."""
+    corpus = open_corpus(corpus_dir)
+    if not corpus.has_tokens():
+        raise DataError(f"{corpus.path}: no tokens yet; run `feedcare tokens` first")
+    meta = corpus.tokens_meta()
+    meta_file = corpus.path / "tokens.json"
+    if meta.get("corpus_fingerprint") != corpus.fingerprint:
+        raise DataError(
+            f"{meta_file}: the tokens are stale (the corpus changed after `feedcare tokens` ran); "
+            "re-run `feedcare tokens`"
+        )
+    if not corpus.vocabulary_path.is_file():
+        raise DataError(f"{corpus.vocabulary_path}: missing; re-run `feedcare tokens`")
+    stored = (pq.read_schema(corpus.tokens_path).metadata or {}).get(FINGERPRINT_KEY, b"").decode()
+    if stored != meta.get("fingerprint"):
+        raise DataError(
+            f"{corpus.tokens_path}: does not match tokens.json (an interrupted `feedcare tokens`?); "
+            "re-run `feedcare tokens`"
+        )
+    n_units = parquet_rows(corpus.tokens_path)
+    n_terms = parquet_rows(corpus.vocabulary_path)
+    if n_units == 0 or n_terms == 0:
+        raise DataError(
+            f"{corpus.tokens_path}: no units with tokens left after filtering; loosen [tokens] "
+            "settings and re-run `feedcare tokens`"
+        )
+    if max(config.ks) > n_terms:
+        raise UsageError(
+            f"k must be at most the vocabulary size ({n_terms} terms in {corpus.vocabulary_path.name}), "
+            f"got k={max(config.ks)}"
+        )
+    return _Inputs(corpus.fingerprint, str(meta["fingerprint"]), corpus.tokens_path,
+                   corpus.vocabulary_path, n_units, n_terms)
+
+
+def fit_topics(
+    corpus_dir: Path,
+    config: TopicsConfig | None = None,
+    *,
+    run_id: str | None = None,
+    jobs: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> RunReport:
+    """Fit every (k, seed) of ``config`` on the corpus tokens and write ``runs/<run-id>/``.
+
+    ``run_id`` names the run; an existing unfinished run with the same configuration is
+    resumed (finished fits are re-used). ``jobs`` worker processes (default ``config.jobs``,
+    else all cores) give byte-identical results whatever their number.
+    """
+    config = config or TopicsConfig()
+    started = time.perf_counter()
+    jobs = jobs if jobs is not None else config.jobs
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    inputs = check_inputs(Path(corpus_dir), config)
+    engine = get_engine(config.engine)
+    settings = engine.settings(config)
+    fit_fp = fingerprint(config.engine, settings, config.top_n, inputs.tokens_fingerprint)
+    run_fp = fingerprint(fit_fp, config.ks, config.seed_list)
+    run_dir = _run_dir(Path(corpus_dir), run_id, run_fp)
+    try:
+        with corpus_lock(run_dir):
+            return _run(run_dir, config, inputs, engine, settings, fit_fp, run_fp,
+                        jobs or default_jobs(), progress, started)
+    except LockedError:
+        raise LockedError(
+            f"{run_dir}: another feedcare process is writing this run; wait for it to finish"
+        ) from None
+
+
+def _run_dir(corpus_dir: Path, run_id: str | None, run_fp: str) -> Path:
+    root = runs_root(corpus_dir)
+    if run_id is None:
+        base = new_run_id(run_fp)
+        path, n = root / base, 1
+        while path.exists():
+            n += 1
+            path = root / f"{base}-{n}"
+        return path
+    path = root / check_run_id(run_id)
+    if (path / RUN_FILE).is_file():
+        info = read_run_json(path)
+        if info.get("fingerprint") != run_fp:
+            raise UsageError(
+                f"{path}: run '{run_id}' exists with another configuration or other tokens; "
+                "choose a new --run-id (or delete that directory)"
+            )
+    elif path.exists() and any(p.name != ".feedcare.lock" for p in path.iterdir()):
+        raise UsageError(f"{path}: exists and is not a feedcare run; choose another --run-id")
+    return path
+
+
+def _run(run_dir: Path, config: TopicsConfig, inputs: _Inputs, engine: Any, settings: dict[str, Any],
+         fit_fp: str, run_fp: str, jobs: int, progress: ProgressCallback | None,
+         started: float) -> RunReport:
+    previous = read_run_json(run_dir) if (run_dir / RUN_FILE).is_file() else {}
+    plan = plan_fits(config.ks, config.seed_list)
+    info: dict[str, Any] = {
+        "run_id": run_dir.name,
+        "created": previous.get("created", now_iso()),
+        "status": "running",
+        "fingerprint": run_fp,
+        "engine": {"name": config.engine, "settings": settings, "packages": engine.package_versions()},
+        "config": {**as_dict(config), "jobs": jobs},
+        "ks": list(config.ks),
+        "seeds": list(config.seed_list),
+        "corpus_fingerprint": inputs.corpus_fingerprint,
+        "tokens_fingerprint": inputs.tokens_fingerprint,
+        "packages": _packages(engine),
+        "n_units": inputs.n_units,
+        "n_terms": inputs.n_terms,
+        "models": [
+            {"model": job_name, "k": k, "seed": seed, "path": f"{MODELS_DIR}/{job_name}"}
+            for k, seed in plan for job_name in [f"k{k}-s{seed}"]
+        ],
+    }
+    write_run_json(run_dir, info)
+    fit_jobs = [
+        FitJob(inputs.tokens_path, inputs.vocabulary_path, run_dir, fit_fp, config.engine, settings,
+               k, seed, config.top_n)
+        for k, seed in plan
+    ]
+    records, reused = run_fits(fit_jobs, jobs, _fit_progress(progress, len(fit_jobs)))
+    fits_done = time.perf_counter()
+
+    stability = add_stability(records)
+    by_k = summarise_k(records, stability)
+    chosen, reason = recommend(by_k, records)
+    _assemble(run_dir, [job.fit_dir for job in fit_jobs], records)
+    _check_tokens_unchanged(inputs)
+    chosen_topics = _chosen_topics(run_dir, chosen)
+    fits = [{key: r.get(key) for key in ("model", "k", "seed", "c_npmi", "c_v", "u_mass", "diversity",
+                                        "stability", "fit_seconds", "engine_info")} for r in records]
+    info.update(
+        status="complete",
+        completed=now_iso(),
+        chosen_model=chosen,
+        chosen_reason=reason,
+        chosen_topics=chosen_topics,
+        recommendation={"rule": "max mean c_npmi among ks with mean stability >= best - tolerance; "
+                        "seed = highest c_npmi at that k", "stability_tolerance": STABILITY_TOLERANCE},
+        measures={"by_k": [s.to_dict() for s in by_k], "fits": fits},
+        reused_fits=reused,
+        timings={
+            "fits_seconds": round(fits_done - started, 3),
+            "total_seconds": round(time.perf_counter() - started, 3),
+            "fit_seconds_sum": round(sum(r["fit_seconds"] for r in records), 3),
+        },
+    )
+    write_run_json(run_dir, info)  # last: the run is complete only now
+    return RunReport.from_run_json(run_dir, info)
+
+
+def _fit_progress(progress: ProgressCallback | None, n_fits: int) -> Callable[[str, float], None] | None:
+    if progress is None:
+        return None
+    finished: set[str] = set()
+
+    def on_fit(model: str, fraction: float) -> None:
+        report(progress, f"fit {model}", int(round(fraction * 100)), 100)
+        if fraction >= 1.0 and model not in finished:
+            finished.add(model)
+            report(progress, "fits", len(finished), n_fits)
+
+    return on_fit
+
+
+def _assemble(run_dir: Path, fit_dirs: list[Path], records: list[dict[str, Any]]) -> None:
+    """Concatenate the per-fit files in plan order (so bytes never depend on --jobs)."""
+    for name, schema in ((TOPICS_FILE, TOPICS), (TOPIC_MEASURES_FILE, TOPIC_MEASURES)):
+        table = pa.concat_tables([pq.read_table(d / name) for d in fit_dirs])
+        write_table(run_dir / name, table.cast(schema), schema)
+    with BatchWriter(run_dir / DOC_TOPICS_FILE, DOC_TOPICS) as writer:
+        for fit_dir in fit_dirs:
+            for batch in iter_batches(fit_dir / DOC_TOPICS_FILE, batch_size=262_144):
+                writer.write(batch)
+    rows = {name: [r.get(name) for r in records] for name in SWEEP.names}
+    write_table(run_dir / SWEEP_FILE, pa.Table.from_pydict(rows, schema=SWEEP), SWEEP)
+
+
+def _check_tokens_unchanged(inputs: _Inputs) -> None:
+    stored = (pq.read_schema(inputs.tokens_path).metadata or {}).get(FINGERPRINT_KEY, b"").decode()
+    if stored != inputs.tokens_fingerprint:
+        raise DataError(
+            f"{inputs.tokens_path}: the tokens changed while topics were fitted; run `feedcare topics` again"
+        )
+
+
+def _chosen_topics(run_dir: Path, model: str) -> list[list[str]]:
+    table = pq.read_table(run_dir / TOPICS_FILE, filters=[("model", "==", model)])
+    table = table.sort_by([("topic", "ascending"), ("rank", "ascending")])
+    topics: dict[int, list[str]] = {}
+    for topic, term in zip(table["topic"].to_pylist(), table["term"].to_pylist(), strict=True):
+        topics.setdefault(topic, []).append(term)
+    return [topics[t] for t in sorted(topics)]
+
+
+def _packages(engine: Any) -> dict[str, str]:
+    import pyarrow
+    from feedcare import __version__
+
+    return {"feedcare": __version__, "python": platform.python_version(), "pyarrow": pyarrow.__version__,
+            **engine.package_versions()}
+
+
+__all__ = ["KSummary", "RunReport", "check_inputs", "fit_topics"]

@@ -1,0 +1,221 @@
+"""The run directory: what ``feedcare topics`` writes and ``feedcare themes`` reads.
+
+``<corpus>/runs/<run-id>/`` holds:
+
+- ``run.json``: configuration, seeds, fingerprints, versions, timings, measures, chosen model;
+- ``topics.parquet``: one row per (model, topic, rank) with the term and its weight;
+- ``doc_topics.parquet``: the full unit × topic distribution of every model, in long form;
+- ``sweep.parquet``: one row per fit with its measures;
+- ``topic_measures.parquet``: per-topic coherence of every fit;
+- ``models/<model>/``: the engine's native model files, for Python users only;
+- ``fits/<model>/``: each fit's Parquet files and ``fit.json``, written as it finishes (resume
+  checkpoints).
+
+A model name is ``k{K}-s{SEED}`` (e.g. ``k8-s42``). Nothing downstream unpickles a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from feedcare.corpus.base.errors import DataError, UsageError
+from feedcare.corpus.base.atomic import read_json
+
+RUNS_DIR = "runs"
+RUN_FILE = "run.json"
+TOPICS_FILE = "topics.parquet"
+DOC_TOPICS_FILE = "doc_topics.parquet"
+SWEEP_FILE = "sweep.parquet"
+TOPIC_MEASURES_FILE = "topic_measures.parquet"
+MODELS_DIR = "models"
+
+TOPICS = pa.schema(
+    [
+        pa.field("model", pa.string(), nullable=False),
+        pa.field("topic", pa.int32(), nullable=False),  # 0-based
+        pa.field("rank", pa.int32(), nullable=False),  # 0 = most probable term
+        pa.field("term", pa.string(), nullable=False),
+        pa.field("weight", pa.float64(), nullable=False),  # p(term | topic)
+    ]
+)
+
+DOC_TOPICS = pa.schema(
+    [
+        pa.field("model", pa.string(), nullable=False),
+        pa.field("unit_id", pa.int64(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("seg_start", pa.int32(), nullable=False),
+        pa.field("seg_end", pa.int32(), nullable=False),
+        pa.field("topic", pa.int32(), nullable=False),
+        pa.field("weight", pa.float64(), nullable=False),  # p(topic | unit); rows sum to 1
+    ]
+)
+
+SWEEP = pa.schema(
+    [
+        pa.field("model", pa.string(), nullable=False),
+        pa.field("k", pa.int32(), nullable=False),
+        pa.field("seed", pa.int64(), nullable=False),
+        pa.field("c_npmi", pa.float64()),
+        pa.field("c_v", pa.float64()),
+        pa.field("u_mass", pa.float64()),
+        pa.field("diversity", pa.float64()),
+        pa.field("stability", pa.float64()),  # mean matched Jaccard against the other seeds at this k
+        pa.field("fit_seconds", pa.float64()),
+    ]
+)
+
+TOPIC_MEASURES = pa.schema(
+    [
+        pa.field("model", pa.string(), nullable=False),
+        pa.field("topic", pa.int32(), nullable=False),
+        pa.field("c_npmi", pa.float64()),
+        pa.field("c_v", pa.float64()),
+        pa.field("u_mass", pa.float64()),
+    ]
+)
+
+
+def model_name(k: int, seed: int) -> str:
+    return f"k{k}-s{seed}"
+
+
+def runs_root(corpus_dir: Path) -> Path:
+    return Path(corpus_dir) / RUNS_DIR
+
+
+def list_runs(corpus_dir: Path) -> list[Path]:
+    """Run directories (those with a run.json), oldest first by their recorded creation time."""
+    root = runs_root(corpus_dir)
+    if not root.is_dir():
+        return []
+    runs = [p for p in root.iterdir() if (p / RUN_FILE).is_file()]
+
+    def created(path: Path) -> str:
+        try:
+            return str(read_json(path / RUN_FILE, "run.json").get("created", ""))
+        except DataError:
+            return ""
+
+    return sorted(runs, key=lambda p: (created(p), p.name))
+
+
+def resolve_run(corpus_dir: Path, run: str) -> Path:
+    """A run given as an id under ``<corpus>/runs``, ``latest``, or a directory path."""
+    candidate = Path(run)
+    if (candidate / RUN_FILE).is_file():
+        return candidate
+    if run == "latest":
+        runs = list_runs(corpus_dir)
+        if not runs:
+            raise UsageError(f"{runs_root(corpus_dir)}: no runs yet; run `feedcare topics` first")
+        return runs[-1]
+    path = runs_root(corpus_dir) / run
+    if (path / RUN_FILE).is_file():
+        return path
+    known = ", ".join(p.name for p in list_runs(corpus_dir)[-5:]) or "none"
+    raise UsageError(
+        f"run '{run}' not found in {runs_root(corpus_dir)}; recent runs: {known} "
+        "(see `feedcare runs list`)"
+    )
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished run directory, read without unpickling anything."""
+
+    path: Path
+    info: dict[str, Any]
+
+    @property
+    def run_id(self) -> str:
+        return str(self.info["run_id"])
+
+    @property
+    def chosen_model(self) -> str:
+        return str(self.info["chosen_model"])
+
+    @property
+    def models(self) -> list[str]:
+        return [str(m["model"]) for m in self.info.get("models", [])]
+
+    def check_model(self, model: str | None) -> str:
+        """The named model (``K/SEED``, ``kK-sSEED``) or the chosen one; a clear error otherwise."""
+        if model is None:
+            return self.chosen_model
+        name = model
+        if "/" in model:
+            k, _, seed = model.partition("/")
+            name = model_name(int(k), int(seed)) if k.isdigit() and seed.isdigit() else model
+        if name not in self.models:
+            raise UsageError(
+                f"model '{model}' is not in run {self.run_id}; it has: {', '.join(self.models)}"
+            )
+        return name
+
+    def table(self, filename: str, model: str | None = None, columns: list[str] | None = None) -> pa.Table:
+        path = self.path / filename
+        if not path.is_file():
+            raise DataError(f"{path}: missing from the run directory; re-run `feedcare topics`")
+        filters = [("model", "==", model)] if model is not None else None
+        table = pq.read_table(path, columns=columns, filters=filters)
+        return table
+
+    def topics(self, model: str) -> pa.Table:
+        table = self.table(TOPICS_FILE, model)
+        return table.sort_by([("topic", "ascending"), ("rank", "ascending")])
+
+    def doc_topics(self, model: str, columns: list[str] | None = None) -> pa.Table:
+        return self.table(DOC_TOPICS_FILE, model, columns)
+
+    def iter_doc_topics(
+        self, model: str, columns: list[str] | None = None, batch_size: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
+        """One model's unit × topic rows in record batches (memory stays flat in the run's size).
+
+        Read with ``ParquetFile`` and filtered batch by batch, skipping row groups whose ``model``
+        statistics rule them out: a dataset scan reads ahead and peaks ~100 MB higher at 1M units.
+        """
+        path = self.path / DOC_TOPICS_FILE
+        if not path.is_file():
+            raise DataError(f"{path}: missing from the run directory; re-run `feedcare topics`")
+        parquet = pq.ParquetFile(path)
+        names = columns if columns is not None else [n for n in parquet.schema_arrow.names if n != "model"]
+        position = parquet.schema_arrow.get_field_index("model")
+
+        def may_hold(group: int) -> bool:
+            stats = parquet.metadata.row_group(group).column(position).statistics
+            return stats is None or not stats.has_min_max or stats.min <= model <= stats.max
+
+        groups = [g for g in range(parquet.num_row_groups) if may_hold(g)]
+        for batch in parquet.iter_batches(batch_size, row_groups=groups, columns=["model", *names],
+                                          use_threads=False):
+            batch = batch.filter(pc.equal(batch.column(0), model))
+            if batch.num_rows:
+                yield batch.select(names)  # keeps the file's field types and nullability
+
+    def sweep(self) -> pa.Table:
+        return self.table(SWEEP_FILE)
+
+    def topic_measures(self, model: str) -> pa.Table:
+        return self.table(TOPIC_MEASURES_FILE, model)
+
+    def n_topics(self, model: str) -> int:
+        topics = self.table(TOPICS_FILE, model, ["topic"])
+        return int(pc.max(topics["topic"]).as_py()) + 1 if topics.num_rows else 0
+
+
+def open_run(corpus_dir: Path, run: str) -> Run:
+    path = resolve_run(corpus_dir, run)
+    info = read_json(path / RUN_FILE, "run.json")
+    if info.get("status") != "complete":
+        raise DataError(
+            f"{path}: the run is unfinished; resume it with `feedcare topics --run-id {path.name}`"
+        )
+    return Run(path=path, info=info)

@@ -1,0 +1,185 @@
+"""The ``[themes]`` settings of feedcare.toml, and the theme labels file (``themes.toml``).
+
+A labels file names the topics of one run so tables and exports show the researcher's theme
+names instead of term lists::
+
+    [run]
+    id = "2024-05-01T10-00-00-ab12cd"   # optional: the run these labels were written for
+    model = "k8-s42"                     # optional: the model within that run
+
+    [topics]
+    3 = "Feedback as care for other patients"
+    5 = { name = "Waiting", memo = "Waiting times and not being told why." }
+
+Topic numbers are the ones ``feedcare topics`` and ``feedcare themes`` print (0-based, as in
+``topics.parquet``). Topic numbers are arbitrary for every fit, so labels written for another
+run or model would silently mislabel themes: a mismatch is an error, not a warning.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from feedcare.corpus.base.settings import build_section, find_config, load_toml
+from feedcare.corpus.base.errors import ConfigError
+
+SortKey = Literal["prevalence", "coherence", "id"]
+CoherenceMeasure = Literal["c_npmi", "c_v", "u_mass"]
+
+
+@dataclass(frozen=True)
+class ThemesConfig:
+    """How ``feedcare themes`` selects and shows excerpts ([themes] in feedcare.toml)."""
+
+    excerpts: int = field(default=5, metadata={"min": 0, "max": 100, "help": "Excerpts shown per topic."})
+    per_participant: int = field(
+        default=1,
+        metadata={
+            "min": 1,
+            "help": "Excerpts per participant per topic before a participant is repeated.",
+        },
+    )
+    min_weight: float = field(
+        default=0.0,
+        metadata={"min": 0.0, "max": 1.0, "help": "Smallest topic weight a unit needs to be an excerpt."},
+    )
+    sort: SortKey = field(
+        default="prevalence",
+        metadata={"choices": ("prevalence", "coherence", "id"), "help": "Order of the topics."},
+    )
+    excerpt_chars: int = field(
+        default=320,
+        metadata={"min": 40, "max": 5000, "help": "Longest excerpt shown, in characters."},
+    )
+    top_terms: int = field(
+        default=10, metadata={"min": 1, "max": 50, "help": "Top terms shown (and highlighted) per topic."}
+    )
+    min_participants: int = field(
+        default=3,
+        metadata={
+            "min": 1,
+            "help": "Group cells voiced by fewer participants than this are flagged.",
+        },
+    )
+    coherence: CoherenceMeasure = field(
+        default="c_npmi",
+        metadata={"choices": ("c_npmi", "c_v", "u_mass"), "help": "Per-topic coherence measure shown."},
+    )
+
+
+def load_themes_config(config: Path | None = None, overrides: dict[str, Any] | None = None) -> ThemesConfig:
+    """[themes] from ``config`` (or ./feedcare.toml), then command-line ``overrides`` on top."""
+    path = find_config(config)
+    section = dict(load_toml(path).get("themes", {}))
+    build_section(ThemesConfig, section, "themes", str(path) if path else "")
+    merged = {**section, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+    return build_section(ThemesConfig, merged, "themes", "")
+
+
+@dataclass(frozen=True)
+class TopicLabel:
+    name: str
+    memo: str = ""
+
+
+@dataclass(frozen=True)
+class Labels:
+    """A parsed labels file: topic number → label, and the run/model it was written for."""
+
+    path: Path | None = None
+    run_id: str | None = None
+    model: str | None = None
+    topics: dict[int, TopicLabel] = field(default_factory=dict)
+
+    def name(self, topic: int) -> str | None:
+        label = self.topics.get(topic)
+        return label.name if label else None
+
+    def memo(self, topic: int) -> str:
+        label = self.topics.get(topic)
+        return label.memo if label else ""
+
+
+def load_labels(path: Path) -> Labels:
+    """Read and type-check a labels file; run/topic checks happen in :func:`check_labels`."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: labels file not found; check the --labels path") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the labels file ({exc})") from None
+    for key in data:
+        if key not in ("run", "topics"):
+            raise ConfigError(f"{path}: unknown section [{key}]; a labels file has [run] and [topics]")
+    run = data.get("run", {})
+    if not isinstance(run, dict):
+        raise ConfigError(f"{path}: 'run' must be a table ([run])")
+    for key, value in run.items():
+        if key not in ("id", "model"):
+            raise ConfigError(f"{path}: unknown key '{key}' in [run]; allowed keys: id, model")
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: [run] {key} must be a string, got {value!r}")
+    table = data.get("topics", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: 'topics' must be a table ([topics])")
+    topics = {_topic_number(path, key): _topic_label(path, key, value) for key, value in table.items()}
+    return Labels(path=path, run_id=run.get("id"), model=run.get("model"), topics=topics)
+
+
+def _topic_number(path: Path, key: str) -> int:
+    text = key.strip()
+    if not text.isdigit():
+        raise ConfigError(
+            f"{path}: [topics] key '{key}' is not a topic number; write e.g. 3 = \"Waiting times\""
+        )
+    return int(text)
+
+
+def _topic_label(path: Path, key: str, value: Any) -> TopicLabel:
+    if isinstance(value, str):
+        name, memo = value, ""
+    elif isinstance(value, dict):
+        unknown = sorted(set(value) - {"name", "memo"})
+        if unknown:
+            raise ConfigError(
+                f"{path}: [topics] {key} has unknown key '{unknown[0]}'; allowed keys: name, memo"
+            )
+        name, memo = value.get("name"), value.get("memo", "")
+        if not isinstance(name, str):
+            raise ConfigError(f'{path}: [topics] {key} needs name = "..." (a string), got {name!r}')
+        if not isinstance(memo, str):
+            raise ConfigError(f"{path}: [topics] {key} memo must be a string, got {memo!r}")
+    else:
+        raise ConfigError(
+            f'{path}: [topics] {key} must be a name or {{ name = "...", memo = "..." }}, got {value!r}'
+        )
+    if not name.strip():
+        raise ConfigError(f"{path}: [topics] {key} has an empty name; write a name or delete the line")
+    return TopicLabel(name=name.strip(), memo=memo.strip())
+
+
+def check_labels(labels: Labels, run_id: str, model: str, n_topics: int) -> None:
+    """Refuse labels written for another run or model, or naming topics the model lacks."""
+    where = labels.path or "labels"
+    if labels.run_id is not None and labels.run_id != run_id:
+        raise ConfigError(
+            f"{where}: written for run '{labels.run_id}' but showing run '{run_id}'; topic numbers "
+            "differ between runs, so relabel for this run or change [run] id"
+        )
+    if labels.model is not None and labels.model != model:
+        raise ConfigError(
+            f"{where}: written for model '{labels.model}' but showing '{model}'; pass "
+            f"--model {labels.model} or change [run] model"
+        )
+    for topic in sorted(labels.topics):
+        if topic >= n_topics:
+            raise ConfigError(
+                f"{where}: topic {topic} is not in model {model} (topics 0–{n_topics - 1}); "
+                "remove or renumber it"
+            )
