@@ -7,9 +7,14 @@
 It runs the installed `feedcare` command (ingest → tokens → topics → themes in every export
 format) on the OSCE transcripts and the FFT comment table from ../shared/data (each left out
 with a note when absent) and on the fictional examples, then prints `sha256  path` for every
-file written. Files that hold wall-clock times by design are listed with `(time)` in place of
-the hash: run.json's `created`/`seconds`, sweep.parquet's `fit_seconds` and the manifest's
-timestamps are normalised first, so only their time fields are excluded.
+file written. What legitimately differs between two runs is normalised before hashing, and
+only that: wall-clock fields (run.json's `created`/`completed`/`timings`, `fit_seconds`,
+`measure_seconds`, the manifest's `created` and source `mtime_ns`, the `.qdpx` creation
+times), absolute paths (the output folder and the repository root become placeholders), and
+gensim's own model pickles, which carry gensim's lifecycle timestamps
+(`models/*/model.gensim*` are listed, not hashed).
+
+    python -m benchmarks.golden --digest-only OUTDIR     # re-hash an existing output folder
 """
 
 from __future__ import annotations
@@ -17,15 +22,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
-TIME_KEYS = {"created", "seconds", "fit_seconds", "started", "finished", "updated", "ingested_at",
-             "created_at", "elapsed_s", "wall_seconds"}
+SHARED = Path(os.environ.get("FEEDCARE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+TIME_KEYS = {"created", "completed", "seconds", "mtime_ns", "timings", "fit_seconds", "measure_seconds"}
+_PATHS: list[tuple[str, str]] = []  # (absolute prefix, placeholder), set by main()
 
 THEMES_FORMATS = [("table", None), ("csv", "themes.csv"), ("md", "themes.md"), ("json", "themes.json"),
                   (None, "report.html"), (None, "project.qdpx")]
@@ -35,12 +41,12 @@ def _cases() -> list[tuple[str, list[str], list[str], list[str]]]:
     cases = []
     osce = SHARED / "osce-interviews" / "transcripts"
     if osce.is_dir():
-        cases.append(("osce", [str(osce), "--participant", "P", "--interviewer", "D"], ["--k", "4:5", "--seeds", "2"],
-                      []))
+        cases.append(("osce", [str(osce), "--participant", "P", "--interviewer", "D"],
+                      ["--k", "4:5", "--seeds", "2"], []))
     fft = SHARED / "nhs-feedback" / "text_data.csv"
     if fft.is_file():
-        cases.append(("fft", [str(fft), "--text-column", "feedback"], ["--k", "6", "--seeds", "2", "--passes", "2"],
-                      ["--by", "label"]))
+        cases.append(("fft", [str(fft), "--text-column", "feedback"],
+                      ["--k", "6", "--seeds", "2", "--passes", "2"], ["--by", "label"]))
     # the example analysis with its own feedcare.toml (meta, tokens and topics settings) and labels
     cases.append(("examples", [str(ROOT / "examples" / "transcripts")], [], ["--by", "age_band"]))
     return cases
@@ -54,11 +60,19 @@ def _run(args: list[str], cwd: Path) -> str:
     return proc.stdout
 
 
+def _unpath(text: str) -> str:
+    for prefix, placeholder in _PATHS:
+        text = text.replace(prefix, placeholder)
+    return text
+
+
 def _scrub(obj):
     if isinstance(obj, dict):
-        return {k: ("(time)" if k in TIME_KEYS else _scrub(v)) for k, v in obj.items()}
+        return {_unpath(k): ("(time)" if k in TIME_KEYS else _scrub(v)) for k, v in obj.items()}
     if isinstance(obj, list):
         return [_scrub(v) for v in obj]
+    if isinstance(obj, str):
+        return _unpath(obj)
     return obj
 
 
@@ -68,7 +82,8 @@ def _digest(path: Path) -> str:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError):
             return hashlib.sha256(path.read_bytes()).hexdigest()
-        return hashlib.sha256(json.dumps(_scrub(data), sort_keys=True).encode()).hexdigest() + " (json, times scrubbed)"
+        digest = hashlib.sha256(json.dumps(_scrub(data), sort_keys=True).encode()).hexdigest()
+        return digest + " (json, times scrubbed)"
     if path.name == "sweep.parquet":
         import pyarrow.parquet as pq
 
@@ -79,12 +94,24 @@ def _digest(path: Path) -> str:
         import zipfile
 
         with zipfile.ZipFile(path) as zf:
-            parts = [(i.filename, zf.read(i.filename)) for i in sorted(zf.infolist(), key=lambda i: i.filename)]
+            parts = [(name, zf.read(name)) for name in sorted(zf.namelist())]
         h = hashlib.sha256()
         for name, data in parts:
+            if name.endswith(".qde"):
+                data = re.sub(rb'creationDateTime="[^"]*"', b'creationDateTime="(time)"', data)
             h.update(name.encode() + b"\0" + data)
-        return h.hexdigest() + " (zip members)"
+        return h.hexdigest() + " (zip members, creation times scrubbed)"
+    if path.parent.parent.name == "models" and path.name.startswith("model.gensim"):
+        return "(gensim pickle with lifecycle timestamps: not compared)"
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def digest_all(out: Path) -> None:
+    _PATHS[:] = [(str(out.resolve()), "<out>"), (str(ROOT), "<repo>")]
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        if path.name.endswith(".lock"):
+            continue
+        print(f"{_digest(path)}  {path.relative_to(out)}")
 
 
 def main(out: Path) -> None:
@@ -100,9 +127,10 @@ def main(out: Path) -> None:
         corpus = ["--corpus", str(work / "corpus")]
         _run(["ingest", *ingest_args, *corpus], work)
         _run(["tokens", *corpus], work)
-        _run(["topics", *topics_args, "--run-id", "golden", *corpus], work)
+        _run(["topics", *topics_args, "--run-id", "example", *corpus], work)
         for fmt, target in THEMES_FORMATS:
-            args = ["themes", "golden", *corpus, *(["--labels", "themes.toml"] if name == "examples" else [])]
+            labels = ["--labels", "themes.toml"] if name == "examples" else []
+            args = ["themes", "example", *corpus, *labels]
             if fmt:
                 args += ["--format", fmt]
             if target:
@@ -110,12 +138,13 @@ def main(out: Path) -> None:
             else:
                 (work / "themes.txt").write_text(_run(args, work), encoding="utf-8")
         if by_args:
-            _run(["themes", "golden", *corpus, *by_args, "--format", "csv", "--out", str(work / "by.csv")], work)
-    for path in sorted(p for p in out.rglob("*") if p.is_file()):
-        if path.name.endswith(".lock"):
-            continue
-        print(f"{_digest(path)}  {path.relative_to(out)}")
+            by_csv = ["--format", "csv", "--out", str(work / "by.csv")]
+            _run(["themes", "example", *corpus, *by_args, *by_csv], work)
+    digest_all(out)
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/tmp/feedcare-golden"))
+    if len(sys.argv) == 3 and sys.argv[1] == "--digest-only":
+        digest_all(Path(sys.argv[2]))
+    else:
+        main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/tmp/feedcare-golden"))

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
 from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt, WaitOpt
 from feedcare.cli.output import message, out, print_json, progress_bar
 
@@ -53,9 +52,9 @@ def audit(
     Prints document, turn, kind, the match masked and a masked context; never the identifier.
     Redaction markers already in the text (\\[NAME], <name>, \\[inaudible 00:12:34]) count as handled.
     """
+    from feedcare.corpus.audit.identifiers import load_names
     from feedcare.corpus.audit.scan import audit_corpus, audit_paths
     from feedcare.corpus.base.errors import UsageError
-    from feedcare.corpus.audit.identifiers import load_names
 
     corpus_source = ctx.get_parameter_source("corpus")
     corpus_given = corpus_source is not None and corpus_source.name != "DEFAULT"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-
 from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
 from feedcare.cli.output import out, print_json
 

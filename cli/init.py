@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
 from feedcare.cli.output import message
 
 # (section, module, class) in pipeline order; a part not installed yet is left out.
@@ -107,9 +106,9 @@ def render_config(sections: list[tuple[str, Any]] | None = None) -> str:
 
 def init_config(path: Path, force: bool = False) -> Path:
     """Write the commented feedcare.toml to ``path`` (a file, or a directory to put it in)."""
-    from feedcare.corpus.base.settings import CONFIG_NAME
-    from feedcare.corpus.base.errors import UsageError
     from feedcare.corpus.base.atomic import write_text
+    from feedcare.corpus.base.errors import UsageError
+    from feedcare.corpus.base.settings import CONFIG_NAME
 
     path = Path(path)
     if path.is_dir():

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
 from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
 from feedcare.cli.output import message, out, print_json, progress_bar
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
-
 from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
 from feedcare.cli.output import message, out, print_json
+from rich.table import Table
 
 LIST_EPILOG = (
     "[bold]Examples[/]\n\n"

@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, SeedOpt
+from feedcare.cli.output import message, out, print_json, progress_bar
 from feedcare.corpus.base.errors import UsageError
 from rich.table import Table
 from rich.text import Text
-
-from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, SeedOpt
-from feedcare.cli.output import message, out, print_json, progress_bar
 
 EPILOG = (
     "[bold]Examples[/]\n\n"

@@ -4,7 +4,6 @@ Knows nothing of topics or the command line. Public API: :func:`open_corpus`,
 :class:`Corpus`, the error classes, and the functions re-exported below as they land.
 """
 
-from feedcare.corpus.store.reader import Corpus, open_corpus
 from feedcare.corpus.base.errors import (
     ConfigError,
     DataError,
@@ -14,9 +13,10 @@ from feedcare.corpus.base.errors import (
     MissingDependencyError,
     UsageError,
 )
-from feedcare.corpus.store.info import CorpusInfo, corpus_info
-from feedcare.corpus.ingest.pipeline import IngestAborted, IngestReport, ingest
 from feedcare.corpus.ingest.config import IngestConfig
+from feedcare.corpus.ingest.pipeline import IngestAborted, IngestReport, ingest
+from feedcare.corpus.store.info import CorpusInfo, corpus_info
+from feedcare.corpus.store.reader import Corpus, open_corpus
 from feedcare.corpus.tokens.config import TokensConfig
 
 __all__ = [

@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from feedcare.corpus.store.reader import open_corpus
 from feedcare.corpus.base.errors import UsageError
-from feedcare.corpus.tokens.normalise import lemma
 from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.corpus.store.reader import open_corpus
 from feedcare.corpus.store.schema import ROLES
+from feedcare.corpus.tokens.normalise import lemma
 
 # Words as kwic counts them: letters and digits, with inner apostrophes ("don't", "I'm").
 WORD = re.compile(r"\w+(?:['’]\w+)*")

@@ -16,11 +16,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from feedcare.corpus import IngestConfig, ingest, open_corpus
+from feedcare.corpus.base.atomic import _PARQUET_OPTIONS
+from feedcare.corpus.base.settings import fingerprint
 from feedcare.corpus.readers import tables as tablefiles
 from feedcare.corpus.store import spill as spill_module
-from feedcare.corpus.base.settings import fingerprint
 from feedcare.corpus.store.schema import documents_schema
-from feedcare.corpus.base.atomic import _PARQUET_OPTIONS
 from feedcare.corpus.store.streamwrite import RowGroupWriter
 from feedcare.corpus.store.writer import corpus_fingerprint
 

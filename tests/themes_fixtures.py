@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pyarrow as pa
 from feedcare.corpus import open_corpus
-from feedcare.corpus.store.schema import SEGMENTS, TOKENS, VOCABULARY
 from feedcare.corpus.base.atomic import write_json, write_table
+from feedcare.corpus.store.schema import SEGMENTS, TOKENS, VOCABULARY
 from feedcare.topics.runs.rundir import (
     DOC_TOPICS,
     DOC_TOPICS_FILE,

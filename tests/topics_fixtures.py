@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from feedcare.corpus.store.schema import TOKENS, TOKENS_FILE, TOKENS_META_FILE, VOCABULARY, VOCABULARY_FILE
 from feedcare.corpus.base.atomic import read_json, write_json, write_table
+from feedcare.corpus.store.schema import TOKENS, TOKENS_FILE, TOKENS_META_FILE, VOCABULARY, VOCABULARY_FILE
 from helpers import build_corpus
 
 TOKENS_FINGERPRINT = "tok-test-0001"

@@ -13,9 +13,9 @@ Public API:
 
 from feedcare.topics.config import TopicsConfig, load_topics_config
 from feedcare.topics.fit.pipeline import RunReport, check_inputs, fit_topics
-from feedcare.topics.runs.rundir import Run, open_run
-from feedcare.topics.runs.listing import RunSummary, list_run_summaries, show_run
 from feedcare.topics.fit.sweep import parse_k_spec
+from feedcare.topics.runs.listing import RunSummary, list_run_summaries, show_run
+from feedcare.topics.runs.rundir import Run, open_run
 from feedcare.topics.themes.build import ThemesResult, build_themes
 from feedcare.topics.themes.config import ThemesConfig, load_labels
 

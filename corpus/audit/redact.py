@@ -25,14 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-
-from feedcare.corpus.store.reader import Corpus, open_corpus
-from feedcare.corpus.base.errors import UsageError
 from feedcare.corpus.audit.identifiers import KINDS, REPLACEMENTS, scan_text
-from feedcare.corpus.base.progress import ProgressCallback, report
-from feedcare.corpus.store.schema import MANIFEST_FILE
 from feedcare.corpus.base.atomic import atomic_path
+from feedcare.corpus.base.errors import UsageError
+from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.store.lock import corpus_lock
+from feedcare.corpus.store.reader import Corpus, open_corpus
+from feedcare.corpus.store.schema import MANIFEST_FILE
 from feedcare.corpus.store.writer import write_corpus
 
 KEY_FORMATS = (".json", ".csv")

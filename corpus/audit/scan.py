@@ -13,10 +13,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedcare.corpus.store.reader import open_corpus
-from feedcare.corpus.base.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SKIPPED, InputError, UsageError
 from feedcare.corpus.audit.identifiers import KINDS, Finding, count_markers, scan_text
+from feedcare.corpus.base.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SKIPPED, InputError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.corpus.ingest.sources import scan_sources
+from feedcare.corpus.readers.registry import READERS
+from feedcare.corpus.store.reader import open_corpus
 
 __all__ = [
     "AuditFinding",
@@ -27,8 +29,6 @@ __all__ = [
     "scan_text",
 ]
 
-TRANSCRIPT_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt")
-TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
 BATCH_SIZE = 1024
 
 
@@ -228,33 +228,19 @@ def audit_paths(
 
 
 def _expand(paths: Sequence[Path]) -> Iterator[tuple[Path, str]]:
-    """(file, document label) pairs in a fixed order; a clear error for a bad SOURCE."""
+    """(file, document label) pairs, found exactly as ``feedcare ingest`` finds them.
+
+    One walker for both commands: hidden files, Word's ``~$`` lock files and unsupported
+    suffixes are passed over the same way, and the label is the file's ingest source name.
+    """
     if not paths:
         raise UsageError("no SOURCE given; pass transcript files or folders, or --corpus DIR")
-    suffixes = TRANSCRIPT_SUFFIXES + TABLE_SUFFIXES
-    for path in map(Path, paths):
-        if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in suffixes
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            for file in found:
-                yield file, file.relative_to(path).as_posix()
-        elif path.is_file():
-            if path.suffix.lower() not in suffixes:
-                raise UsageError(
-                    f"SOURCE {path}: unsupported file type {path.suffix or '(no suffix)'!r}; "
-                    f"audit reads {', '.join(suffixes)}"
-                )
-            yield path, path.name
-        else:
-            raise UsageError(f"SOURCE {path}: no such file or folder; check the path")
+    for file in scan_sources([Path(p) for p in paths]).files:
+        yield file.path, file.source
 
 
 def _read_source(file: Path, label: str) -> Iterator[tuple[str, str, list[_TurnSpan]]]:
-    suffix = file.suffix.lower()
-    if suffix in TABLE_SUFFIXES:
+    if READERS[file.suffix.lower().lstrip(".")].kind == "table":
         yield from _read_table(file, label)
         return
     if file.stat().st_size == 0:
@@ -272,7 +258,7 @@ def _read_table(file: Path, label: str) -> Iterator[tuple[str, str, list[_TurnSp
 
     Tables are opened the way ingest opens them (encoding sniffing, every column a string).
     """
-    from feedcare.corpus.ingest.comments import open_string_table
+    from feedcare.corpus.readers.tables import open_string_table
 
     opened = open_string_table(file, file.suffix.lower().lstrip("."))
     row_number = 0

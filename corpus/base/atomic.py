@@ -16,7 +16,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from feedcare.corpus.base.errors import DataError
 
 # Fixed writer settings so the same table always gives the same bytes.

@@ -22,8 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-
 from feedcare.corpus.base.errors import UsageError
+from feedcare.corpus.ingest.sources import SourceFile
 from feedcare.corpus.store.schema import (
     DOCUMENT_BASE_COLUMNS,
     DOCUMENTS_FILE,
@@ -33,7 +33,6 @@ from feedcare.corpus.store.schema import (
     SEGMENTS_FILE,
     documents_schema,
 )
-from feedcare.corpus.ingest.sources import SourceFile
 from feedcare.corpus.store.spill import SpilledTable
 from feedcare.corpus.store.streamwrite import string_array
 

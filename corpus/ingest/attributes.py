@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from feedcare.corpus.base.errors import InputError, UsageError
-from feedcare.corpus.store.schema import DOCUMENT_BASE_COLUMNS
-from feedcare.corpus.ingest.sources import file_format, sha256_file
 from feedcare.corpus.ingest.comments import is_blank, read_string_table
+from feedcare.corpus.ingest.sources import file_format, sha256_file
+from feedcare.corpus.store.schema import DOCUMENT_BASE_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-
+from feedcare.corpus.audit.identifiers import load_names, scan_text
 from feedcare.corpus.audit.scan import audit_document
 from feedcare.corpus.base.errors import InputError
-from feedcare.corpus.audit.identifiers import load_names, scan_text
 from feedcare.corpus.ingest.config import IngestConfig
 from feedcare.corpus.ingest.report import IngestReport, display_path
 from feedcare.corpus.readers import ParsedText

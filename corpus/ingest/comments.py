@@ -15,17 +15,18 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from feedcare.corpus.base.errors import UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
-from feedcare.corpus.store.schema import DOCUMENT_BASE_COLUMNS, documents_schema
 from feedcare.corpus.ingest.sources import SourceFile
-from feedcare.corpus.store.spill import SpilledTable, SpillWriter
-from feedcare.corpus.readers.tables import BATCH_ROWS as BATCH_ROWS  # re-exported: others open tables via .tables
+from feedcare.corpus.readers.tables import (
+    BATCH_ROWS as BATCH_ROWS,  # re-exported: others open tables via .tables
+)
 from feedcare.corpus.readers.tables import StringBatches, with_cp1252_fallback
 from feedcare.corpus.readers.tables import open_string_table as open_string_table
 from feedcare.corpus.readers.tables import read_string_table as read_string_table
 from feedcare.corpus.readers.tables import sniff_encoding as sniff_encoding
+from feedcare.corpus.store.schema import DOCUMENT_BASE_COLUMNS, documents_schema
+from feedcare.corpus.store.spill import SpilledTable, SpillWriter
 
 _WORKERS = min(4, os.cpu_count() or 1)
 

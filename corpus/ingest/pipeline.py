@@ -19,7 +19,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-
+from feedcare.corpus.base.atomic import read_json, write_json
+from feedcare.corpus.base.errors import DataError, InputError
+from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.corpus.base.settings import as_dict
 from feedcare.corpus.ingest.assemble import (
     STAGING_PREFIX,
     IdRegistry,
@@ -32,25 +35,28 @@ from feedcare.corpus.ingest.assemble import (
     read_kept,
     remove_stale_staging,
 )
-from feedcare.corpus.base.settings import as_dict
-from feedcare.corpus.store.reader import open_corpus
-from feedcare.corpus.base.errors import DataError, InputError
-from feedcare.corpus.store.info import SPEAKER_COLUMNS, summarise
+from feedcare.corpus.ingest.attributes import Meta, coverage, join_meta, load_meta
 from feedcare.corpus.ingest.audit_gate import IngestAuditor
+from feedcare.corpus.ingest.comments import read_comment_table, table_segments
 from feedcare.corpus.ingest.config import IngestConfig
 from feedcare.corpus.ingest.report import IngestAborted, IngestReport, display_path
+from feedcare.corpus.ingest.sources import (
+    Plan,
+    SourceFile,
+    name_sources,
+    plan_sources,
+    scan_sources,
+    source_entry,
+)
 from feedcare.corpus.ingest.transcripts import _Transcripts, transcript_document
-from feedcare.corpus.ingest.attributes import Meta, coverage, join_meta, load_meta
-from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.readers import read_transcript
-from feedcare.corpus.store.schema import DOCUMENTS_FILE, MANIFEST_FILE
-from feedcare.corpus.ingest.sources import Plan, SourceFile, name_sources, plan_sources, scan_sources, source_entry
-from feedcare.corpus.store.spill import SpilledTable
-from feedcare.corpus.base.atomic import read_json, write_json
-from feedcare.corpus.store.lock import corpus_lock
-from feedcare.corpus.store.streamwrite import SummaryCollector
-from feedcare.corpus.ingest.comments import read_comment_table, table_segments
 from feedcare.corpus.readers.turns import assign_roles
+from feedcare.corpus.store.info import SPEAKER_COLUMNS, summarise
+from feedcare.corpus.store.lock import corpus_lock
+from feedcare.corpus.store.reader import open_corpus
+from feedcare.corpus.store.schema import DOCUMENTS_FILE, MANIFEST_FILE
+from feedcare.corpus.store.spill import SpilledTable
+from feedcare.corpus.store.streamwrite import SummaryCollector
 from feedcare.corpus.store.writer import write_corpus, write_corpus_parts
 
 _SUMMARY_COLUMNS = list(SummaryCollector.DOCUMENT_COLUMNS)

@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-
-from feedcare.corpus.ingest.config import IngestConfig
-from feedcare.corpus.readers import ParsedText
-from feedcare.corpus.store.schema import SEGMENTS, documents_schema
-from feedcare.corpus.ingest.sources import SourceFile
 from feedcare.corpus.ingest.comments import count_words
+from feedcare.corpus.ingest.config import IngestConfig
+from feedcare.corpus.ingest.sources import SourceFile
+from feedcare.corpus.readers import ParsedText
 from feedcare.corpus.readers.turns import assign_roles
+from feedcare.corpus.store.schema import SEGMENTS, documents_schema
 
 
 @dataclass

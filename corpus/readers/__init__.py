@@ -18,7 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from feedcare.corpus.base.errors import InputError
-from feedcare.corpus.readers.registry import READERS, ReaderSpec, register_reader, table_formats, transcript_formats
+from feedcare.corpus.readers.registry import (
+    READERS,
+    ReaderSpec,
+    register_reader,
+    table_formats,
+    transcript_formats,
+)
 from feedcare.corpus.readers.types import ParsedText, Turn
 
 __all__ = ["READERS", "ParsedText", "ReaderSpec", "Turn", "read_transcript", "register_reader",

@@ -14,8 +14,8 @@ import zipfile
 from collections.abc import Iterator, Sequence
 
 from feedcare.corpus.base.errors import InputError
-from feedcare.corpus.readers.types import ParsedText
 from feedcare.corpus.readers.plain import parsed_from_text
+from feedcare.corpus.readers.types import ParsedText
 
 MAX_EXPANDED_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 100  # a member compressing better than 100:1 ...

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from feedcare.corpus.base.errors import InputError
+from feedcare.corpus.readers.decode import decode_bytes
 from feedcare.corpus.readers.turns import parse_turns
 from feedcare.corpus.readers.types import ParsedText
-from feedcare.corpus.readers.decode import decode_bytes
 
 EMPTY_REASON = "empty file"
 NO_WORDS_REASON = "no words, only speaker labels"

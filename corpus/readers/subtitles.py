@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedcare.corpus.base.errors import InputError
-from feedcare.corpus.readers.turns import match_label
-from feedcare.corpus.readers.types import ParsedText, Turn
 from feedcare.corpus.readers.decode import decode_bytes
 from feedcare.corpus.readers.plain import EMPTY_REASON
+from feedcare.corpus.readers.turns import match_label
+from feedcare.corpus.readers.types import ParsedText, Turn
 
 _VTT_TIME = re.compile(r"(?:(\d{1,3}):)?([0-5]\d):([0-5]\d)\.(\d{1,3})")
 _SRT_TIME = re.compile(r"(\d{1,3}):([0-5]\d):([0-5]\d)[,.](\d{1,3})")

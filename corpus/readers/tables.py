@@ -17,7 +17,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
-
 from feedcare.corpus.base.errors import InputError
 from feedcare.corpus.readers.decode import decode_bytes
 

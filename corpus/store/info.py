@@ -13,7 +13,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-
 from feedcare.corpus.store.reader import open_corpus
 from feedcare.corpus.store.schema import attribute_columns
 

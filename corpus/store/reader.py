@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-
+from feedcare.corpus.base.atomic import iter_batches, parquet_rows, read_json
 from feedcare.corpus.base.errors import DataError
 from feedcare.corpus.store.schema import (
     DOCUMENTS_FILE,
@@ -25,7 +25,6 @@ from feedcare.corpus.store.schema import (
     VOCABULARY_FILE,
     attribute_columns,
 )
-from feedcare.corpus.base.atomic import iter_batches, parquet_rows, read_json
 
 
 @dataclass(frozen=True)

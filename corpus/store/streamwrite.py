@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from feedcare.corpus.base.atomic import BatchWriter
 
 ROW_GROUP_ROWS = 64_000  # as write_table's row_group_size: the two must agree

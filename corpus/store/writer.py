@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-
+from feedcare.corpus.base.atomic import read_json, write_json, write_table
 from feedcare.corpus.store.schema import (
     DOCUMENTS_FILE,
     MANIFEST_FILE,
@@ -18,7 +18,6 @@ from feedcare.corpus.store.schema import (
     attribute_columns,
     documents_schema,
 )
-from feedcare.corpus.base.atomic import read_json, write_json, write_table
 from feedcare.corpus.store.streamwrite import FingerprintCollector, write_streams
 
 

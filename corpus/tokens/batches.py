@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from feedcare.corpus.store.reader import Corpus
 from feedcare.corpus.base.errors import DataError
+from feedcare.corpus.store.reader import Corpus
 from feedcare.corpus.tokens.config import TokensConfig
 from feedcare.corpus.tokens.units import DocTurns, Turn, tokenise_batch
 

@@ -28,21 +28,33 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-
-from feedcare.corpus.base.settings import as_dict, fingerprint
-from feedcare.corpus.store.reader import Corpus
-from feedcare.corpus.tokens.batches import TABLE_FORMATS, Reading, doc_batches, resolve_mode, tokenise_doc_batch
+from feedcare.corpus.base.atomic import BatchWriter, read_json, write_json
 from feedcare.corpus.base.errors import DataError
+from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.corpus.base.settings import as_dict, fingerprint
+from feedcare.corpus.store.lock import corpus_lock
+from feedcare.corpus.store.reader import Corpus
+from feedcare.corpus.store.schema import TOKENS_META_FILE
+from feedcare.corpus.tokens.batches import (
+    TABLE_FORMATS,
+    Reading,
+    doc_batches,
+    resolve_mode,
+    tokenise_doc_batch,
+)
+from feedcare.corpus.tokens.config import TokensConfig, stopword_file_hashes
 from feedcare.corpus.tokens.normalise import lemma
 from feedcare.corpus.tokens.phrases import PhraseCounter
-from feedcare.corpus.base.progress import ProgressCallback, report
-from feedcare.corpus.store.schema import TOKENS_META_FILE
-from feedcare.corpus.base.atomic import BatchWriter, read_json, write_json
-from feedcare.corpus.store.lock import corpus_lock
 from feedcare.corpus.tokens.tokenizer import StopLists, Tokenizer, load_stoplists, spoken_list_text
-from feedcare.corpus.tokens.config import TokensConfig, stopword_file_hashes
-from feedcare.corpus.tokens.vocabulary import FINGERPRINT_KEY, UNITS, pass_phrases, pass_write, prune, write_vocabulary
 from feedcare.corpus.tokens.units import UnitStats, init_worker, train_punkt
+from feedcare.corpus.tokens.vocabulary import (
+    FINGERPRINT_KEY,
+    UNITS,
+    pass_phrases,
+    pass_write,
+    prune,
+    write_vocabulary,
+)
 
 __all__ = ["TABLE_FORMATS", "TokensReport", "build_tokens", "resolve_mode", "tokens_fingerprint"]
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from feedcare.corpus.base.settings import build_section, find_config, load_toml
 from feedcare.corpus.base.errors import ConfigError
+from feedcare.corpus.base.settings import build_section, find_config, load_toml
 from feedcare.corpus.store.schema import ROLES
 
 UNITS = ("auto", "turn", "document", "window")

@@ -18,10 +18,9 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
-from nltk.tokenize import RegexpTokenizer
-
-from feedcare.corpus.tokens.normalise import lemma
 from feedcare.corpus.tokens.config import TokensConfig
+from feedcare.corpus.tokens.normalise import lemma
+from nltk.tokenize import RegexpTokenizer
 
 TOKEN_PATTERN = r"""
     \[[^\[\]\n]{0,200}\]            # [NAME], [inaudible 00:12:34], [laughs]

@@ -21,8 +21,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from feedcare.corpus.tokens.tokenizer import Chunks, Tokenizer
 from feedcare.corpus.tokens.config import TokensConfig
+from feedcare.corpus.tokens.tokenizer import Chunks, Tokenizer
 
 
 @dataclass(frozen=True)

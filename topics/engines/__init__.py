@@ -31,8 +31,9 @@ def register_engine(spec: EngineSpec) -> EngineSpec:
     return spec
 
 
-register_engine(EngineSpec("gensim", "feedcare.topics.engines.gensim_lda", "online variational Bayes (gensim LdaModel)"))
-register_engine(EngineSpec("tomotopy", "feedcare.topics.engines.tomotopy_lda", "collapsed Gibbs sampling (tomotopy)",
+_E = "feedcare.topics.engines."
+register_engine(EngineSpec("gensim", _E + "gensim_lda", "online variational Bayes (gensim LdaModel)"))
+register_engine(EngineSpec("tomotopy", _E + "tomotopy_lda", "collapsed Gibbs sampling (tomotopy)",
                            extra="tomotopy"))
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-
 from feedcare.topics.fit.bow import BowCorpus
 from feedcare.topics.fit.doctopics import DocTopics
 

@@ -7,21 +7,17 @@ time on small corpora and only reaches the log).
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import importlib.util
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 from feedcare.corpus.base.errors import MissingDependencyError
-
-from feedcare.topics.fit.bow import BowCorpus
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines.base import FitResult, counting, normalise_rows
+from feedcare.topics.fit.bow import BowCorpus
 from feedcare.topics.fit.doctopics import DocTopics, DocTopicsWriter
 
 NAME = "gensim"

@@ -1,8 +1,9 @@
 """The tomotopy engine: collapsed Gibbs sampling LDA (``tomotopy.LDAModel``), one thread per fit.
 
-Implements :class:`~feedcare.topics.engines.base.Engine` like :mod:`feedcare.topics.engines.gensim_lda`. ``workers=1`` keeps a
-fit deterministic for its seed; parallelism comes from running fits side by side. tomotopy is
-an optional extra (``pip install feedcare[tomotopy]``).
+Implements :class:`~feedcare.topics.engines.base.Engine` like
+:mod:`feedcare.topics.engines.gensim_lda`. ``workers=1`` keeps a fit deterministic for its
+seed; parallelism comes from running fits side by side. tomotopy is an optional extra
+(``pip install feedcare[tomotopy]``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from typing import Any
 
 import numpy as np
 from feedcare.corpus.base.errors import MissingDependencyError
-
-from feedcare.topics.fit.bow import BowCorpus
 from feedcare.topics.config import TopicsConfig
-from feedcare.topics.fit.doctopics import DocTopics
 from feedcare.topics.engines.base import FitResult, normalise_rows
+from feedcare.topics.fit.bow import BowCorpus
+from feedcare.topics.fit.doctopics import DocTopics
 
 NAME = "tomotopy"
 PRELOAD = ("tomotopy",)

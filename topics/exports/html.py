@@ -10,9 +10,9 @@ from __future__ import annotations
 from html import escape
 from statistics import mean
 
-from feedcare.topics.themes.excerpts import Excerpt
-from feedcare.topics.themes.build import SweepPoint, Theme, ThemesResult
 from feedcare.topics.exports.tabular import DEFINITIONS, coherence_text, percent, place
+from feedcare.topics.themes.build import SweepPoint, Theme, ThemesResult
+from feedcare.topics.themes.excerpts import Excerpt
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 PALETTE = (

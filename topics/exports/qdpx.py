@@ -27,11 +27,10 @@ from pathlib import Path
 
 from feedcare import __version__
 from feedcare.corpus import open_corpus
-from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.atomic import atomic_path
-
-from feedcare.topics.themes.build import Theme, ThemesResult
+from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.topics.exports.html import PALETTE
+from feedcare.topics.themes.build import Theme, ThemesResult
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"

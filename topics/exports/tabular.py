@@ -18,9 +18,8 @@ import re
 from typing import Any
 
 from feedcare.corpus.base.settings import as_dict
-
-from feedcare.topics.themes.excerpts import Excerpt
 from feedcare.topics.themes.build import Theme, ThemesResult
+from feedcare.topics.themes.excerpts import Excerpt
 
 DEFINITIONS = {
     "unit_share": "share of units whose highest-weight topic is this topic",

@@ -19,11 +19,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from feedcare.corpus.base.atomic import BatchWriter, iter_batches, read_json, write_json, write_table
-
-from feedcare.topics.fit.bow import BowCorpus, load_terms
 from feedcare.topics.config import MEASURE_TOP_N
-from feedcare.topics.fit.doctopics import DocTopics
 from feedcare.topics.engines import get_engine
+from feedcare.topics.fit.bow import BowCorpus, load_terms
+from feedcare.topics.fit.doctopics import DocTopics
 from feedcare.topics.measures.coherence import measure_model, top_term_ids
 from feedcare.topics.runs.rundir import DOC_TOPICS, MODELS_DIR, TOPIC_MEASURES, TOPICS, model_name
 

@@ -12,15 +12,25 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 from feedcare.corpus import open_corpus
-from feedcare.corpus.base.settings import as_dict, fingerprint
+from feedcare.corpus.base.atomic import BatchWriter, iter_batches, parquet_rows, write_table
 from feedcare.corpus.base.errors import DataError, LockedError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
-from feedcare.corpus.base.atomic import BatchWriter, iter_batches, parquet_rows, write_table
+from feedcare.corpus.base.settings import as_dict, fingerprint
 from feedcare.corpus.store.lock import corpus_lock
-
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines import get_engine
 from feedcare.topics.fit.fitting import FitJob
+from feedcare.topics.fit.sweep import (
+    STABILITY_TOLERANCE,
+    KSummary,
+    add_stability,
+    default_jobs,
+    plan_fits,
+    recommend,
+    run_fits,
+    summarise_k,
+)
+from feedcare.topics.runs.listing import check_run_id, new_run_id, now_iso, read_run_json, write_run_json
 from feedcare.topics.runs.rundir import (
     DOC_TOPICS,
     DOC_TOPICS_FILE,
@@ -33,17 +43,6 @@ from feedcare.topics.runs.rundir import (
     TOPICS,
     TOPICS_FILE,
     runs_root,
-)
-from feedcare.topics.runs.listing import check_run_id, new_run_id, now_iso, read_run_json, write_run_json
-from feedcare.topics.fit.sweep import (
-    STABILITY_TOLERANCE,
-    KSummary,
-    add_stability,
-    default_jobs,
-    plan_fits,
-    recommend,
-    run_fits,
-    summarise_k,
 )
 
 FINGERPRINT_KEY = b"feedcare.fingerprint"

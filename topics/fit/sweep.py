@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 from feedcare.corpus.base.errors import UsageError
-
 from feedcare.topics.config import parse_k_spec  # noqa: F401  (re-exported: the sweep's k parsing)
 from feedcare.topics.fit.fitting import FitJob, finished_fit, run_fit
 from feedcare.topics.measures.stability import fit_stability, k_stability, pairwise_stability

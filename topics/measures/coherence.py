@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 from feedcare.corpus.base.atomic import iter_batches
-
 from feedcare.topics.config import MEASURE_TOP_N
 from feedcare.topics.measures.cooccurrence import CoOccurrenceCounter, Counts
 

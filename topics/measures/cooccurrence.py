@@ -22,7 +22,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sps
-
 from feedcare.topics.fit.bow import flatten_lists
 
 # Sliding-window sizes of gensim's CoherenceModel defaults; None = boolean document.

@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from feedcare.corpus.base.errors import DataError, UsageError
 from feedcare.corpus.base.atomic import read_json, write_json
-
+from feedcare.corpus.base.errors import DataError, UsageError
 from feedcare.topics.runs.rundir import RUN_FILE, list_runs, resolve_run, runs_root
 
 RUN_SCHEMA_VERSION = 1

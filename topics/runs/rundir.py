@@ -24,8 +24,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from feedcare.corpus.base.errors import DataError, UsageError
 from feedcare.corpus.base.atomic import read_json
+from feedcare.corpus.base.errors import DataError, UsageError
 
 RUNS_DIR = "runs"
 RUN_FILE = "run.json"

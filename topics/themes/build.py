@@ -18,11 +18,15 @@ import pyarrow.compute as pc
 from feedcare.corpus import Corpus, open_corpus
 from feedcare.corpus.base.errors import DataError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
-
-from feedcare.topics.themes.excerpts import Excerpt, ExcerptCandidates, TermMatcher, build_excerpts
-from feedcare.topics.themes.prevalence import MISSING_GROUP, GroupTable, PrevalenceAccumulator, TopicPrevalence
 from feedcare.topics.runs.rundir import DOC_TOPICS_FILE, Run, open_run
 from feedcare.topics.themes.config import Labels, ThemesConfig, check_labels, load_labels
+from feedcare.topics.themes.excerpts import Excerpt, ExcerptCandidates, TermMatcher, build_excerpts
+from feedcare.topics.themes.prevalence import (
+    MISSING_GROUP,
+    GroupTable,
+    PrevalenceAccumulator,
+    TopicPrevalence,
+)
 
 BATCH_ROWS = 65_536
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from feedcare.corpus.base.settings import build_section, find_config, load_toml
 from feedcare.corpus.base.errors import ConfigError
+from feedcare.corpus.base.settings import build_section, find_config, load_toml
 
 SortKey = Literal["prevalence", "coherence", "id"]
 CoherenceMeasure = Literal["c_npmi", "c_v", "u_mass"]

@@ -8,7 +8,6 @@ planted set (one transcript made of every sentence) and must both be 1.0.
 from __future__ import annotations
 
 import pytest
-from feedcare.corpus.base.errors import UsageError
 from feedcare.corpus.audit.identifiers import (
     REPLACEMENTS,
     find_markers,
@@ -17,7 +16,7 @@ from feedcare.corpus.audit.identifiers import (
     nhs_checksum_ok,
     scan_text,
 )
-
+from feedcare.corpus.base.errors import UsageError
 from identifier_samples import LOOKALIKES, NAMES, PLANTED
 
 

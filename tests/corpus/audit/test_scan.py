@@ -153,8 +153,20 @@ def test_unreadable_source_is_reported_not_passed(invoke, tmp_path):
 def test_missing_source_is_a_usage_error(invoke, tmp_path):
     result = invoke("audit", tmp_path / "nope")
     assert result.exit_code == EXIT_USAGE
-    expected = f"Error: SOURCE {tmp_path / 'nope'}: no such file or folder; check the path"
+    expected = f"Error: {tmp_path / 'nope'}: no such file or folder; check the SOURCE path"
     assert result.stderr.strip() == expected
+
+
+def test_audit_finds_files_as_ingest_does(invoke, tmp_path):
+    """One walker: Word's ~$ lock files and dot files are not sources for audit either."""
+    (tmp_path / "P01.txt").write_text("Interviewer: Hello\nP01: call me on 07700 900123\n")
+    (tmp_path / "~$P01.docx").write_bytes(b"\x00lock owner")  # a Word lock file: not a zip
+    (tmp_path / ".notes.txt").write_text("P02: my email is someone@example.org\n")
+    result = invoke("audit", tmp_path, "--json")
+    assert result.exit_code == EXIT_FINDINGS, result.stderr
+    report = json.loads(result.stdout)
+    assert report["skipped"] == []
+    assert {f["doc_id"] for f in report["findings"]} == {"P01.txt"}
 
 
 def test_audit_document_places_findings_in_reader_turns():

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from feedcare.corpus import open_corpus
-from feedcare.corpus.base.errors import DataError, LockedError
 from feedcare.corpus.base.atomic import BatchWriter, write_table
+from feedcare.corpus.base.errors import DataError, LockedError
 from feedcare.corpus.store.lock import corpus_lock
 from helpers import build_corpus
 

@@ -257,7 +257,8 @@ def test_a_changed_file_is_the_only_one_read_again(invoke, folder, tmp_path, mon
     corpus = tmp_path / "c"
     invoke("ingest", folder, "--corpus", corpus)
     write(folder / "P01.txt", INTERVIEW + "Interviewer: Anything else?\nP01: No.\n")
-    ingest_module = importlib.import_module("feedcare.corpus.ingest.pipeline")  # the attribute is the function
+    # feedcare.corpus.ingest the attribute is the function; the module is ingest.pipeline
+    ingest_module = importlib.import_module("feedcare.corpus.ingest.pipeline")
     real, read = ingest_module.read_transcript, []
     monkeypatch.setattr(
         ingest_module, "read_transcript", lambda path, **kw: read.append(path.name) or real(path, **kw)

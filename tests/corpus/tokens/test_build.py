@@ -7,8 +7,8 @@ import json
 import pyarrow.parquet as pq
 import pytest
 from feedcare.corpus import open_corpus
-from feedcare.corpus.base.settings import build_section
 from feedcare.corpus.base.errors import ConfigError
+from feedcare.corpus.base.settings import build_section
 from feedcare.corpus.tokens.config import TokensConfig
 from helpers import build_corpus
 

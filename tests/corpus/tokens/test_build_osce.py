@@ -8,9 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import OSCE, needs
 from feedcare.corpus import open_corpus
-from feedcare.corpus.tokens.tokenizer import load_stoplists
 from feedcare.corpus.tokens.build import build_tokens
 from feedcare.corpus.tokens.config import TokensConfig
+from feedcare.corpus.tokens.tokenizer import load_stoplists
 from helpers import build_corpus
 
 pytestmark = needs(OSCE)

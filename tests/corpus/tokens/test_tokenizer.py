@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from feedcare.corpus.tokens.config import TokensConfig
 from feedcare.corpus.tokens.phrases import PhraseCounter, apply_phrases, count_pairs
 from feedcare.corpus.tokens.tokenizer import Tokenizer, load_stoplists
-from feedcare.corpus.tokens.config import TokensConfig
 
 
 def tokens(text: str, file_texts: dict[str, str] | None = None, **settings) -> list[str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 from feedcare.corpus import open_corpus
-from feedcare.corpus.tokens.tokenizer import Tokenizer, load_stoplists
 from feedcare.corpus.tokens.build import build_tokens
 from feedcare.corpus.tokens.config import TokensConfig
+from feedcare.corpus.tokens.tokenizer import Tokenizer, load_stoplists
 from feedcare.corpus.tokens.units import (
     DocTurns,
     Turn,

@@ -6,8 +6,13 @@ import shutil
 
 import pytest
 from feedcare.topics import TopicsConfig, fit_topics, parse_k_spec
-from feedcare.topics.measures.stability import jaccard_matrix, match_topics, matched_similarity, pairwise_stability
 from feedcare.topics.fit.sweep import KSummary, recommend
+from feedcare.topics.measures.stability import (
+    jaccard_matrix,
+    match_topics,
+    matched_similarity,
+    pairwise_stability,
+)
 from topics_fixtures import planted_corpus, set_run_status
 
 SMALL = {"passes": 2, "iterations": 30}

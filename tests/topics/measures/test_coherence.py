@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import OSCE, needs
 from feedcare.topics.fit.bow import TextCorpus, load_dictionary, load_terms
-from feedcare.topics.measures.cooccurrence import WINDOWS, CoOccurrenceCounter
 from feedcare.topics.measures.coherence import COHERENCES, coherence, count_cooccurrences, top_term_ids
+from feedcare.topics.measures.cooccurrence import WINDOWS, CoOccurrenceCounter
 from topics_fixtures import corpus_with_tokens
 
 

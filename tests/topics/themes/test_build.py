@@ -14,11 +14,11 @@ import pytest
 from conftest import OSCE, needs
 from feedcare.corpus import open_corpus
 from feedcare.corpus.base.atomic import read_json, write_json
-from feedcare.topics.themes import build as themes_module
-from feedcare.topics.themes.excerpts import TermMatcher, trim
 from feedcare.topics.runs.rundir import open_run
+from feedcare.topics.themes import build as themes_module
 from feedcare.topics.themes.build import build_themes
 from feedcare.topics.themes.config import ThemesConfig
+from feedcare.topics.themes.excerpts import TermMatcher, trim
 from themes_fixtures import RUN_ID, build_project
 
 
