@@ -18,6 +18,7 @@ from feedcare.corpus.ingest.pipeline import IngestAborted, IngestReport, ingest
 from feedcare.corpus.store.info import CorpusInfo, corpus_info
 from feedcare.corpus.store.reader import Corpus, open_corpus
 from feedcare.corpus.tokens.config import TokensConfig
+from feedcare.corpus.base.settings import Settings
 
 __all__ = [
     "ConfigError",
@@ -31,6 +32,7 @@ __all__ = [
     "InputError",
     "LockedError",
     "MissingDependencyError",
+    "Settings",
     "UsageError",
     "corpus_info",
     "ingest",

@@ -2,15 +2,17 @@
 
 Defaults were chosen by measurement on the OSCE participant turns (see docs/topics.md,
 "Why these defaults"). Engine-specific settings carry the engine's name as a prefix
-(``tomotopy_iterations``) so one flat TOML table configures either engine.
+(``tomotopy_iterations``) so one flat TOML table configures either engine; a setting named
+without the prefix in ``engine_overrides`` (``--iterations``) goes to the chosen engine's key.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from feedcare.corpus.base.settings import Settings
 from feedcare.topics.engines import ENGINES as _ENGINE_REGISTRY
 
 ENGINES = tuple(_ENGINE_REGISTRY)  # the registry decides; config only validates the name
@@ -30,6 +32,8 @@ def _meta(help: str, **limits: Any) -> dict[str, Any]:
 @dataclass(frozen=True)
 class TopicsConfig:
     """Settings of ``feedcare topics``; every field is a key of ``[topics]``."""
+
+    SECTION: ClassVar[str] = "topics"
 
     engine: str = field(
         default="gensim",
@@ -121,17 +125,31 @@ def _check_prior(name: str, value: str | float, allowed: tuple[str, ...]) -> Non
         raise ValueError(f"{name} must be one of {', '.join(allowed)} or a number > 0, got {value!r}")
 
 
-def load_topics_config(path: Any = None, overrides: dict[str, Any] | None = None) -> TopicsConfig:
-    """``[topics]`` from feedcare.toml (``path`` or ./feedcare.toml), then CLI ``overrides``."""
-    from feedcare.corpus.base.settings import build_section, find_config, load_toml
+def load_topics_config(
+    path: Any = None,
+    overrides: dict[str, Any] | None = None,
+    engine_overrides: dict[str, Any] | None = None,
+) -> TopicsConfig:
+    """``[topics]`` from feedcare.toml (``path`` or ./feedcare.toml), then CLI ``overrides``.
 
-    source = find_config(path)
-    table = dict(load_toml(source).get("topics", {}))
-    config = build_section(TopicsConfig, table, "topics", str(source) if source else "")
-    if overrides:
-        values = {**table, **{k: v for k, v in overrides.items() if v is not None}}
-        config = build_section(TopicsConfig, values, "topics", "command line")
+    ``engine_overrides`` are settings named as for any engine (``{"iterations": 500}``, from
+    ``--iterations``): each goes to the key of the engine the overrides or the file choose,
+    ``tomotopy_iterations`` for tomotopy and ``iterations`` for gensim (see :func:`engine_key`).
+    """
+    settings = Settings.load(path)
+    config = settings.build(TopicsConfig, overrides)
+    given = {k: v for k, v in (engine_overrides or {}).items() if v is not None}
+    if given:
+        keyed = {engine_key(config.engine, name): value for name, value in given.items()}
+        config = settings.build(TopicsConfig, {**(overrides or {}), **keyed})
     return config
+
+
+def engine_key(engine: str, name: str) -> str:
+    """The ``[topics]`` key of setting ``name`` for ``engine``: ``<engine>_<name>`` when the
+    engine has its own (``tomotopy_iterations``), else the plain key (gensim's ``iterations``)."""
+    prefixed = f"{engine}_{name}"
+    return prefixed if prefixed in {f.name for f in dataclasses.fields(TopicsConfig)} else name
 
 
 def parse_k_spec(spec: int | str) -> tuple[int, ...]:

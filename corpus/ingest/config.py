@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from feedcare.corpus.base.settings import build_section, find_config, load_toml
+from feedcare.corpus.base.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -16,13 +16,17 @@ class IngestConfig:
 
     Fields that change how files are parsed (labels, id pattern, columns, metadata) are part
     of the corpus fingerprint: changing them makes the next ingest re-read every file.
+    Speaker labels given on the command line add to the file's (``merge = "add"``); the other
+    options replace its values. ``meta`` and ``audit_names`` in the file are relative to it.
     """
 
+    SECTION: ClassVar[str] = "ingest"
+
     interviewers: tuple[str, ...] = field(
-        default=(), metadata={"help": "extra speaker labels that mean the interviewer"}
+        default=(), metadata={"help": "extra speaker labels that mean the interviewer", "merge": "add"}
     )
     participants: tuple[str, ...] = field(
-        default=(), metadata={"help": "extra speaker labels that mean the participant"}
+        default=(), metadata={"help": "extra speaker labels that mean the participant", "merge": "add"}
     )
     id_pattern: str | None = field(
         default=None,
@@ -38,7 +42,8 @@ class IngestConfig:
         default=None, metadata={"help": "the column holding each row's participant id in tables"}
     )
     meta: str | None = field(
-        default=None, metadata={"help": "participants file (CSV/TSV/Parquet) joined by participant id"}
+        default=None,
+        metadata={"help": "participants file (CSV/TSV/Parquet) joined by participant id", "path": True},
     )
     meta_id_column: str = field(
         default="participant_id", metadata={"help": "the participant id column of the meta file"}
@@ -57,7 +62,7 @@ class IngestConfig:
         metadata={"help": "with audit: add documents with findings anyway (they are counted)"},
     )
     audit_names: str | None = field(
-        default=None, metadata={"help": "with audit: a file of names to flag, one per line"}
+        default=None, metadata={"help": "with audit: a file of names to flag, one per line", "path": True}
     )
 
     def __post_init__(self) -> None:
@@ -96,15 +101,7 @@ class IngestConfig:
 def load_ingest_config(config_file: Path | None, overrides: dict[str, Any]) -> IngestConfig:
     """``[ingest]`` from feedcare.toml (``--config`` or ./feedcare.toml), then CLI overrides.
 
-    ``overrides`` holds only the options the user actually gave (None values are dropped).
-    Errors in the file name the file; errors in the overrides name the command line.
+    ``overrides`` holds the options the user gave (None values are dropped); labels in
+    ``interviewers``/``participants`` add to the file's. See :meth:`Settings.build`.
     """
-    path = find_config(config_file)
-    section = dict(load_toml(path).get("ingest", {}))
-    build_section(IngestConfig, section, "ingest", str(path) if path else "")
-    for key in ("meta", "audit_names"):
-        if path is not None and section.get(key):
-            # A file named in feedcare.toml is relative to that file, like a Makefile's paths.
-            section[key] = str(path.parent / section[key])
-    given = {key: value for key, value in overrides.items() if value is not None}
-    return build_section(IngestConfig, {**section, **given}, "ingest", "command line")
+    return Settings.load(config_file).build(IngestConfig, overrides)

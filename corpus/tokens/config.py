@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from feedcare.corpus.base.errors import ConfigError
-from feedcare.corpus.base.settings import build_section, find_config, load_toml
+from feedcare.corpus.base.settings import Settings
 from feedcare.corpus.store.schema import ROLES
 
 UNITS = ("auto", "turn", "document", "window")
@@ -24,6 +24,8 @@ SCORINGS = ("default", "npmi")
 @dataclass(frozen=True)
 class TokensConfig:
     """Settings of ``feedcare tokens`` (the ``[tokens]`` table)."""
+
+    SECTION: ClassVar[str] = "tokens"
 
     unit: str = field(
         default="auto",
@@ -86,7 +88,8 @@ class TokensConfig:
         default=(),
         metadata={
             "help": "Extra stopword files: one word or phrase per line, '#' starts a comment; "
-            "relative paths are read from the directory of this feedcare.toml."
+            "relative paths are read from the directory of this feedcare.toml.",
+            "path": True,
         },
     )
     extra_stopwords: tuple[str, ...] = field(
@@ -182,21 +185,10 @@ def load_tokens_config(
     """The effective ``[tokens]`` settings: defaults < feedcare.toml < command-line overrides.
 
     ``config_path`` is an explicit ``--config`` file (it must exist); otherwise ./feedcare.toml
-    is used when present. Relative ``stopwords_files`` are resolved against the directory of
-    the file that names them.
+    in ``cwd`` is used when present. Relative ``stopwords_files`` are read from the directory
+    of the file that names them. See :meth:`Settings.build`.
     """
-    cwd = Path(cwd or Path.cwd())
-    path = find_config(config_path, cwd)
-    table = dict(load_toml(path).get("tokens", {}))
-    source = str(path) if path else ""
-    base = path.parent if path else cwd
-    files = table.get("stopwords_files")
-    if isinstance(files, list) and base.resolve() != cwd.resolve():
-        table["stopwords_files"] = [
-            str(base / f) if isinstance(f, str) and not Path(f).is_absolute() else f for f in files
-        ]
-    values = {**table, **{k: v for k, v in (overrides or {}).items() if v is not None}}
-    return build_section(TokensConfig, values, "tokens", source)
+    return Settings.load(config_path, cwd).build(TokensConfig, overrides)
 
 
 def stopword_file_hashes(config: TokensConfig) -> dict[str, str]:

@@ -21,10 +21,10 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from feedcare.corpus.base.errors import ConfigError
-from feedcare.corpus.base.settings import build_section, find_config, load_toml
+from feedcare.corpus.base.settings import Settings
 
 SortKey = Literal["prevalence", "coherence", "id"]
 CoherenceMeasure = Literal["c_npmi", "c_v", "u_mass"]
@@ -33,6 +33,8 @@ CoherenceMeasure = Literal["c_npmi", "c_v", "u_mass"]
 @dataclass(frozen=True)
 class ThemesConfig:
     """How ``feedcare themes`` selects and shows excerpts ([themes] in feedcare.toml)."""
+
+    SECTION: ClassVar[str] = "themes"
 
     excerpts: int = field(default=5, metadata={"min": 0, "max": 100, "help": "Excerpts shown per topic."})
     per_participant: int = field(
@@ -72,11 +74,7 @@ class ThemesConfig:
 
 def load_themes_config(config: Path | None = None, overrides: dict[str, Any] | None = None) -> ThemesConfig:
     """[themes] from ``config`` (or ./feedcare.toml), then command-line ``overrides`` on top."""
-    path = find_config(config)
-    section = dict(load_toml(path).get("themes", {}))
-    build_section(ThemesConfig, section, "themes", str(path) if path else "")
-    merged = {**section, **{k: v for k, v in (overrides or {}).items() if v is not None}}
-    return build_section(ThemesConfig, merged, "themes", "")
+    return Settings.load(config).build(ThemesConfig, overrides)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,46 @@
+"""``[topics]``: engine-specific settings, and ``--iterations`` going to the chosen engine's key."""
+
+from __future__ import annotations
+
+import pytest
+from feedcare.corpus.base.errors import ConfigError
+from feedcare.topics.config import TopicsConfig, engine_key, load_topics_config
+
+
+def test_engine_key_uses_the_engines_prefix_when_it_has_one():
+    assert engine_key("tomotopy", "iterations") == "tomotopy_iterations"
+    assert engine_key("gensim", "iterations") == "iterations"
+    assert engine_key("tomotopy", "passes") == "passes"  # tomotopy has no passes of its own
+
+
+@pytest.mark.parametrize(
+    ("toml", "overrides", "expected"),
+    [
+        ("", {}, {"iterations": 50, "tomotopy_iterations": 1000}),
+        ('engine = "tomotopy"\n', {}, {"iterations": 100, "tomotopy_iterations": 50}),
+        ('engine = "tomotopy"\n', {"engine": "gensim"}, {"iterations": 50, "tomotopy_iterations": 1000}),
+        ("", {"engine": "tomotopy"}, {"iterations": 100, "tomotopy_iterations": 50}),
+    ],
+)
+def test_iterations_go_to_the_engine_the_file_or_the_overrides_choose(tmp_path, toml, overrides, expected):
+    config = tmp_path / "feedcare.toml"
+    config.write_text("[topics]\n" + toml)
+    got = load_topics_config(config, overrides, engine_overrides={"iterations": 50})
+    assert {"iterations": got.iterations, "tomotopy_iterations": got.tomotopy_iterations} == expected
+
+
+def test_engine_overrides_win_over_the_file_and_none_is_ignored(tmp_path):
+    config = tmp_path / "feedcare.toml"
+    config.write_text('[topics]\nengine = "tomotopy"\ntomotopy_iterations = 400\nk = 5\n')
+    assert load_topics_config(config, {}, engine_overrides={"iterations": None}).tomotopy_iterations == 400
+    assert load_topics_config(config, {"k": 6}, engine_overrides={"iterations": 70}) == TopicsConfig(
+        engine="tomotopy", tomotopy_iterations=70, k=6
+    )
+
+
+def test_a_bad_engine_override_names_the_engines_key(tmp_path):
+    config = tmp_path / "feedcare.toml"
+    config.write_text('[topics]\nengine = "tomotopy"\n')
+    expected = r"^command line: \[topics\] tomotopy_iterations must be at least 1, got 0$"
+    with pytest.raises(ConfigError, match=expected):
+        load_topics_config(config, {}, engine_overrides={"iterations": 0})
