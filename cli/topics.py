@@ -74,10 +74,8 @@ def topics(
         overrides.update(seed=seed, seeds=1)
     if seeds is not None:
         overrides["seeds"] = seeds
-    settings = load_topics_config(config, overrides)
-    if iterations is not None:  # the engine (from --engine or the file) decides which key it sets
-        key = "tomotopy_iterations" if settings.engine == "tomotopy" else "iterations"
-        settings = load_topics_config(config, {**overrides, key: iterations})
+    # --iterations belongs to the engine that --engine or the file chooses (tomotopy_iterations)
+    settings = load_topics_config(config, overrides, engine_overrides={"iterations": iterations})
     with progress_bar() as progress:
         report = fit_topics(corpus, settings, run_id=run_id, jobs=jobs, progress=progress)
     if as_json:
