@@ -130,11 +130,9 @@ def ingest(
     Settings can live in \\[ingest] of feedcare.toml; options given here win (labels add up).
     """
     from feedcare.corpus import ingest as run_ingest
-    from feedcare.corpus.base.settings import find_config, load_toml
     from feedcare.corpus.ingest.config import load_ingest_config
     from feedcare.corpus.ingest.report import IngestAborted
 
-    section = load_toml(find_config(config)).get("ingest", {})
     overrides = {
         "text_column": text_column,
         "id_column": id_column,
@@ -148,8 +146,8 @@ def ingest(
         "audit": audit,
         "allow_findings": allow_findings,
         "audit_names": str(names) if names is not None else None,
-        "interviewers": _add_labels(section.get("interviewers"), interviewers),
-        "participants": _add_labels(section.get("participants"), participants),
+        "interviewers": interviewers,  # labels add to the file's ([ingest] interviewers)
+        "participants": participants,
     }
     settings = load_ingest_config(config, overrides)
     with progress_bar() as callback:
@@ -171,14 +169,6 @@ def ingest(
 def message(text: str) -> None:
     """A status line on stderr, never wrapped (scripts grep their logs for these)."""
     err().print(text, soft_wrap=True)
-
-
-def _add_labels(from_config, given: list[str] | None) -> list[str] | None:
-    """--interviewer/--participant add to the labels in feedcare.toml (None: nothing given)."""
-    if not given:
-        return None
-    existing = list(from_config) if isinstance(from_config, list) else []
-    return existing + [label for label in given if label not in existing]
 
 
 def render(report) -> None:

@@ -219,6 +219,15 @@ def test_one_settings_object_builds_every_section_from_one_read(tmp_path, reads)
     assert built[1].no_below == 2 and built[2].ks == (4, 5, 6) and built[3] == ThemesConfig()
 
 
+def test_ingest_reads_feedcare_toml_once_and_labels_add_up(invoke, tmp_path, monkeypatch, reads):
+    write(tmp_path / "t" / "g1.txt", "Host: Thoughts?\nAmir: Good.\nGuide: More?\nAmir: Fine.\n")
+    write(tmp_path / "feedcare.toml", '[ingest]\ninterviewers = ["Host"]\n')
+    monkeypatch.chdir(tmp_path)
+    result = invoke("ingest", "t", "--corpus", "c", "--interviewer", "Guide", "--interviewer", "Host")
+    assert result.exit_code == 0, result.output
+    assert reads == [tmp_path / "feedcare.toml"]
+
+
 def test_labels_on_the_command_line_add_to_the_file_and_other_lists_replace(tmp_path):
     config = write(
         tmp_path / "feedcare.toml",
