@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
         )
         settings = load_tokens_config(config, overrides)
         if show_config:
-            from feedcare.cli.init import render_section
+            from feedcare.corpus.base.settings import render_section
 
             typer.echo(render_section("tokens", settings, comments=False), nl=False)
             return
