@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt, WaitOpt
-from feedcare.cli.output import message, out, print_json, progress_bar
+from feedcare.cli.output import message, progress_bar, show
 
 EPILOG = (
     "[bold]Examples[/]\n\n"
@@ -75,26 +75,28 @@ def audit(
             from feedcare.corpus.audit.redact import redact_corpus
 
             redacted = redact_corpus(corpus, redact, key, names=name_list, progress=callback, wait=wait)
-    if as_json:
-        data = result.to_dict()
-        if redacted is not None:
-            data["redacted"] = redacted.to_dict()
-        print_json(data)
-    else:
-        if result.findings:
-            render(result)
-        _summary(result)
-        if redacted is not None:
-            from rich.markup import escape
-
-            message(escape(
-                f"Wrote the redacted corpus to {redacted.out_dir} ({redacted.n_replacements} "
-                f"replacements) and the key to {redacted.key_file}; keep the key apart."
-            ))
+    data = result.to_dict()
+    if redacted is not None:
+        data["redacted"] = redacted.to_dict()
+    show(data, lambda console, _: _render_all(console, result, redacted), as_json=as_json)
     raise typer.Exit(result.exit_code)
 
 
-def render(result) -> None:
+def _render_all(console, result, redacted) -> None:
+    """The findings table (if any) on stdout; the summary and the redaction on stderr."""
+    if result.findings:
+        render(console, result)
+    _summary(result)
+    if redacted is not None:
+        from rich.markup import escape
+
+        message(escape(
+            f"Wrote the redacted corpus to {redacted.out_dir} ({redacted.n_replacements} "
+            f"replacements) and the key to {redacted.key_file}; keep the key apart."
+        ))
+
+
+def render(console, result) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -110,7 +112,7 @@ def render(result) -> None:
             turn = f"{turn} {f.speaker}"
         # Text(), not markup: "[NAME]" in a context must print as written.
         table.add_row(*(Text(v) for v in (f.doc_id, turn, f.kind, f.masked, f.context)))
-    out().print(table)
+    console.print(table)
 
 
 def _plural(n: int, word: str) -> str:

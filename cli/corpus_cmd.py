@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
-from feedcare.cli.output import out, print_json
+from feedcare.cli.output import show
 
 INFO_EPILOG = (
     "[bold]Examples[/]\n\n"
@@ -33,17 +33,13 @@ def info(
     from feedcare.corpus import corpus_info
 
     summary = corpus_info(corpus)
-    if as_json:
-        print_json(summary.to_dict())
-        return
-    render(summary, limit)
+    show(summary, lambda console, data: render(console, data, limit), as_json=as_json)
 
 
-def render(summary, limit: int) -> None:
+def render(console, summary, limit: int) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    console = out()
     overview = Table(title=f"Corpus {summary.path}", title_justify="left", show_header=False)
     overview.add_column("", style="bold")
     overview.add_column("", overflow="fold")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JsonOpt, WaitOpt
-from feedcare.cli.output import err, out, print_json, progress_bar
+from feedcare.cli.output import message, progress_bar, show
 
 EPILOG = (
     "[bold]Examples[/]\n\n"
@@ -154,24 +154,15 @@ def ingest(
         try:
             report = run_ingest(sources, corpus, settings, wait=wait, progress=callback)
         except IngestAborted as exc:
-            if as_json:
-                print_json({**exc.report.to_dict(), "status": "aborted (--strict)"})
-            else:
-                _skipped_table(exc.report, stderr=True)
+            partial = exc.report  # nothing was written: list the skipped files next to the error
+            show({**partial.to_dict(), "status": "aborted (--strict)"},
+                 lambda console, _: _skipped_table(console, partial), as_json=as_json, stderr=True)
             raise
-    if as_json:
-        print_json(report.to_dict())
-    else:
-        render(report)
+    show(report, render, as_json=as_json)
     raise typer.Exit(report.exit_code)
 
 
-def message(text: str) -> None:
-    """A status line on stderr, never wrapped (scripts grep their logs for these)."""
-    err().print(text, soft_wrap=True)
-
-
-def render(report) -> None:
+def render(console, report) -> None:
     """The summary table on stdout; skipped files; then one status line on stderr."""
     from rich.markup import escape
     from rich.table import Table
@@ -209,8 +200,8 @@ def render(report) -> None:
             "  documents with no metadata", escape(_some(report.documents_without_metadata) or "none")
         )
     table.add_row("skipped", str(len(report.skipped)))
-    out().print(table)
-    _skipped_table(report)
+    console.print(table)
+    _skipped_table(console, report)
     if report.reread_reason:
         message(escape(f"Read every file again: {report.reread_reason}."))
     if report.up_to_date:
@@ -248,7 +239,7 @@ def _some(items: list[str], limit: int = 10) -> str:
     return shown + (f" … and {len(items) - limit} more (see --json)" if len(items) > limit else "")
 
 
-def _skipped_table(report, stderr: bool = False) -> None:
+def _skipped_table(console, report) -> None:
     if not report.skipped:
         return
     from rich.table import Table
@@ -259,7 +250,7 @@ def _skipped_table(report, stderr: bool = False) -> None:
     table.add_column("reason", overflow="fold")
     for path, reason in report.skipped:
         table.add_row(Text(path), Text(reason))
-    (err() if stderr else out()).print(table)
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
-from feedcare.cli.output import message, out, print_json, progress_bar
+from feedcare.cli.output import message, progress_bar, show
 
 EPILOG = (
     "[bold]Examples[/]\n\n"
@@ -61,20 +61,22 @@ def kwic_command(
         )
     if csv_file is not None:
         _write_csv(csv_file, result)
-    if as_json:
-        print_json(result.to_dict())
-        return
+    show(result, lambda console, data: _render_all(console, data, term, csv_file), as_json=as_json)
+
+
+def _render_all(console, result, term: str, csv_file: Path | None) -> None:
+    """Matches and counts on stdout; the totals (and the CSV written) on stderr."""
     if result.hits:
-        render(result)
+        render(console, result)
     if result.counts is not None:
-        render_counts(result)
+        render_counts(console, result)
     shown = f" (showing {len(result.hits)})" if result.truncated else ""
     message(f"{result.total} matches for {term!r}{shown}." if result.total else f"No matches for {term!r}.")
     if csv_file is not None:
         message(f"Wrote {len(result.hits)} matches to {csv_file}")
 
 
-def render(result) -> None:
+def render(console, result) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -90,10 +92,10 @@ def render(result) -> None:
         table.add_row(
             Text(hit.doc_id), Text(hit.participant_id or ""), Text(left), Text(hit.match), Text(right)
         )
-    out().print(table)
+    console.print(table)
 
 
-def render_counts(result) -> None:
+def render_counts(console, result) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -102,7 +104,7 @@ def render_counts(result) -> None:
     table.add_column("matches", justify="right")
     for value, count in result.counts.items():
         table.add_row(Text(str(value)), str(count))
-    out().print(table)
+    console.print(table)
 
 
 def _write_csv(path: Path, result) -> None:

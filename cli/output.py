@@ -1,16 +1,19 @@
 """Where output goes: data on stdout, progress, messages and errors on stderr.
 
-Consoles are created per call, not at import, so they bind to the streams of the moment
-(tests capture them). rich already honours NO_COLOR and plain output when not a terminal.
+Every command hands its result to :func:`show` with a renderer for people; :func:`show` alone
+decides between that rendering and ``--json``. Consoles are created per call, not at import, so
+they bind to the streams of the moment (tests capture them). rich honours ``NO_COLOR`` (no
+colours) and writes no colours or progress bars when the stream is not a terminal.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import sys
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from feedcare.corpus.base.progress import ProgressCallback
 from rich.console import Console
@@ -23,6 +26,34 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+
+T = TypeVar("T")
+Renderer = Callable[[Console, T], None]
+
+
+def show(data: T, render: Renderer[T], *, as_json: bool, stderr: bool = False) -> None:
+    """A command's result: one JSON document on stdout with ``--json``, else ``render(console, data)``.
+
+    ``data`` is a result object with ``to_dict()``, a dataclass, a dict or a list of these.
+    ``stderr`` sends the human rendering to stderr (a report that accompanies an error).
+    """
+    if as_json:
+        print_json(jsonable(data))
+    else:
+        render(err() if stderr else out(), data)
+
+
+def jsonable(data: Any) -> Any:
+    """Result objects as plain JSON-ready data: ``to_dict()`` where they have one."""
+    if hasattr(data, "to_dict"):
+        return data.to_dict()
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        return dataclasses.asdict(data)
+    if isinstance(data, dict):
+        return {key: jsonable(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [jsonable(item) for item in data]
+    return data
 
 
 def out() -> Console:

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
-from feedcare.cli.output import message, out, print_json
+from feedcare.cli.output import message, show
+from feedcare.cli.run_report import render_report
 from rich.table import Table
 
 LIST_EPILOG = (
@@ -39,9 +40,10 @@ def list_command(corpus: CorpusOpt = DEFAULT_CORPUS, as_json: JsonOpt = False) -
 
     open_corpus(corpus)  # a clear error when --corpus is wrong
     runs = list_run_summaries(corpus)
-    if as_json:
-        print_json([r.to_dict() for r in runs])
-        return
+    show(runs, lambda console, data: _render_list(console, data, corpus), as_json=as_json)
+
+
+def _render_list(console, runs, corpus) -> None:
     if not runs:
         message(f"No runs in {corpus}/runs yet; create one with `feedcare topics`.")
         return
@@ -54,7 +56,7 @@ def list_command(corpus: CorpusOpt = DEFAULT_CORPUS, as_json: JsonOpt = False) -
             f"{r.n_units:,}" if r.n_units is not None else "–",
             style=None if r.status == "complete" else "yellow",
         )
-    out().print(table)
+    console.print(table)
 
 
 @runs_app.command("show", epilog=SHOW_EPILOG)
@@ -65,25 +67,25 @@ def show_command(
 ) -> None:
     """One run: its configuration, measures by k, the recommended model and its topics."""
     from feedcare.topics import show_run
-    from feedcare.topics.fit.pipeline import RunReport
 
     info = show_run(corpus, run)
-    if as_json:
-        print_json(info)
-        return
-    _print_config(info)
+    show(info, _render_run, as_json=as_json)
+
+
+def _render_run(console, info) -> None:
+    from feedcare.topics.fit.pipeline import RunReport
+
+    _print_config(console, info)
     if info.get("status") != "complete":
         message(
             f"Run {info['run_id']} is unfinished ({info.get('status')}); resume it with "
             f"`feedcare topics --run-id {info['run_id']}` and the same settings."
         )
         return
-    from feedcare.cli.topics import render_report
-
-    render_report(RunReport.from_run_json(info["path"], info).to_dict())
+    render_report(console, RunReport.from_run_json(info["path"], info).to_dict())
 
 
-def _print_config(info: dict[str, Any]) -> None:
+def _print_config(console, info: dict[str, Any]) -> None:
     table = Table(title=f"Run {info['run_id']}", title_justify="left", show_header=False)
     table.add_column("key", style="bold")
     table.add_column("value")
@@ -102,7 +104,7 @@ def _print_config(info: dict[str, Any]) -> None:
     ]
     for key, value in rows:
         table.add_row(key, value)
-    out().print(table)
+    console.print(table)
 
 
 def _ks(values: list[int]) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, WaitOpt
-from feedcare.cli.output import err, message, out, print_json, progress_bar
+from feedcare.cli.output import err, message, progress_bar, show
 
 EPILOG = (
     "Examples:\n\n"
@@ -101,13 +101,10 @@ def register(app: typer.Typer) -> None:
             report = build_tokens(
                 open_corpus(corpus), settings, jobs=jobs, force=force, wait=wait, progress=progress
             )
-        if json_output:
-            print_json(report.to_dict())
-            return
-        _print_report(report)
+        show(report, _print_report, as_json=json_output)
 
 
-def _print_report(report) -> None:
+def _print_report(console, report) -> None:
     from rich.table import Table
 
     summary = report.summary
@@ -115,7 +112,6 @@ def _print_report(report) -> None:
         message(f"Tokens are up to date (fingerprint {report.fingerprint}); use --force to rebuild.")
     else:
         message(f"Tokenised {report.corpus} in {report.seconds:.1f}s (fingerprint {report.fingerprint}).")
-    console = out()
     table = Table(title="Units and tokens", show_header=False)
     table.add_column("", style="bold")
     table.add_column("", justify="right")

@@ -7,10 +7,9 @@ from typing import Annotated, Any
 
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, SeedOpt
-from feedcare.cli.output import message, out, print_json, progress_bar
+from feedcare.cli.output import message, progress_bar, show
+from feedcare.cli.run_report import render_report
 from feedcare.corpus.base.errors import UsageError
-from rich.table import Table
-from rich.text import Text
 
 EPILOG = (
     "[bold]Examples[/]\n\n"
@@ -21,8 +20,6 @@ EPILOG = (
     "Exit codes: 0 ok, 2 bad option or configuration, 4 tokens missing or stale, 130 interrupted "
     "(finished fits are kept: resume with --run-id). Docs: docs/topics.md"
 )
-SPARK = "▁▂▃▄▅▆▇█"
-BAR_WIDTH = 24
 
 
 def topics(
@@ -78,99 +75,13 @@ def topics(
     settings = load_topics_config(config, overrides, engine_overrides={"iterations": iterations})
     with progress_bar() as progress:
         report = fit_topics(corpus, settings, run_id=run_id, jobs=jobs, progress=progress)
-    if as_json:
-        print_json(report.to_dict())
-        return
-    render_report(report.to_dict())
+    show(report, _render, as_json=as_json)
+
+
+def _render(console, report) -> None:
+    render_report(console, report.to_dict())
     if report.reused_fits:
         message(f"Re-used {report.reused_fits} finished fit(s) of run {report.run_id}.")
-
-
-def render_report(data: dict[str, Any]) -> None:
-    """The sweep table, the plot against k, the chosen model's topics and the run id."""
-    console = out()
-    chosen_k = data.get("chosen_k")
-    console.print(measures_table(data["by_k"], chosen_k, data.get("engine", {}).get("name", "")))
-    if len(data["by_k"]) > 1:
-        console.print(plot_against_k(data["by_k"], chosen_k))
-    console.print(Text(f"Recommended: {data['chosen_model']} — {data['chosen_reason']}", style="bold"))
-    console.print(topics_table(data["chosen_model"], data["chosen_topics"]))
-    console.print(f"Run {data['run_id']}: {data['path']}")
-
-
-def measures_table(by_k: list[dict[str, Any]], chosen_k: int | None, engine: str) -> Table:
-    table = Table(title=f"Topic models by k ({engine}; mean ± sd over seeds)", title_justify="left")
-    table.add_column("k", justify="right")
-    table.add_column("fits", justify="right")
-    for name in ("c_npmi", "c_v", "u_mass", "diversity", "stability", "fit s"):
-        table.add_column(name, justify="right")
-    for row in by_k:
-        mark = " ★" if row["k"] == chosen_k else ""
-        cells = [_mean_sd(row, m) for m in ("c_npmi", "c_v", "u_mass", "diversity")]
-        stability = row["mean"].get("stability")
-        cells.append("–" if stability is None else f"{stability:.2f}")
-        cells.append(_mean_sd(row, "fit_seconds", 1))
-        table.add_row(f"{row['k']}{mark}", str(row["n_fits"]), *cells,
-                      style="bold" if mark else None)
-    table.caption = "★ recommended k · stability: mean matched Jaccard of top-10 terms between seeds"
-    return table
-
-
-def plot_against_k(by_k: list[dict[str, Any]], chosen_k: int | None) -> Table:
-    """Coherence and stability against k as unicode bars (scaled between the lowest and highest)."""
-    table = Table(title="c_npmi and stability against k", title_justify="left", box=None, pad_edge=False)
-    table.add_column("k", justify="right")
-    table.add_column("c_npmi")
-    table.add_column("stability")
-    npmi = [row["mean"].get("c_npmi") for row in by_k]
-    stab = [row["mean"].get("stability") for row in by_k]
-    for row, a, b in zip(by_k, _scaled(npmi), _scaled(stab), strict=True):
-        mark = " ★" if row["k"] == chosen_k else ""
-        table.add_row(f"{row['k']}{mark}", _bar(a, row["mean"].get("c_npmi"), "cyan"),
-                      _bar(b, row["mean"].get("stability"), "green"))
-    table.caption = "trend: c_npmi " + _spark(npmi) + "   stability " + _spark(stab)
-    return table
-
-
-def topics_table(model: str, topics: list[list[str]]) -> Table:
-    table = Table(title=f"Topics of {model}", title_justify="left")
-    table.add_column("topic", justify="right")
-    table.add_column("top terms")
-    for i, terms in enumerate(topics):
-        table.add_row(str(i), ", ".join(terms))
-    return table
-
-
-def _mean_sd(row: dict[str, Any], name: str, digits: int = 3) -> str:
-    mean, sd = row["mean"].get(name), row["sd"].get(name)
-    if mean is None:
-        return "–"
-    return f"{mean:.{digits}f}" + (f" ± {sd:.{digits}f}" if sd is not None else "")
-
-
-def _scaled(values: list[float | None]) -> list[float | None]:
-    present = [v for v in values if v is not None]
-    if not present:
-        return [None] * len(values)
-    low, high = min(present), max(present)
-    span = high - low
-    return [None if v is None else (1.0 if span == 0 else 0.1 + 0.9 * (v - low) / span) for v in values]
-
-
-def _bar(fraction: float | None, value: float | None, style: str) -> Text:
-    if fraction is None or value is None:
-        return Text("–")
-    cells = fraction * BAR_WIDTH
-    full = int(cells)
-    partial = "▏▎▍▌▋▊▉"[int((cells - full) * 7)] if full < BAR_WIDTH and cells - full >= 1 / 7 else ""
-    text = Text("█" * full + partial, style=style)
-    text.append(f" {value:.3f}")
-    return text
-
-
-def _spark(values: list[float | None]) -> str:
-    scaled = _scaled(values)
-    return "".join(" " if s is None else SPARK[min(int(s * len(SPARK)), len(SPARK) - 1)] for s in scaled)
 
 
 def register(app: typer.Typer) -> None:
@@ -179,4 +90,4 @@ def register(app: typer.Typer) -> None:
 
 
 # Keep Path importable for typer's annotations under `from __future__ import annotations`.
-__all__ = ["Path", "register", "render_report"]
+__all__ = ["Path", "register"]

@@ -1,0 +1,102 @@
+"""The terminal view of a topic-model run, shared by `feedcare topics` and `feedcare runs show`.
+
+Renderers take the data (``RunReport.to_dict()``) and the console :func:`feedcare.cli.output.show`
+gives them; they never read files or compute measures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+SPARK = "▁▂▃▄▅▆▇█"
+BAR_WIDTH = 24
+
+
+def render_report(console: Console, data: dict[str, Any]) -> None:
+    """The sweep table, the plot against k, the chosen model's topics and the run id."""
+    chosen_k = data.get("chosen_k")
+    console.print(measures_table(data["by_k"], chosen_k, data.get("engine", {}).get("name", "")))
+    if len(data["by_k"]) > 1:
+        console.print(plot_against_k(data["by_k"], chosen_k))
+    console.print(Text(f"Recommended: {data['chosen_model']} — {data['chosen_reason']}", style="bold"))
+    console.print(topics_table(data["chosen_model"], data["chosen_topics"]))
+    console.print(f"Run {data['run_id']}: {data['path']}")
+
+
+def measures_table(by_k: list[dict[str, Any]], chosen_k: int | None, engine: str) -> Table:
+    table = Table(title=f"Topic models by k ({engine}; mean ± sd over seeds)", title_justify="left")
+    table.add_column("k", justify="right")
+    table.add_column("fits", justify="right")
+    for name in ("c_npmi", "c_v", "u_mass", "diversity", "stability", "fit s"):
+        table.add_column(name, justify="right")
+    for row in by_k:
+        mark = " ★" if row["k"] == chosen_k else ""
+        cells = [_mean_sd(row, m) for m in ("c_npmi", "c_v", "u_mass", "diversity")]
+        stability = row["mean"].get("stability")
+        cells.append("–" if stability is None else f"{stability:.2f}")
+        cells.append(_mean_sd(row, "fit_seconds", 1))
+        table.add_row(f"{row['k']}{mark}", str(row["n_fits"]), *cells,
+                      style="bold" if mark else None)
+    table.caption = "★ recommended k · stability: mean matched Jaccard of top-10 terms between seeds"
+    return table
+
+
+def plot_against_k(by_k: list[dict[str, Any]], chosen_k: int | None) -> Table:
+    """Coherence and stability against k as unicode bars (scaled between the lowest and highest)."""
+    table = Table(title="c_npmi and stability against k", title_justify="left", box=None, pad_edge=False)
+    table.add_column("k", justify="right")
+    table.add_column("c_npmi")
+    table.add_column("stability")
+    npmi = [row["mean"].get("c_npmi") for row in by_k]
+    stab = [row["mean"].get("stability") for row in by_k]
+    for row, a, b in zip(by_k, _scaled(npmi), _scaled(stab), strict=True):
+        mark = " ★" if row["k"] == chosen_k else ""
+        table.add_row(f"{row['k']}{mark}", _bar(a, row["mean"].get("c_npmi"), "cyan"),
+                      _bar(b, row["mean"].get("stability"), "green"))
+    table.caption = "trend: c_npmi " + _spark(npmi) + "   stability " + _spark(stab)
+    return table
+
+
+def topics_table(model: str, topics: list[list[str]]) -> Table:
+    table = Table(title=f"Topics of {model}", title_justify="left")
+    table.add_column("topic", justify="right")
+    table.add_column("top terms")
+    for i, terms in enumerate(topics):
+        table.add_row(str(i), ", ".join(terms))
+    return table
+
+
+def _mean_sd(row: dict[str, Any], name: str, digits: int = 3) -> str:
+    mean, sd = row["mean"].get(name), row["sd"].get(name)
+    if mean is None:
+        return "–"
+    return f"{mean:.{digits}f}" + (f" ± {sd:.{digits}f}" if sd is not None else "")
+
+
+def _scaled(values: list[float | None]) -> list[float | None]:
+    present = [v for v in values if v is not None]
+    if not present:
+        return [None] * len(values)
+    low, high = min(present), max(present)
+    span = high - low
+    return [None if v is None else (1.0 if span == 0 else 0.1 + 0.9 * (v - low) / span) for v in values]
+
+
+def _bar(fraction: float | None, value: float | None, style: str) -> Text:
+    if fraction is None or value is None:
+        return Text("–")
+    cells = fraction * BAR_WIDTH
+    full = int(cells)
+    partial = "▏▎▍▌▋▊▉"[int((cells - full) * 7)] if full < BAR_WIDTH and cells - full >= 1 / 7 else ""
+    text = Text("█" * full + partial, style=style)
+    text.append(f" {value:.3f}")
+    return text
+
+
+def _spark(values: list[float | None]) -> str:
+    scaled = _scaled(values)
+    return "".join(" " if s is None else SPARK[min(int(s * len(SPARK)), len(SPARK) - 1)] for s in scaled)
