@@ -13,12 +13,12 @@ from feedcare.corpus.base.errors import (
     MissingDependencyError,
     UsageError,
 )
+from feedcare.corpus.base.settings import Settings
 from feedcare.corpus.ingest.config import IngestConfig
 from feedcare.corpus.ingest.pipeline import IngestAborted, IngestReport, ingest
 from feedcare.corpus.store.info import CorpusInfo, corpus_info
 from feedcare.corpus.store.reader import Corpus, open_corpus
 from feedcare.corpus.tokens.config import TokensConfig
-from feedcare.corpus.base.settings import Settings
 
 __all__ = [
     "ConfigError",
