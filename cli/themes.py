@@ -10,15 +10,7 @@ from typing import Annotated
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JsonOpt
 from feedcare.cli.output import message, out, progress_bar
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    md = "md"
-    json = "json"
-    html = "html"
-    qdpx = "qdpx"
+from feedcare.cli.registry_help import registry_help, spoken_list
 
 
 class Sort(StrEnum):
@@ -27,8 +19,8 @@ class Sort(StrEnum):
     id = "id"
 
 
-SUFFIXES = {".csv": "csv", ".md": "md", ".json": "json", ".html": "html", ".htm": "html", ".qdpx": "qdpx"}
-FILE_ONLY = ("html", "qdpx")
+# The rich view on the terminal: the default, and not an export (it is not a file format).
+TERMINAL = "table"
 
 EPILOG = (
     "[bold]Examples[/]\n\n"
@@ -36,8 +28,22 @@ EPILOG = (
     "  feedcare themes latest --by age_band\n\n"
     "  feedcare themes latest --out report.html      [dim]# format from the suffix[/]\n\n"
     "  feedcare themes latest --format qdpx --out project.qdpx\n\n"
-    "  feedcare themes latest --codebook --out codes.qdc"
+    "  feedcare themes latest --codebook --out codes.qdc\n\n"
+    "[bold]Formats[/] (--format, or from the --out suffix)\n\n"
+    "{formats}"
 )
+
+
+def _check_format(value: str | None) -> str | None:
+    """--format must name the terminal view or a listed export (read when the command runs)."""
+    if value is None:
+        return None
+    from feedcare.topics.exports import listed_exports
+
+    names = [TERMINAL, *(spec.name for spec in listed_exports())]
+    if value not in names:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, names))}.")
+    return value
 
 
 def themes(
@@ -53,7 +59,7 @@ def themes(
     ] = None,
     excerpts: Annotated[
         int | None,
-        typer.Option("--excerpts", min=0, help="Excerpts per topic [default: 5].", show_default=False),
+        typer.Option("--excerpts", min=0, help="Excerpts per topic (default: 5).", show_default=False),
     ] = None,
     labels: Annotated[
         Path | None,
@@ -63,18 +69,18 @@ def themes(
     min_weight: Annotated[
         float | None,
         typer.Option(
-            "--min-weight", min=0.0, max=1.0, help="Smallest topic weight for an excerpt [default: 0]."
+            "--min-weight", min=0.0, max=1.0, help="Smallest topic weight for an excerpt (default: 0)."
         ),
     ] = None,
     sort: Annotated[
-        Sort | None, typer.Option("--sort", help="Order of topics [default: prevalence].", show_default=False)
+        Sort | None, typer.Option("--sort", help="Order of topics (default: prevalence).", show_default=False)
     ] = None,
     per_participant: Annotated[
         int | None,
         typer.Option(
             "--per-participant",
             min=1,
-            help="Excerpts per participant per topic before repeating [default: 1].",
+            help="Excerpts per participant per topic before repeating (default: 1).",
         ),
     ] = None,
     by: Annotated[
@@ -82,13 +88,17 @@ def themes(
         typer.Option("--by", help="Document attribute for a topic × group prevalence table."),
     ] = None,
     fmt: Annotated[
-        Format | None,
+        str | None,
         typer.Option(
-            "--format", help="Output format [default: table, or from the --out suffix].", show_default=False
+            "--format",
+            metavar="{format_choices}",
+            callback=_check_format,
+            help="Output format (default: table, or from the --out suffix).",
+            show_default=False,
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write to this file (needed for html and qdpx).")
+        Path | None, typer.Option("--out", "-o", help="Write to this file (needed for {file_formats}).")
     ] = None,
     codebook: Annotated[
         bool, typer.Option("--codebook", help="Write only a REFI-QDA codebook (.qdc) to --out.")
@@ -124,36 +134,65 @@ def themes(
     _emit(result, chosen, output)
 
 
-def _choose_format(fmt: Format | None, output: Path | None, as_json: bool, codebook: bool) -> str:
+def _choose_format(fmt: str | None, output: Path | None, as_json: bool, codebook: bool) -> str:
+    """The export name (or ``table``) from --format, --out's suffix, --json and --codebook."""
     from feedcare.corpus.base.errors import UsageError
+    from feedcare.topics.exports import export_for_suffix, get_export
 
     if as_json:
-        if fmt not in (None, Format.json):
-            raise UsageError(f"--json conflicts with --format {fmt.value}; use one of them")
-        fmt = Format.json
+        if fmt not in (None, "json"):
+            raise UsageError(f"--json conflicts with --format {fmt}; use one of them")
+        fmt = "json"
     if codebook:
         if output is None:
             raise UsageError("--codebook writes a file; add --out codes.qdc")
-        if fmt not in (None, Format.qdpx):
-            raise UsageError(f"--codebook writes a REFI-QDA codebook; drop --format {fmt.value}")
+        if fmt not in (None, "qdpx"):
+            raise UsageError(f"--codebook writes a REFI-QDA codebook; drop --format {fmt}")
         return "qdc"
     if fmt is None:
         if output is None:
-            return "table"
+            return TERMINAL
         suffix = output.suffix.lower()
-        if suffix not in SUFFIXES:
+        spec = export_for_suffix(suffix)
+        if spec is None:
             raise UsageError(
                 f"--out {output}: cannot tell the format from '{suffix or 'no suffix'}'; add --format "
-                "csv, md, json, html or qdpx"
+                f"{_export_names()}"
             )
-        return SUFFIXES[suffix]
-    if fmt.value in FILE_ONLY and output is None:
-        raise UsageError(f"--format {fmt.value} writes a file; add --out FILE.{fmt.value}")
-    if fmt is Format.table and output is not None:
-        raise UsageError(
-            "--format table prints to the terminal; for --out choose csv, md, json, html or qdpx"
-        )
-    return fmt.value
+        return spec.name
+    if fmt == TERMINAL:
+        if output is not None:
+            raise UsageError(f"--format table prints to the terminal; for --out choose {_export_names()}")
+        return TERMINAL
+    spec = get_export(fmt)
+    if spec.needs_out and output is None:
+        raise UsageError(f"--format {fmt} writes a file; add --out FILE{spec.suffixes[0]}")
+    return fmt
+
+
+def _export_names() -> str:
+    from feedcare.topics.exports import listed_exports
+
+    return spoken_list([spec.name for spec in listed_exports()])
+
+
+def _help_values() -> dict[str, str]:
+    """The --help texts that list the exports registry (see cli/registry_help.py)."""
+    from feedcare.topics.exports import listed_exports
+
+    specs = listed_exports()
+    rows = [(TERMINAL, "", "the terminal view (default)")]
+    rows += [(s.name, " ".join(s.suffixes), s.description) for s in specs]
+    name_width = max(len(name) for name, _, _ in rows)
+    suffix_width = max(len(suffixes) for _, suffixes, _ in rows)
+    return {
+        "format_choices": "<" + "|".join(name for name, _, _ in rows) + ">",
+        "file_formats": spoken_list([s.name for s in specs if s.needs_out], "and"),
+        "formats": "\n\n".join(
+            f"  {name:<{name_width}}  {suffixes:<{suffix_width}}  {_escape(text)}"
+            for name, suffixes, text in rows
+        ),
+    }
 
 
 def _corpus_for(ctx: typer.Context, run: str, corpus: Path) -> Path:
@@ -167,34 +206,26 @@ def _corpus_for(ctx: typer.Context, run: str, corpus: Path) -> Path:
 
 
 def _emit(result, chosen: str, output: Path | None) -> None:
+    """Show ``result`` on the terminal, or hand it to the export ``chosen`` (stdout or --out)."""
     from feedcare.corpus.base.atomic import write_text
-    from feedcare.topics.exports import qdpx
-    from feedcare.topics.exports import tabular as tables
+    from feedcare.topics.exports import get_export
 
-    if chosen == "table":
+    if chosen == TERMINAL:
         render(out(), result)
         return
-    if chosen == "qdc":
-        qdpx.write_codebook(result, output)
-        message(f"Wrote {output}: a REFI-QDA codebook with {len(result.themes)} codes")
-        return
-    if chosen == "qdpx":
+    spec = get_export(chosen)
+    count = None
+    if spec.binary:
         with progress_bar() as callback:
-            n = qdpx.write_qdpx(result, output, callback)
-        message(f"Wrote {output}: {len(result.themes)} codes, {n} coded excerpts")
-        return
-    if chosen == "html":
-        from feedcare.topics.exports.html import to_html
-
-        text = to_html(result)
+            count = spec.load()(result, output, callback)
     else:
-        text = {"csv": tables.to_csv, "md": tables.to_markdown, "json": tables.to_json}[chosen](result)
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    write_text(output, text)
-    message(f"Wrote {output} ({chosen}, {len(result.themes)} topics)")
+        text = spec.load()(result)
+        if output is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        write_text(output, text)
+    message(spec.done.format(path=output, name=spec.name, topics=len(result.themes), count=count))
 
 
 # --- the terminal view ----------------------------------------------------------------------------
@@ -202,7 +233,7 @@ def _emit(result, chosen: str, output: Path | None) -> None:
 
 def render(console, result) -> None:
     """Per topic a panel (or, with --by, the group table) on the data console."""
-    from feedcare.topics.exports.tabular import percent
+    from feedcare.topics.exports.rows import percent
     from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
@@ -258,7 +289,7 @@ def _escape(text: str) -> str:
 
 
 def _excerpt_text(excerpt):
-    from feedcare.topics.exports.tabular import place
+    from feedcare.topics.exports.rows import place
     from rich.text import Text
 
     # Text objects, not markup: a transcript containing "[bold]" stays literal.
@@ -274,7 +305,7 @@ def _excerpt_text(excerpt):
 
 
 def _group_table(result):
-    from feedcare.topics.exports.tabular import percent
+    from feedcare.topics.exports.rows import percent
     from rich.table import Table
 
     groups = result.groups
@@ -302,4 +333,4 @@ def _group_table(result):
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
-    app.command("themes", epilog=EPILOG)(themes)
+    app.command("themes", epilog=EPILOG, cls=registry_help(_help_values))(themes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from statistics import mean
 
-from feedcare.topics.exports.tabular import DEFINITIONS, coherence_text, percent, place
+from feedcare.topics.exports.rows import DEFINITIONS, coherence_text, percent, place
 from feedcare.topics.themes.build import SweepPoint, Theme, ThemesResult
 from feedcare.topics.themes.excerpts import Excerpt
 

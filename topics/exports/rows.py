@@ -1,4 +1,4 @@
-"""Tidy tables (CSV, JSON) and a Markdown report section from a :class:`ThemesResult`.
+"""Tidy rows and the text formatting every export shares (CSV, JSON, Markdown, HTML, the terminal).
 
 - excerpt rows: one per topic × excerpt (a topic without excerpts still gets one row, with
   empty excerpt columns, so every topic appears);
@@ -11,13 +11,8 @@ places ("turns 3–4") count turns from 1, as a reader of the transcript would.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import re
 from typing import Any
 
-from feedcare.corpus.base.settings import as_dict
 from feedcare.topics.themes.build import Theme, ThemesResult
 from feedcare.topics.themes.excerpts import Excerpt
 
@@ -164,118 +159,3 @@ def group_rows(result: ThemesResult) -> list[dict[str, Any]]:
         for c in table.cells
         if c.topic == theme.topic
     ]
-
-
-# --- renderers -------------------------------------------------------------------------------------
-
-
-def to_csv(result: ThemesResult) -> str:
-    """Group rows when the result has a group table (``--by``), else excerpt rows."""
-    rows = group_rows(result) if result.groups is not None else excerpt_rows(result)
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def to_data(result: ThemesResult) -> dict[str, Any]:
-    """Everything as plain JSON-ready data (tidy lists of rows)."""
-    topics = []
-    for theme in result.themes:
-        row = topic_row(result, theme)
-        row["terms"] = [{"term": t.term, "weight": round(t.weight, 6)} for t in theme.terms]
-        topics.append(row)
-    return {
-        "run_id": result.run_id,
-        "model": result.model,
-        "chosen_model": result.chosen_model,
-        "n_topics": result.n_topics,
-        "n_units": result.n_units,
-        "n_participants": result.n_participants,
-        "labels": str(result.labels_path) if result.labels_path else None,
-        "config": as_dict(result.config),
-        "definitions": DEFINITIONS,
-        "topics": topics,
-        "excerpts": [r for r in excerpt_rows(result, highlights=True) if r["excerpt_rank"] is not None],
-        "group_attribute": result.groups.attribute if result.groups else None,
-        "groups": group_rows(result),
-        "sweep": [vars(point) for point in result.sweep],
-        "notes": list(result.notes),
-    }
-
-
-def to_json(result: ThemesResult) -> str:
-    return json.dumps(to_data(result), indent=2, ensure_ascii=False) + "\n"
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+|~!&])")
-
-
-def md_escape(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def md_highlighted(excerpt: Excerpt) -> str:
-    return excerpt.marked(md_escape, lambda term: f"**{term}**")
-
-
-def to_markdown(result: ThemesResult) -> str:
-    """A report section to paste into a paper's appendix."""
-    lines = [
-        f"## Themes (run {md_escape(result.run_id)}, model {md_escape(result.model)})",
-        "",
-        f"{result.n_topics} topics over {result.n_units} units from {result.n_participants} participants. "
-        "Prevalence: share of units where the topic dominates / share of words. Spread: participants "
-        "voicing the topic in at least one unit it dominates.",
-        "",
-    ]
-    for theme in result.themes:
-        p = theme.prevalence
-        lines += [
-            f"### Topic {theme.topic}: {md_escape(theme.name)}",
-            "",
-            *([md_escape(theme.memo), ""] if theme.memo else []),
-            f"*Top terms:* {md_escape(top_terms(theme))}  ",
-            f"*Prevalence:* {percent(p.unit_share)} of units, {percent(p.word_share)} of words; "
-            f"*spread:* {p.spread} participants; *coherence ({result.config.coherence}):* "
-            f"{coherence_text(theme.coherence)}",
-            "",
-        ]
-        for e in theme.excerpts:
-            quoted = md_highlighted(e).split("\n")
-            ellipsis_before = "… " if e.trimmed_before else ""
-            ellipsis_after = " …" if e.trimmed_after else ""
-            quoted[0] = ellipsis_before + quoted[0]
-            quoted[-1] = quoted[-1] + ellipsis_after
-            lines += [f"> {line}" if line else ">" for line in quoted]
-            lines += [f"> — {md_escape(place(e))}; weight {e.weight:.2f}", ""]
-    if result.groups is not None:
-        lines += markdown_group_table(result)
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def markdown_group_table(result: ThemesResult) -> list[str]:
-    table = result.groups
-    if table is None:
-        return []
-    header = ["Topic", *(f"{md_escape(g.group)} (n={g.n_participants})" for g in table.groups)]
-    lines = [
-        f"### Prevalence by {md_escape(table.attribute)}",
-        "",
-        "Mean topic share per group; in brackets: units the topic dominates / their participants. "
-        f"† fewer than {table.min_participants} participants: too few to interpret.",
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-    ]
-    for theme in result.themes:
-        cells = []
-        for g in table.groups:
-            c = table.cell(theme.topic, g.group)
-            mark = " †" if c.few_participants else ""
-            cells.append(f"{percent(c.mean_share)} ({c.n_units}/{c.n_participants}){mark}")
-        lines.append(f"| {theme.topic}: {md_escape(theme.name)} | " + " | ".join(cells) + " |")
-    lines.append("")
-    return lines

@@ -1,0 +1,83 @@
+"""``--format md``: a report section to paste into a paper's appendix.
+
+Every piece of corpus text is escaped, so a transcript containing ``*``, ``[link](…)`` or
+``<script>`` shows literally; only the top terms in excerpts are made bold.
+"""
+
+from __future__ import annotations
+
+import re
+
+from feedcare.topics.exports.rows import coherence_text, percent, place, top_terms
+from feedcare.topics.themes.build import ThemesResult
+from feedcare.topics.themes.excerpts import Excerpt
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+|~!&])")
+
+
+def md_escape(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_highlighted(excerpt: Excerpt) -> str:
+    return excerpt.marked(md_escape, lambda term: f"**{term}**")
+
+
+def to_markdown(result: ThemesResult) -> str:
+    """A report section to paste into a paper's appendix."""
+    lines = [
+        f"## Themes (run {md_escape(result.run_id)}, model {md_escape(result.model)})",
+        "",
+        f"{result.n_topics} topics over {result.n_units} units from {result.n_participants} participants. "
+        "Prevalence: share of units where the topic dominates / share of words. Spread: participants "
+        "voicing the topic in at least one unit it dominates.",
+        "",
+    ]
+    for theme in result.themes:
+        p = theme.prevalence
+        lines += [
+            f"### Topic {theme.topic}: {md_escape(theme.name)}",
+            "",
+            *([md_escape(theme.memo), ""] if theme.memo else []),
+            f"*Top terms:* {md_escape(top_terms(theme))}  ",
+            f"*Prevalence:* {percent(p.unit_share)} of units, {percent(p.word_share)} of words; "
+            f"*spread:* {p.spread} participants; *coherence ({result.config.coherence}):* "
+            f"{coherence_text(theme.coherence)}",
+            "",
+        ]
+        for e in theme.excerpts:
+            quoted = md_highlighted(e).split("\n")
+            ellipsis_before = "… " if e.trimmed_before else ""
+            ellipsis_after = " …" if e.trimmed_after else ""
+            quoted[0] = ellipsis_before + quoted[0]
+            quoted[-1] = quoted[-1] + ellipsis_after
+            lines += [f"> {line}" if line else ">" for line in quoted]
+            lines += [f"> — {md_escape(place(e))}; weight {e.weight:.2f}", ""]
+    if result.groups is not None:
+        lines += markdown_group_table(result)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def markdown_group_table(result: ThemesResult) -> list[str]:
+    table = result.groups
+    if table is None:
+        return []
+    header = ["Topic", *(f"{md_escape(g.group)} (n={g.n_participants})" for g in table.groups)]
+    lines = [
+        f"### Prevalence by {md_escape(table.attribute)}",
+        "",
+        "Mean topic share per group; in brackets: units the topic dominates / their participants. "
+        f"† fewer than {table.min_participants} participants: too few to interpret.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for theme in result.themes:
+        cells = []
+        for g in table.groups:
+            c = table.cell(theme.topic, g.group)
+            mark = " †" if c.few_participants else ""
+            cells.append(f"{percent(c.mean_share)} ({c.n_units}/{c.n_participants}){mark}")
+        lines.append(f"| {theme.topic}: {md_escape(theme.name)} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
