@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JsonOpt, WaitOpt
 from feedcare.cli.output import message, progress_bar, show
+from feedcare.cli.registry_help import registry_help
 
 EPILOG = (
     "[bold]Examples[/]\n\n"
-    "  feedcare ingest transcripts/                 [dim]# .txt .md .docx .vtt .srt → ./corpus[/]\n\n"
+    "  feedcare ingest transcripts/                 [dim]# {transcript_suffixes} → ./corpus[/]\n\n"
     "  feedcare ingest transcripts/ --meta participants.csv --id-pattern '^(P\\d+)'\n\n"
     "  feedcare ingest fft.csv --text-column feedback --id-column row_index --corpus fft\n\n"
     "  feedcare ingest transcripts/ --interviewer Moderator --prune  [dim]# reads changes only[/]\n\n"
@@ -24,7 +25,7 @@ def ingest(
     sources: Annotated[
         list[Path],
         typer.Argument(
-            help="Transcript files or folders (read recursively) and comment tables (.csv .tsv .parquet).",
+            help="Transcript files or folders (read recursively) and comment tables ({table_suffixes}).",
             show_default=False,
         ),
     ],
@@ -121,9 +122,9 @@ def ingest(
 ) -> None:
     """Read transcripts and comment tables into a corpus (documents and speaker turns, Parquet).
 
-    Transcripts: .txt .md .docx .vtt .srt in UTF-8, UTF-16 or Windows-1252, one document per file.
+    Transcripts: {transcript_suffixes} in UTF-8, UTF-16 or Windows-1252, one document per file.
 
-    Comment tables: .csv .tsv .parquet, one document per row; the other columns become attributes.
+    Comment tables: {table_suffixes}, one document per row; the other columns become attributes.
 
     Re-running reads only new and changed files; --prune also removes documents whose files are gone.
 
@@ -253,6 +254,16 @@ def _skipped_table(console, report) -> None:
     console.print(table)
 
 
+def _help_values() -> dict[str, str]:
+    """The --help texts that list the readers registry (see cli/registry_help.py)."""
+    from feedcare.corpus.readers.registry import table_formats, transcript_formats
+
+    return {
+        "transcript_suffixes": " ".join("." + s for s in transcript_formats()),
+        "table_suffixes": " ".join("." + s for s in table_formats()),
+    }
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
-    app.command("ingest", epilog=EPILOG)(ingest)
+    app.command("ingest", epilog=EPILOG, cls=registry_help(_help_values))(ingest)
