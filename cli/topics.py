@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, SeedOpt
 from feedcare.cli.output import message, progress_bar, show
+from feedcare.cli.registry_help import registry_help, spoken_list
 from feedcare.cli.run_report import render_report
 from feedcare.corpus.base.errors import UsageError
 
@@ -44,8 +45,7 @@ def topics(
     ] = None,
     engine: Annotated[
         str | None,
-        typer.Option("--engine", help="gensim (default) or tomotopy (pip install feedcare[tomotopy]).",
-                     show_default=False),
+        typer.Option("--engine", help="{engines}.", show_default=False),
     ] = None,
     passes: Annotated[int | None, typer.Option("--passes", help="gensim passes over the corpus.",
                                                show_default=False)] = None,
@@ -84,9 +84,25 @@ def _render(console, report) -> None:
         message(f"Re-used {report.reused_fits} finished fit(s) of run {report.run_id}.")
 
 
+def _help_values() -> dict[str, str]:
+    """--engine's help from the engines registry, read when --help is rendered (cli/registry_help.py)."""
+    from feedcare.topics.config import TopicsConfig
+    from feedcare.topics.engines import ENGINES
+    from rich.markup import escape
+
+    default = TopicsConfig().engine
+    names = [
+        spec.name
+        + (" (default)" if spec.name == default else "")
+        + (escape(f" (pip install feedcare[{spec.extra}])") if spec.extra else "")
+        for spec in ENGINES.values()
+    ]
+    return {"engines": spoken_list(names)}
+
+
 def register(app: typer.Typer) -> None:
     """Add `feedcare topics`."""
-    app.command("topics", epilog=EPILOG)(topics)
+    app.command("topics", epilog=EPILOG, cls=registry_help(_help_values))(topics)
 
 
 # Keep Path importable for typer's annotations under `from __future__ import annotations`.
