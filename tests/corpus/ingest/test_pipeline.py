@@ -340,39 +340,10 @@ def test_strict_aborts_and_leaves_the_corpus_untouched(invoke, folder, tmp_path)
     assert {p.name: p.read_bytes() for p in corpus.iterdir() if p.is_file()} == before
 
 
-def test_usage_errors_for_sources(invoke, tmp_path):
-    result = invoke("ingest", tmp_path / "missing", "--corpus", tmp_path / "c")
-    assert result.exit_code == 2
-    assert f"Error: {tmp_path / 'missing'}: no such file or folder; check the SOURCE path" in result.stderr
-    write(tmp_path / "only" / "notes.pdf", "x")
-    write(tmp_path / "only" / "photo.jpg", "x")
-    result = invoke("ingest", tmp_path / "only", "--corpus", tmp_path / "c")
-    assert result.exit_code == 2
-    assert "no supported files found (ignored 2 files with other suffixes: .jpg, .pdf)" in result.stderr
-    result = invoke("ingest", tmp_path / "only" / "notes.pdf", "--corpus", tmp_path / "c")
-    assert result.exit_code == 2 and "unsupported file type '.pdf'" in result.stderr
-    assert not (tmp_path / "c").exists()
-
-
-def test_other_suffixes_in_a_folder_are_counted_not_read(invoke, folder, tmp_path):
-    write(folder / "consent.pdf", "%PDF")
-    write(folder / ".DS_Store", "x")
-    write(folder / "~$P02.docx", "lock")
-    data = as_json(invoke("ingest", folder, "--corpus", tmp_path / "c", "--json"))
-    assert data["ignored"] == {".pdf": 1} and data["exit_code"] == 0
-
-
 def test_refuses_a_corpus_folder_that_holds_other_files(invoke, folder):
     result = invoke("ingest", folder, "--corpus", folder)
     assert result.exit_code == 2
     assert "this folder is not empty and is not a feedcare corpus" in result.stderr
-
-
-def test_the_corpus_folder_inside_the_source_is_not_read(invoke, folder, monkeypatch):
-    monkeypatch.chdir(folder)
-    assert invoke("ingest", ".", "--corpus", "corpus").exit_code == 0
-    data = as_json(invoke("ingest", ".", "--corpus", "corpus", "--json"))
-    assert (data["documents"], data["status"]) == (3, "up to date")
 
 
 def test_a_crash_while_writing_leaves_the_previous_corpus_identical(invoke, folder, tmp_path, monkeypatch):
