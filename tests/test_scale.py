@@ -110,19 +110,6 @@ def test_an_incremental_ingest_of_tables_equals_a_fresh_one(tmp_path):
     assert _manifest(tmp_path / "inc")["fingerprint"] == _manifest(tmp_path / "fresh")["fingerprint"]
 
 
-def test_a_comment_longer_than_the_read_block_is_read_whole(tmp_path):
-    long_text = "The nurse listened. " * 60_000  # 1.2 MB in one cell: longer than a 1 MiB block
-    path = tmp_path / "long.csv"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["comment_id", "feedback"])
-        writer.writerow(["short", "Kind staff."])
-        writer.writerow(["long", long_text])
-    ingest([path], tmp_path / "c", IngestConfig(text_column="feedback", id_column="comment_id"))
-    texts = open_corpus(tmp_path / "c").texts(["long", "short"])
-    assert texts == {"long": long_text, "short": "Kind staff."}
-
-
 def test_the_vectorised_fingerprint_equals_hashing_the_sorted_pairs():
     ids = ["b2", "a1", "é3", "a1", "Z9", "😀", 'q"uote\\']  # a repeat, non-ASCII, JSON escapes
     shas = ["ff", "00", "ab", "0a", "ff", "c3", "00"]

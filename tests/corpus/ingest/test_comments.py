@@ -6,7 +6,6 @@ import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 from conftest import NHS_CSV, needs
 from feedcare.corpus import open_corpus
 
@@ -166,27 +165,6 @@ def test_a_new_table_clashing_with_rows_kept_from_an_earlier_ingest_names_their_
     assert texts == {"x1": "first", "x2": "second", "x3": "third"}
 
 
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "cp1252"])
-def test_table_encodings(invoke, tmp_path, encoding):
-    table = write(
-        tmp_path / "fft.csv", "comment,ward\nCafé staff were brilliant – thank you,Élan\n", encoding
-    )
-    assert invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c").exit_code == 0
-    doc = open_corpus(tmp_path / "c").documents().to_pylist()[0]
-    assert (doc["text"], doc["ward"]) == ("Café staff were brilliant – thank you", "Élan")
-    assert doc["encoding"] == {"utf-8-sig": "utf-8-sig", "utf-16": "utf-16-le", "cp1252": "cp1252"}[encoding]
-
-
-def test_windows_1252_far_into_an_ascii_file_is_still_read(invoke, tmp_path):
-    body = "".join(f"plain ascii comment {i}\n" for i in range(60_000))  # > 1 MB sniffed as UTF-8
-    table = tmp_path / "fft.csv"
-    table.write_bytes(("comment\n" + body).encode() + "Café – last\n".encode("cp1252"))
-    data = as_json(invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c", "--json"))
-    assert data["documents"] == 60_001
-    last = open_corpus(tmp_path / "c").documents(columns=["text", "encoding"]).slice(60_000).to_pylist()
-    assert last == [{"text": "Café – last", "encoding": "cp1252"}]
-
-
 def test_malformed_rows_are_counted_and_skipped(invoke, tmp_path):
     table = write(tmp_path / "fft.csv", "comment,ward\nfine,4\nbroken,4,extra\nalso fine,5\n")
     data = as_json(invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c", "--json"))
@@ -332,14 +310,3 @@ def test_nhs_feedback_csv_gives_one_document_per_comment(invoke, tmp_path):
     assert documents["text"].to_pylist() == [t.replace("\r\n", "\n") for t in source["feedback"].to_pylist()]
     assert documents["row_index"].to_pylist() == source["row_index"].to_pylist()
     assert documents["organization"].to_pylist() == source["organization"].to_pylist()
-
-
-def test_a_metadata_column_clashing_with_a_table_column_is_a_usage_error(invoke, tmp_path):
-    table = write(tmp_path / "fft.csv", "comment,participant_id,ward\nGood,P1,4\n")
-    meta = write(tmp_path / "people.csv", "participant_id,ward\nP1,5\n")
-    result = invoke("ingest", table, "--text-column", "comment", "--meta", meta, "--corpus", tmp_path / "c")
-    assert result.exit_code == 2
-    assert (
-        f"{meta}: column 'ward' is also a column of the comment table; rename it in one of the two files"
-        in (result.stderr)
-    )

@@ -190,37 +190,6 @@ def test_a_bad_id_pattern_is_a_usage_error(invoke, folder, tmp_path):
     assert "id_pattern (--id-pattern) '(P\\\\d+' is not a valid regular expression" in result.stderr
 
 
-def test_participants_file_joins_attributes_and_reports_both_kinds_of_gap(invoke, folder, tmp_path):
-    meta = write(
-        tmp_path / "participants.csv",
-        "participant_id,age_band,platform\nP01,45-54,NHS website\nP02,18-24,Care Opinion\nP09,65+,Google\n",
-    )
-    data = as_json(invoke("ingest", folder, "--corpus", tmp_path / "c", "--meta", meta, "--json"))
-    assert data["metadata_without_documents"] == ["P09"]
-    assert data["documents_without_metadata"] == ["online/P03"]
-    corpus = open_corpus(tmp_path / "c")
-    assert corpus.attribute_columns == ["age_band", "platform"]
-    rows = corpus.documents(columns=["doc_id", "age_band", "platform"]).to_pylist()
-    assert rows[0] == {"doc_id": "P01", "age_band": "45-54", "platform": "NHS website"}
-    assert rows[2] == {"doc_id": "online/P03", "age_band": None, "platform": None}
-    table = invoke("ingest", folder, "--corpus", tmp_path / "c", "--meta", meta)
-    assert "ids with no document" in table.stdout and "P09" in table.stdout
-
-
-def test_participants_file_problems_are_usage_errors(invoke, folder, tmp_path):
-    meta = write(tmp_path / "people.csv", "id,age\nP01,30\nP01,31\n")
-    result = invoke("ingest", folder, "--corpus", tmp_path / "c", "--meta", meta)
-    assert result.exit_code == 2
-    assert f"{meta}: no participant id column 'participant_id'; its columns are 'id', 'age'" in result.stderr
-    result = invoke("ingest", folder, "--corpus", tmp_path / "c", "--meta", meta, "--meta-id-column", "id")
-    assert result.exit_code == 2
-    assert f"{meta}: participant id 'P01' appears on more than one row; keep one row per participant" in (
-        result.stderr
-    )
-    result = invoke("ingest", folder, "--corpus", tmp_path / "c", "--meta", tmp_path / "nope.csv")
-    assert result.exit_code == 2 and "nope.csv: participants file not found" in result.stderr
-
-
 def test_rerun_with_nothing_changed_is_a_no_op(invoke, folder, tmp_path):
     corpus = tmp_path / "c"
     assert invoke("ingest", folder, "--corpus", corpus).exit_code == 0
