@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint bench bench-quick docs clean browser
+.PHONY: demo test test-fast lint bench bench-quick docs clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ demo: $(VENV)/.installed
 ## test: install feedcare with the dev extras in .venv and run the whole test suite
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
+
+## test-fast: the suite without the tests marked slow (@pytest.mark.slow): for while you work
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -m "not slow"
 
 ## lint: ruff over the sources and tests
 lint: $(VENV)/.installed-dev

@@ -10,7 +10,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import EXAMPLES
+
+pytestmark = pytest.mark.slow  # the whole example analysis: one to two minutes
 
 
 def test_analysis_script_runs_the_whole_pipeline(tmp_path):

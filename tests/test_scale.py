@@ -151,6 +151,7 @@ def tokenised(tmp_path_factory) -> Path:
     return tmp / "c"
 
 
+@pytest.mark.slow
 def test_streamed_bag_of_words_gives_the_topics_of_an_in_memory_corpus(tokenised):
     from feedcare.topics import TopicsConfig
     from feedcare.topics.engines import gensim_lda as gensim_engine

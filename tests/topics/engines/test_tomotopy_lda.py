@@ -31,6 +31,7 @@ def test_missing_tomotopy_is_a_one_line_usage_error(tmp_path, invoke, monkeypatc
     )
 
 
+@pytest.mark.slow
 @needs_tomotopy
 def test_tomotopy_runs_are_byte_identical_whatever_jobs(tmp_path, invoke):
     corpus, _ = planted_corpus(tmp_path / "c", n_docs=100)

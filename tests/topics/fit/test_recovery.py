@@ -13,6 +13,8 @@ from topics_fixtures import corpus_with_tokens, planted_units
 # with their co-occurrence destroyed (the negative control below) stays under 0.35.
 RECOVERED = 0.7
 
+pytestmark = pytest.mark.slow  # full-length fits: 10-40 s each
+
 
 def _fitted_top_terms(corpus, run_id: str, config: TopicsConfig) -> list[list[str]]:
     """The chosen model's topics, fitted with feedcare's default settings but for k and seeds."""

@@ -23,6 +23,7 @@ def _bytes(run_dir, names=OUTPUTS):
     return {name: (run_dir / name).read_bytes() for name in names}
 
 
+@pytest.mark.slow
 def test_jobs_do_not_change_a_single_byte(tmp_path, invoke):
     corpus, _ = planted_corpus(tmp_path / "c", n_docs=100)
     common = ("--corpus", corpus, "--k", "3:4", "--seeds", "2", "--passes", "2", "--iterations", "30")
