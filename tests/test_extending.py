@@ -2,10 +2,12 @@
 
 The toy modules live in tests/toy_extensions.py; each test registers them through the public
 ``register_*`` functions, exactly as the docs show, and checks that the CLI lists them in --help
-and uses them.
+and uses them (the reader in ingest and in audit, the export by --format and by --out suffix).
 """
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from feedcare.corpus import open_corpus
@@ -64,6 +66,17 @@ def test_a_registered_reader_is_ingested_with_its_turns(invoke, toy_reader, tmp_
     ]
     assert turns[1]["text"] == "Noisy. The nurse was kind though, she listened."
     assert all(text[t["char_start"] : t["char_end"]] == t["text"] for t in turns)
+
+
+def test_a_registered_reader_is_audited_too(invoke, toy_reader, tmp_path):
+    source = tmp_path / "logs"
+    source.mkdir()
+    (source / "ward4.chat").write_text(CHAT + "P07> Ring me on 07700 900123.\n", encoding="utf-8")
+    result = invoke("audit", source, "--json")
+    assert result.exit_code == 1  # findings
+    data = json.loads(result.stdout)
+    assert (data["documents"], data["turns"]) == (1, 5)
+    assert [(f["speaker"], f["kind"]) for f in data["findings"]] == [("P07", "phone")]
 
 
 def test_without_registration_the_suffix_is_not_read(invoke, tmp_path):
