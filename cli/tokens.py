@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, WaitOpt
 from feedcare.cli.output import err, message, progress_bar, show
+
+if TYPE_CHECKING:  # the tokens modules pull in NLTK and gensim: not at `feedcare --help`
+    from feedcare.corpus.store.sidecars import TokensSummary
+    from feedcare.corpus.tokens.build import TokensReport
+    from rich.console import Console
 
 EPILOG = (
     "Examples:\n\n"
@@ -104,10 +109,10 @@ def register(app: typer.Typer) -> None:
         show(report, _print_report, as_json=json_output)
 
 
-def _print_report(console, report) -> None:
+def _print_report(console: Console, report: TokensReport) -> None:
     from rich.table import Table
 
-    summary = report.summary
+    summary, pruned = report.summary, report.pruned
     if report.status == "up to date":
         message(f"Tokens are up to date (fingerprint {report.fingerprint}); use --force to rebuild.")
     else:
@@ -115,53 +120,52 @@ def _print_report(console, report) -> None:
     table = Table(title="Units and tokens", show_header=False)
     table.add_column("", style="bold")
     table.add_column("", justify="right")
-    excluded = ", ".join(f"{n:,} {role}" for role, n in summary["turns_excluded"].items()) or "none"
-    modes = ", ".join(f"{mode}: {n:,} documents" for mode, n in summary["unit_modes"].items())
-    removed = ", ".join(f"{name} {n:,}" for name, n in summary["removed"].items())
-    pruned = report.pruned
+    excluded = ", ".join(f"{n:,} {role}" for role, n in summary.turns_excluded.items()) or "none"
+    modes = ", ".join(f"{mode}: {n:,} documents" for mode, n in summary.unit_modes.items())
+    removed = ", ".join(f"{name} {n:,}" for name, n in summary.removed.items())
     rows = [
-        ("Documents", f"{summary['documents']:,}"),
+        ("Documents", f"{summary.documents:,}"),
         ("Unit mode", modes or "-"),
-        ("Turns modelled", f"{summary['turns_selected']:,} of {summary['turns']:,} (left out: {excluded})"),
+        ("Turns modelled", f"{summary.turns_selected:,} of {summary.turns:,} (left out: {excluded})"),
         (
             "Units",
-            f"{summary['units']:,} ({summary['units_merged']:,} merged from several turns, "
-            f"{summary['turns_split']:,} long turns split)",
+            f"{summary.units:,} ({summary.units_merged:,} merged from several turns, "
+            f"{summary.turns_split:,} long turns split)",
         ),
-        ("Units dropped as empty", f"{summary['units_dropped_empty']:,}"),
-        ("Words read", f"{summary['words']:,}"),
+        ("Units dropped as empty", f"{summary.units_dropped_empty:,}"),
+        ("Words read", f"{summary.words:,}"),
         ("Removed", removed),
-        ("Tokens", f"{summary['tokens']:,} ({summary['tokens_before_filter']:,} before filter_extremes)"),
+        ("Tokens", f"{summary.tokens:,} ({summary.tokens_before_filter:,} before filter_extremes)"),
         (
             "Vocabulary",
-            f"{pruned['after']:,} of {pruned['before']:,} terms (removed: no_below "
-            f"{pruned['no_below']:,}, no_above {pruned['no_above']:,}, keep_n {pruned['keep_n']:,})",
+            f"{pruned.after:,} of {pruned.before:,} terms (removed: no_below "
+            f"{pruned.no_below:,}, no_above {pruned.no_above:,}, keep_n {pruned.keep_n:,})",
         ),
-        ("Phrases found", f"{summary['phrases_found']:,}"),
+        ("Phrases found", f"{summary.phrases_found:,}"),
     ]
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
-    if pruned["no_above_terms"]:
-        console.print("Too common (no_above): " + ", ".join(pruned["no_above_terms"]))
+    if pruned.no_above_terms:
+        console.print("Too common (no_above): " + ", ".join(pruned.no_above_terms))
     terms = Table(title="Top terms")
     for column in ("term", "count", "units"):
         terms.add_column(column, justify="left" if column == "term" else "right")
     for row in report.top_terms[:20]:
-        terms.add_row(row["term"], f"{row['count']:,}", f"{row['units']:,}")
+        terms.add_row(row.term, f"{row.count:,}", f"{row.units:,}")
     console.print(terms)
     if report.phrases:
-        shown = ", ".join(f"{p['phrase']} ({p['count']})" for p in report.phrases[:25])
+        shown = ", ".join(f"{p.phrase} ({p.count})" for p in report.phrases[:25])
         more = f" and {len(report.phrases) - 25} more" if len(report.phrases) > 25 else ""
         console.print(f"Phrases: {shown}{more}")
-    if summary["units"] == 0:
+    if summary.units == 0:
         err().print(_no_units_hint(summary), markup=False)
 
 
-def _no_units_hint(summary: dict) -> str:
+def _no_units_hint(summary: TokensSummary) -> str:
     """Why nothing is left to model, and the fix (the usual cause: no turn had a modelled role)."""
-    if summary["turns"] and not summary["turns_selected"]:
-        left_out = ", ".join(f"{n:,} {role}" for role, n in summary["turns_excluded"].items())
+    if summary.turns and not summary.turns_selected:
+        left_out = ", ".join(f"{n:,} {role}" for role, n in summary.turns_excluded.items())
         return (
             f"Warning: no turn has a modelled role (left out: {left_out}). Name the speakers when "
             "ingesting (feedcare ingest --interviewer NAME --participant NAME, or [ingest] in "

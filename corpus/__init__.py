@@ -1,7 +1,8 @@
 """Corpus layer: ingest transcripts and comment tables, read the corpus, tokenise, audit.
 
 Knows nothing of topics or the command line. Public API: :func:`open_corpus`,
-:class:`Corpus`, the error classes, and the functions re-exported below as they land.
+:class:`Corpus`, the error classes, the JSON files' classes (:class:`Manifest`,
+:class:`TokensMeta`), and the functions re-exported below as they land.
 """
 
 from feedcare.corpus.base.errors import (
@@ -18,6 +19,7 @@ from feedcare.corpus.ingest.config import IngestConfig
 from feedcare.corpus.ingest.pipeline import IngestAborted, IngestReport, ingest
 from feedcare.corpus.store.info import CorpusInfo, corpus_info
 from feedcare.corpus.store.reader import Corpus, open_corpus
+from feedcare.corpus.store.sidecars import Manifest, TokensMeta
 from feedcare.corpus.tokens.config import TokensConfig
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "IngestReport",
     "InputError",
     "LockedError",
+    "Manifest",
     "MissingDependencyError",
     "Settings",
     "UsageError",
@@ -39,6 +42,7 @@ __all__ = [
     "open_corpus",
     "build_tokens",
     "TokensConfig",
+    "TokensMeta",
     "TokensReport",
 ]
 

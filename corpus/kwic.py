@@ -86,7 +86,7 @@ def kwic(
     counts: Counter[str] = Counter()
     total = 0
     columns = ["doc_id", "seg", "speaker", "role", "char_start", "text"]
-    n_segments = corpus.manifest.get("counts", {}).get("segments")
+    n_segments = corpus.manifest.counts.segments
     done = 0
     for batch in corpus.iter_segments(columns, batch_size=8192):
         rows = zip(*(batch[c].to_pylist() for c in columns), strict=True)

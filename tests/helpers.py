@@ -6,7 +6,9 @@ import hashlib
 from pathlib import Path
 
 import pyarrow as pa
-from feedcare.corpus.store.schema import SEGMENTS, documents_schema
+from feedcare.corpus import open_corpus
+from feedcare.corpus.store.schema import SEGMENTS, TOKENS_META_FILE, documents_schema
+from feedcare.corpus.store.sidecars import Pruning, TokensMeta, TokensSummary
 from feedcare.corpus.store.writer import write_corpus
 
 
@@ -56,3 +58,25 @@ def build_corpus(
     segments = pa.Table.from_pydict(seg_rows, schema=SEGMENTS)
     write_corpus(path, documents, segments, options={"built_by": "tests.helpers"})
     return path
+
+
+def write_tokens_meta(corpus_dir: Path, fingerprint: str, units: list[list[str]], config: dict) -> TokensMeta:
+    """tokens.json for tokens a test wrote itself, with counts that agree with ``units``."""
+    corpus = open_corpus(corpus_dir)
+    n_tokens, n_terms = sum(map(len, units)), len({t for unit in units for t in unit})
+    summary = TokensSummary(
+        documents=corpus.manifest.counts.documents, unit_modes={"turn": corpus.manifest.counts.documents},
+        turns=corpus.manifest.counts.segments, turns_selected=corpus.manifest.counts.segments,
+        turns_excluded={}, units_built=len(units), units_merged=0, turns_split=0, units=len(units),
+        units_dropped_empty=0, words=corpus.manifest.counts.words, removed={},
+        tokens_before_filter=n_tokens, tokens=n_tokens, vocabulary_before=n_terms, vocabulary=n_terms,
+        phrases_found=0, jobs=1,
+    )
+    meta = TokensMeta(
+        fingerprint=fingerprint, corpus_fingerprint=corpus.fingerprint, config=config, summary=summary,
+        phrases=[], top_terms=[], feedcare_version="test",
+        pruned=Pruning(before=n_terms, after=n_terms, no_below=0, no_above=0, no_above_terms=[], keep_n=0,
+                       units=len(units)),
+    )
+    meta.to_json(Path(corpus_dir) / TOKENS_META_FILE)
+    return meta

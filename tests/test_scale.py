@@ -63,7 +63,7 @@ def test_ingest_output_does_not_depend_on_the_read_batch_size(tmp_path, monkeypa
     ingest([table], tmp_path / "small", config)
     assert _files(tmp_path / "small") == _files(tmp_path / "default")
     assert _manifest(tmp_path / "small") == _manifest(tmp_path / "default")
-    assert open_corpus(tmp_path / "small").manifest["counts"]["documents"] == 3000 - 60  # blanks skipped
+    assert open_corpus(tmp_path / "small").manifest.counts.documents == 3000 - 60  # blanks skipped
     assert not list((tmp_path / "small").glob(".ingest-*"))  # the parked rows are gone
 
 

@@ -6,21 +6,21 @@ fixed numpy seed, so a correct fit must find those topics again.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from feedcare.corpus.base.atomic import read_json, write_json, write_table
-from feedcare.corpus.store.schema import TOKENS, TOKENS_FILE, TOKENS_META_FILE, VOCABULARY, VOCABULARY_FILE
-from helpers import build_corpus
+from feedcare.corpus.base.atomic import write_table
+from feedcare.corpus.store.schema import TOKENS, TOKENS_FILE, VOCABULARY, VOCABULARY_FILE
+from feedcare.topics.runs.runjson import RUN_FILE, RunInfo
+from helpers import build_corpus, write_tokens_meta
 
 TOKENS_FINGERPRINT = "tok-test-0001"
 
 
 def write_tokens(corpus_dir: Path, units: list[list[str]], fingerprint: str = TOKENS_FINGERPRINT) -> None:
     """tokens.parquet, vocabulary.parquet and tokens.json for a corpus of one turn per unit."""
-    manifest = read_json(corpus_dir / "manifest.json", "manifest")
     terms = sorted({t for unit in units for t in unit})
     ids = {t: i for i, t in enumerate(terms)}
     doc_freq = {t: 0 for t in terms}
@@ -48,14 +48,7 @@ def write_tokens(corpus_dir: Path, units: list[list[str]], fingerprint: str = TO
         schema=VOCABULARY,
     )
     write_table(corpus_dir / VOCABULARY_FILE, vocab, VOCABULARY)
-    write_json(corpus_dir / TOKENS_META_FILE, {
-        "fingerprint": fingerprint,
-        "corpus_fingerprint": manifest["fingerprint"],
-        "config": {"built_by": "tests.topics_fixtures"},
-        "summary": {"n_units": len(units), "n_terms": len(terms)},
-        "phrases": [],
-        "pruned": {},
-    })
+    write_tokens_meta(corpus_dir, fingerprint, units, {"built_by": "tests.topics_fixtures"})
 
 
 def corpus_with_tokens(path: Path, units: list[list[str]]) -> Path:
@@ -96,6 +89,6 @@ def planted_corpus(path: Path, **kwargs) -> tuple[Path, list[list[str]]]:
 
 
 def set_run_status(run_dir: Path, status: str) -> None:
-    info = json.loads((run_dir / "run.json").read_text())
-    info["status"] = status
-    (run_dir / "run.json").write_text(json.dumps(info))
+    """Mark a run as, e.g., interrupted ("running")."""
+    info = RunInfo.from_json(run_dir / RUN_FILE)
+    dataclasses.replace(info, status=status).to_json(run_dir / RUN_FILE)

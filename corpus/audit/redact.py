@@ -36,10 +36,6 @@ from feedcare.corpus.store.writer import write_corpus
 
 KEY_FORMATS = (".json", ".csv")
 KEY_COLUMNS = ("doc_id", "position", "original_start", "kind", "replacement", "original")
-_WRITER_KEYS = {
-    "schema_version", "feedcare_version", "created", "updated", "fingerprint", "options",
-    "sources", "counts",
-}
 
 
 @dataclass(frozen=True)
@@ -109,8 +105,8 @@ def redact_corpus(
         write_corpus(
             out_dir, new_documents, new_segments,
             options=_options(corpus, key_rows, ordered),
-            sources=corpus.manifest.get("sources", {}),
-            extra={k: v for k, v in corpus.manifest.items() if k not in _WRITER_KEYS},
+            sources=corpus.manifest.sources,
+            ingest=corpus.manifest.ingest,
         )
     _write_key(key_file, corpus_dir, out_dir, key_rows)
     return RedactReport(out_dir, key_file, len(doc_ids), len(key_rows), ordered)
@@ -213,7 +209,7 @@ def _options(corpus: Corpus, key_rows: list[dict[str, Any]], counts: dict[str, i
         "counts": counts,
         "digest": digest.hexdigest(),
     }
-    return {**corpus.manifest.get("options", {}), "redaction": redaction}
+    return {**corpus.manifest.options, "redaction": redaction}
 
 
 def _write_key(key_file: Path, corpus_dir: Path, out_dir: Path, rows: list[dict[str, Any]]) -> None:

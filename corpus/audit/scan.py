@@ -155,7 +155,7 @@ def audit_corpus(
     corpus = open_corpus(Path(corpus_dir))
     names = tuple(names or ())
     turns = _turn_index(corpus)
-    total = corpus.manifest.get("counts", {}).get("documents")
+    total = corpus.manifest.counts.documents
     findings: list[AuditFinding] = []
     n_documents = n_markers = 0
     for batch in corpus.iter_documents(["doc_id", "text"], batch_size=BATCH_SIZE):

@@ -33,6 +33,7 @@ from feedcare.corpus.store.schema import (
     SEGMENTS_FILE,
     documents_schema,
 )
+from feedcare.corpus.store.sidecars import Manifest
 from feedcare.corpus.store.spill import SpilledTable
 from feedcare.corpus.store.streamwrite import string_array
 
@@ -262,7 +263,7 @@ def _no_interrupt() -> Iterator[None]:
             raise KeyboardInterrupt
 
 
-def commit_corpus(corpus_dir: Path, write: Callable[[Path], dict[str, Any]]) -> dict[str, Any]:
+def commit_corpus(corpus_dir: Path, write: Callable[[Path], Manifest]) -> Manifest:
     """Write the whole corpus into a staging folder (``write(staging)``, e.g. a
     :func:`~.writer.write_corpus` call), then rename its files into place.
 

@@ -9,6 +9,7 @@ place where a per-document check can be added.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -19,10 +20,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from feedcare.corpus.base.atomic import read_json, write_json
 from feedcare.corpus.base.errors import DataError, InputError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.settings import as_dict
+from feedcare.corpus.base.sidecar import FormatVersionError
 from feedcare.corpus.ingest.assemble import (
     STAGING_PREFIX,
     IdRegistry,
@@ -55,6 +56,7 @@ from feedcare.corpus.store.info import SPEAKER_COLUMNS, summarise
 from feedcare.corpus.store.lock import corpus_lock
 from feedcare.corpus.store.reader import open_corpus
 from feedcare.corpus.store.schema import DOCUMENTS_FILE, MANIFEST_FILE
+from feedcare.corpus.store.sidecars import IngestRecord, Manifest, MetaSummary, SourceEntry
 from feedcare.corpus.store.spill import SpilledTable
 from feedcare.corpus.store.streamwrite import SummaryCollector
 from feedcare.corpus.store.writer import write_corpus, write_corpus_parts
@@ -121,16 +123,24 @@ def _options(config: IngestConfig, meta: Meta | None) -> dict[str, Any]:
     }
 
 
-def _previous_state(corpus_dir: Path, options: dict[str, Any]) -> tuple[dict[str, dict], str | None]:
-    """The manifest's sources, and why every file must be read again (None: it need not)."""
+def _previous_state(corpus_dir: Path, options: dict[str, Any]) -> tuple[dict[str, SourceEntry], str | None]:
+    """The manifest's sources, and why every file must be read again (None: it need not).
+
+    A damaged corpus is rebuilt; one written by a newer feedcare is refused (rebuilding it
+    would drop documents whose sources were not given again).
+    """
     if not (corpus_dir / MANIFEST_FILE).is_file():
         return {}, None
     try:
         manifest = open_corpus(corpus_dir).manifest
+    except FormatVersionError as exc:
+        if exc.newer:
+            raise
+        return {}, f"the previous corpus has an older manifest format ({exc.found}); rebuilt it"
     except DataError as exc:
         return {}, f"the previous corpus was damaged ({exc}); rebuilt it"
-    sources = manifest.get("sources") or {}
-    previous = manifest.get("options") or {}
+    sources = manifest.sources
+    previous = manifest.options
     for key, why in (
         ("parsing", "ingest options"),
         ("meta_sha256", "participants file"),
@@ -141,9 +151,9 @@ def _previous_state(corpus_dir: Path, options: dict[str, Any]) -> tuple[dict[str
     return sources, None
 
 
-def _stable(entries: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _stable(entries: dict[str, SourceEntry]) -> dict[str, SourceEntry]:
     """Source entries without size and mtime: a touched file is not a changed corpus."""
-    return {key: {k: v for k, v in e.items() if k not in ("size", "mtime_ns")} for key, e in entries.items()}
+    return {key: dataclasses.replace(e, size=0, mtime_ns=0) for key, e in entries.items()}
 
 
 class _Run:
@@ -155,7 +165,7 @@ class _Run:
         config: IngestConfig,
         meta: Meta | None,
         plan: Plan,
-        previous: dict[str, dict[str, Any]],
+        previous: dict[str, SourceEntry],
         prune: bool,
         progress: ProgressCallback | None,
     ) -> None:
@@ -184,7 +194,7 @@ class _Run:
         r.files_unchanged, r.files_gone, r.files_rehashed = len(plan.unchanged), len(plan.gone), plan.rehashed
         r.skipped = [(display_path(f.path), reason) for f, reason in plan.unreadable]
         if not prune:
-            r.gone_kept = sorted(entry["source"] for entry in plan.gone.values())
+            r.gone_kept = sorted(entry.source for entry in plan.gone.values())
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -195,7 +205,7 @@ class _Run:
         return bool(self.previous) and not changes
 
     def read_sources(self) -> None:
-        kept_sources = {entry["source"] for entry in self.entries.values()}
+        kept_sources = {entry.source for entry in self.entries.values()}
         changed = {f.key: f.source for f, _ in self.plan.changed}
         previous = read_kept(self.corpus_dir, sorted(kept_sources | set(changed.values())))
         fallback: tuple[pa.Table, pa.Table] | None = None
@@ -301,36 +311,35 @@ class _Run:
             return r  # every file was skipped: no corpus is better than an empty one
         if exists and not (reread or r.removed or _stable(self.entries) != _stable(self.previous)):
             return self.unchanged_result()
-        by_source = {e["source"]: e.get("attributes", []) for e in self.entries.values()}
+        by_source = {e.source: e.attributes or [] for e in self.entries.values()}
         attributes = attribute_order(by_source, self.meta.columns if self.meta else [])
         documents, segments = combine(
             self.kept_documents + new_documents, self.kept_segments + new_segments, attributes
         )
-        manifest = {"options": options, "sources": self.entries}
         if spilled:  # stream the parked tables through, summarising on the way
             summary = SummaryCollector(keep_ids=self.meta is not None)
             parts = ordered_parts(documents, segments, spilled, attributes, table_segments)
-            extra = {"config": as_dict(self.config)}
             commit_corpus(self.corpus_dir, lambda staging: write_corpus_parts(
-                staging, parts, attributes, **manifest, extra=extra, collectors=[summary],
-                finish_extra=lambda: self._finish_extra(summary.summary(), summary.ids())))
+                staging, parts, attributes, options=options, sources=self.entries, collectors=[summary],
+                finish_ingest=lambda: self._ingest_record(summary.summary(), summary.ids())))
         else:
             summary_now = summarise(documents.select(_SUMMARY_COLUMNS), segments.select(SPEAKER_COLUMNS),
                                     details=False)
-            extra = {"config": as_dict(self.config), **self._finish_extra(summary_now, documents)}
+            record = self._ingest_record(summary_now, documents)
             commit_corpus(self.corpus_dir, lambda staging: write_corpus(
-                staging, documents, segments, **manifest, extra=extra))
+                staging, documents, segments, options=options, sources=self.entries, ingest=record))
         r.written = True
         return r
 
-    def _finish_extra(self, summary: dict[str, Any], ids: pa.Table) -> dict[str, Any]:
-        """Record the summary of the written rows; the manifest's report fields."""
+    def _ingest_record(self, summary: dict[str, Any], ids: pa.Table) -> IngestRecord:
+        """Record the summary of the written rows; what the manifest keeps of this run."""
         self._record(summary, ids)
-        return {
-            "roles": [as_dict(s) for s in self.report.speakers],
-            "skipped": [list(s) for s in self.report.skipped],
-            "meta": self._meta_extra(),
-        }
+        return IngestRecord(
+            config=as_dict(self.config),
+            roles=list(self.report.speakers),
+            skipped=list(self.report.skipped),
+            meta=self._meta_summary(),
+        )
 
     def _existing_ids(self) -> pa.Array:
         if not self.previous:
@@ -342,8 +351,8 @@ class _Run:
         r = self.report
         r.up_to_date = not r.skipped
         if self.plan.rehashed:
-            manifest = read_json(self.corpus_dir / MANIFEST_FILE, MANIFEST_FILE)
-            write_json(self.corpus_dir / MANIFEST_FILE, {**manifest, "sources": self.entries})
+            path = self.corpus_dir / MANIFEST_FILE
+            dataclasses.replace(Manifest.from_json(path), sources=self.entries).to_json(path)
         corpus = open_corpus(self.corpus_dir)
         self._summarise(corpus.documents(columns=_SUMMARY_COLUMNS), corpus.segments(columns=SPEAKER_COLUMNS))
         r.unchanged = r.documents
@@ -363,16 +372,16 @@ class _Run:
             r.metadata_without_documents = found.metadata_without_documents
             r.documents_without_metadata = found.documents_without_metadata
 
-    def _meta_extra(self) -> dict[str, Any] | None:
+    def _meta_summary(self) -> MetaSummary | None:
         if self.meta is None:
             return None
         r = self.report
         # The manifest keeps the counts and a sample; the full lists are in the report (--json).
-        return {
-            "path": display_path(self.meta.path),
-            "columns": self.meta.columns,
-            "n_metadata_without_documents": len(r.metadata_without_documents),
-            "n_documents_without_metadata": len(r.documents_without_metadata),
-            "metadata_without_documents": r.metadata_without_documents[:100],
-            "documents_without_metadata": r.documents_without_metadata[:100],
-        }
+        return MetaSummary(
+            path=display_path(self.meta.path),
+            columns=list(self.meta.columns),
+            n_metadata_without_documents=len(r.metadata_without_documents),
+            n_documents_without_metadata=len(r.documents_without_metadata),
+            metadata_without_documents=r.metadata_without_documents[:100],
+            documents_without_metadata=r.documents_without_metadata[:100],
+        )

@@ -14,11 +14,11 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from feedcare.corpus.base.errors import UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.readers.registry import table_formats, transcript_formats
+from feedcare.corpus.store.sidecars import SourceEntry
 
 
 def supported_formats() -> tuple[str, ...]:
@@ -141,16 +141,16 @@ def scan_sources(sources: list[Path], exclude: Path | None = None) -> Scan:
     return scan
 
 
-def name_sources(files: list[SourceFile], previous: dict[str, dict[str, Any]]) -> list[SourceFile]:
+def name_sources(files: list[SourceFile], previous: dict[str, SourceEntry]) -> list[SourceFile]:
     """Give every file a ``source`` name no other file has, in this run or in the manifest.
 
     A file keeps the name the manifest gave it; a new file whose relative path is already
     taken (two folders each with a P01.txt) is prefixed with its folder's name.
     """
-    taken: dict[str, str] = {entry["source"]: key for key, entry in previous.items() if "source" in entry}
+    taken: dict[str, str] = {entry.source: key for key, entry in previous.items()}
     named: list[SourceFile] = []
     for file in files:
-        old = previous.get(file.key, {}).get("source")
+        old = previous[file.key].source if file.key in previous else None
         if old is not None and taken.get(old) == file.key:
             named.append(file)
             if old != file.source:
@@ -177,8 +177,8 @@ class Plan:
 
     new: list[tuple[SourceFile, str]] = field(default_factory=list)  # (file, sha256)
     changed: list[tuple[SourceFile, str]] = field(default_factory=list)
-    unchanged: list[tuple[SourceFile, dict[str, Any]]] = field(default_factory=list)  # updated entry
-    gone: dict[str, dict[str, Any]] = field(default_factory=dict)  # key → previous entry
+    unchanged: list[tuple[SourceFile, SourceEntry]] = field(default_factory=list)  # updated entry
+    gone: dict[str, SourceEntry] = field(default_factory=dict)  # key → previous entry
     rehashed: int = 0  # unchanged files whose mtime moved, so they were hashed
     unreadable: list[tuple[SourceFile, str]] = field(default_factory=list)  # (file, reason)
 
@@ -192,7 +192,7 @@ class Plan:
 
 def plan_sources(
     files: list[SourceFile],
-    previous: dict[str, dict[str, Any]],
+    previous: dict[str, SourceEntry],
     *,
     reread: bool = False,
     progress: ProgressCallback | None = None,
@@ -206,19 +206,20 @@ def plan_sources(
     current = {f.key for f in files}
     for done, file in enumerate(files, 1):
         entry = previous.get(file.key)
-        same_stat = bool(entry) and entry.get("size") == file.size and entry.get("mtime_ns") == file.mtime_ns
-        if same_stat and not reread:
+        same_stat = entry is not None and entry.size == file.size and entry.mtime_ns == file.mtime_ns
+        if entry is not None and same_stat and not reread:
             plan.unchanged.append((file, entry))
         else:
             try:
-                sha = entry["sha256"] if same_stat else sha256_file(file.path)
+                sha = entry.sha256 if entry is not None and same_stat else sha256_file(file.path)
             except OSError as exc:
                 plan.unreadable.append((file, f"cannot read the file ({exc.strerror})"))
                 continue
-            if entry and entry.get("sha256") == sha and not reread:
+            if entry is not None and entry.sha256 == sha and not reread:
                 plan.rehashed += 1
-                plan.unchanged.append((file, {**entry, "size": file.size, "mtime_ns": file.mtime_ns}))
-            elif entry:
+                moved = dataclasses.replace(entry, size=file.size, mtime_ns=file.mtime_ns)
+                plan.unchanged.append((file, moved))
+            elif entry is not None:
                 plan.changed.append((file, sha))
             else:
                 plan.new.append((file, sha))
@@ -233,23 +234,20 @@ def source_entry(
     doc_ids: list[str] | None,
     n_documents: int,
     attributes: list[str] | None = None,
-) -> dict[str, Any]:
+) -> SourceEntry:
     """The manifest record of one ingested source file.
 
     Tables record their row-document count but not every id (a million ids do not belong
     in a JSON manifest); their documents are found by the ``source`` column instead.
     """
-    entry: dict[str, Any] = {
-        "source": file.source,
-        "root": file.root.as_posix(),
-        "sha256": sha256,
-        "size": file.size,
-        "mtime_ns": file.mtime_ns,
-        "format": file.format,
-        "n_documents": n_documents,
-    }
-    if doc_ids is not None:
-        entry["doc_ids"] = doc_ids
-    if attributes:
-        entry["attributes"] = attributes
-    return entry
+    return SourceEntry(
+        source=file.source,
+        root=file.root.as_posix(),
+        sha256=sha256,
+        size=file.size,
+        mtime_ns=file.mtime_ns,
+        format=file.format,
+        n_documents=n_documents,
+        doc_ids=doc_ids,
+        attributes=attributes or None,
+    )

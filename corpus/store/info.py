@@ -15,17 +15,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from feedcare.corpus.store.reader import open_corpus
 from feedcare.corpus.store.schema import attribute_columns
+from feedcare.corpus.store.sidecars import SpeakerRole
 
 SPEAKER_COLUMNS = ["doc_id", "speaker", "role", "n_words"]
-
-
-@dataclass(frozen=True)
-class SpeakerRole:
-    speaker: str | None  # the label as written; None for unlabelled text and table comments
-    role: str
-    turns: int
-    words: int
-    documents: int
 
 
 @dataclass(frozen=True)
@@ -158,9 +150,9 @@ def corpus_info(corpus_dir: Path) -> CorpusInfo:
     manifest = corpus.manifest
     return CorpusInfo(
         path=str(corpus.path),
-        created=manifest.get("created"),
-        updated=manifest.get("updated"),
-        fingerprint=manifest.get("fingerprint"),
-        sources=len(manifest.get("sources", {})),
+        created=manifest.created,
+        updated=manifest.updated,
+        fingerprint=manifest.fingerprint,
+        sources=len(manifest.sources),
         **summary,
     )

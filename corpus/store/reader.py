@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from feedcare.corpus.base.atomic import iter_batches, parquet_rows, read_json
+from feedcare.corpus.base.atomic import iter_batches, parquet_rows
 from feedcare.corpus.base.errors import DataError
 from feedcare.corpus.store.schema import (
     DOCUMENTS_FILE,
@@ -25,6 +25,7 @@ from feedcare.corpus.store.schema import (
     VOCABULARY_FILE,
     attribute_columns,
 )
+from feedcare.corpus.store.sidecars import Manifest, TokensMeta
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Corpus:
     """An ingested corpus directory. Create with :func:`open_corpus`."""
 
     path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
 
     @property
     def documents_path(self) -> Path:
@@ -53,7 +54,7 @@ class Corpus:
     @property
     def fingerprint(self) -> str:
         """Changes whenever the documents or the options they were read with change."""
-        return str(self.manifest["fingerprint"])
+        return self.manifest.fingerprint
 
     @property
     def attribute_columns(self) -> list[str]:
@@ -95,10 +96,11 @@ class Corpus:
     def has_tokens(self) -> bool:
         return self.tokens_path.is_file() and (self.path / TOKENS_META_FILE).is_file()
 
-    def tokens_meta(self) -> dict[str, Any]:
+    def tokens_meta(self) -> TokensMeta:
+        """tokens.json, checked (a DataError when missing, damaged or of another format version)."""
         if not self.has_tokens():
             raise DataError(f"{self.path}: no tokens yet; run `feedcare tokens` first")
-        return read_json(self.path / TOKENS_META_FILE, "tokens.json")
+        return TokensMeta.from_json(self.path / TOKENS_META_FILE)
 
     def iter_tokens(
         self, columns: list[str] | None = None, batch_size: int = 65_536
@@ -139,19 +141,19 @@ def open_corpus(path: Path) -> Corpus:
         raise DataError(
             f"{path}: no corpus here; create one with `feedcare ingest SOURCE --corpus {path}`"
         )
-    manifest = read_json(path / MANIFEST_FILE, MANIFEST_FILE)
-    version = manifest.get("schema_version")
+    manifest = Manifest.from_json(path / MANIFEST_FILE)
+    version = manifest.schema_version
     if version != SCHEMA_VERSION:
         raise DataError(
             f"{path}: corpus schema version {version} is not supported by this feedcare "
             f"(needs {SCHEMA_VERSION}); re-ingest into a new --corpus directory"
         )
-    counts = manifest.get("counts", {})
-    for name, key in ((DOCUMENTS_FILE, "documents"), (SEGMENTS_FILE, "segments")):
+    counts = manifest.counts
+    for name, count in ((DOCUMENTS_FILE, counts.documents), (SEGMENTS_FILE, counts.segments)):
         file = path / name
         if not file.is_file():
             raise DataError(f"{file}: missing; re-run `feedcare ingest` to rebuild the corpus")
-        if key in counts and parquet_rows(file) != counts[key]:
+        if parquet_rows(file) != count:
             raise DataError(
                 f"{file}: row count disagrees with {MANIFEST_FILE} (an interrupted write?); "
                 "re-run `feedcare ingest` to rebuild it"

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from feedcare.corpus.base.atomic import BatchWriter
+from feedcare.corpus.store.sidecars import SpeakerRole
 
 ROW_GROUP_ROWS = 64_000  # as write_table's row_group_size: the two must agree
 _HASH_CHUNK = 50_000
@@ -162,8 +163,6 @@ class SummaryCollector:
 
     def summary(self) -> dict[str, Any]:
         """The same dict as ``summarise(all documents, all segments, details=False)``."""
-        from feedcare.corpus.store.info import SpeakerRole
-
         participants = pa.chunked_array(self._participants, pa.string())
         speakers = [SpeakerRole(k[0], k[1], *v) for k, v in self._speakers.items()]
         return {

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from feedcare.corpus.base.atomic import read_json, write_json, write_table
+from feedcare.corpus.base.atomic import write_table
+from feedcare.corpus.base.errors import DataError
 from feedcare.corpus.store.schema import (
     DOCUMENTS_FILE,
     MANIFEST_FILE,
@@ -18,6 +19,7 @@ from feedcare.corpus.store.schema import (
     attribute_columns,
     documents_schema,
 )
+from feedcare.corpus.store.sidecars import Counts, IngestRecord, Manifest, SourceEntry
 from feedcare.corpus.store.streamwrite import FingerprintCollector, write_streams
 
 
@@ -34,26 +36,27 @@ def write_corpus(
     segments: pa.Table,
     *,
     options: dict[str, Any] | None = None,
-    sources: dict[str, Any] | None = None,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    sources: dict[str, SourceEntry] | None = None,
+    ingest: IngestRecord | None = None,
+) -> Manifest:
     """Write documents.parquet, segments.parquet and manifest.json (last) into ``path``.
 
-    Callers hold :func:`~feedcare.corpus.base.atomic.corpus_lock`. Each file is written to a temp
+    Callers hold :func:`~feedcare.corpus.store.lock.corpus_lock`. Each file is written to a temp
     file and renamed, and the manifest (which records the row counts) goes last, so readers
-    either see the old corpus or the new one. Returns the manifest.
+    either see the old corpus or the new one. ``ingest`` is what an ingest run records about
+    itself. Returns the manifest.
     """
     path = Path(path)
     options = options or {}
     schema = documents_schema(attribute_columns(documents.schema))
     write_table(path / DOCUMENTS_FILE, documents, schema)
     write_table(path / SEGMENTS_FILE, segments, SEGMENTS)
-    counts = {
-        "documents": documents.num_rows,
-        "segments": segments.num_rows,
-        "words": int(pa.compute.sum(documents["n_words"]).as_py() or 0),
-    }
-    return _write_manifest(path, corpus_fingerprint(documents, options), options, sources, counts, extra)
+    counts = Counts(
+        documents=documents.num_rows,
+        segments=segments.num_rows,
+        words=int(pa.compute.sum(documents["n_words"]).as_py() or 0),
+    )
+    return _write_manifest(path, corpus_fingerprint(documents, options), options, sources, counts, ingest)
 
 
 def write_corpus_parts(
@@ -62,16 +65,15 @@ def write_corpus_parts(
     attributes: list[str],
     *,
     options: dict[str, Any] | None = None,
-    sources: dict[str, Any] | None = None,
-    extra: dict[str, Any] | None = None,
+    sources: dict[str, SourceEntry] | None = None,
     collectors: Iterable[Any] = (),
-    finish_extra: Callable[[], dict[str, Any]] | None = None,
-) -> dict[str, Any]:
+    finish_ingest: Callable[[], IngestRecord] | None = None,
+) -> Manifest:
     """:func:`write_corpus` from ``(documents, segments)`` parts in corpus order, in flat memory.
 
     Gives the same bytes as :func:`write_corpus` of the concatenated parts. Each of
-    ``collectors`` also sees every part (``add(documents, segments)``); ``finish_extra()``,
-    called once every part is written, adds manifest keys computed from them.
+    ``collectors`` also sees every part (``add(documents, segments)``); ``finish_ingest()``,
+    called once every part is written, gives the ingest record computed from them.
     """
     path = Path(path)
     options = options or {}
@@ -80,35 +82,47 @@ def write_corpus_parts(
     n_documents, n_segments, n_words = write_streams(
         path / DOCUMENTS_FILE, path / SEGMENTS_FILE, parts, schema, SEGMENTS, [fingerprints, *collectors]
     )
-    counts = {"documents": n_documents, "segments": n_segments, "words": n_words}
-    extra = {**(extra or {}), **(finish_extra() if finish_extra is not None else {})}
+    counts = Counts(documents=n_documents, segments=n_segments, words=n_words)
+    ingest = finish_ingest() if finish_ingest is not None else None
     fingerprint = fingerprints.fingerprint(attributes, options)
-    return _write_manifest(path, fingerprint, options, sources, counts, extra)
+    return _write_manifest(path, fingerprint, options, sources, counts, ingest)
 
 
 def _write_manifest(
     path: Path,
     fingerprint: str,
     options: dict[str, Any],
-    sources: dict[str, Any] | None,
-    counts: dict[str, int],
-    extra: dict[str, Any] | None,
-) -> dict[str, Any]:
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    previous = path / MANIFEST_FILE
-    created = read_json(previous, MANIFEST_FILE).get("created", now) if previous.is_file() else now
+    sources: dict[str, SourceEntry] | None,
+    counts: Counts,
+    ingest: IngestRecord | None,
+) -> Manifest:
     from feedcare import __version__
 
-    manifest = {
-        "schema_version": SCHEMA_VERSION,
-        "feedcare_version": __version__,
-        "created": created,
-        "updated": now,
-        "fingerprint": fingerprint,
-        "options": options,
-        "sources": sources or {},
-        "counts": counts,
-        **(extra or {}),
-    }
-    write_json(previous, manifest)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    manifest = Manifest(
+        schema_version=SCHEMA_VERSION,
+        feedcare_version=__version__,
+        created=_created(path / MANIFEST_FILE) or now,
+        updated=now,
+        fingerprint=fingerprint,
+        options=options,
+        sources=sources or {},
+        counts=counts,
+        ingest=ingest,
+    )
+    manifest.to_json(path / MANIFEST_FILE)
     return manifest
+
+
+def _created(previous: Path) -> str | None:
+    """When the corpus was first written, from the manifest being replaced (None: there is none).
+
+    A damaged one is being rebuilt: the corpus starts again. One from a newer feedcare never
+    gets here (ingest refuses it).
+    """
+    if not previous.is_file():
+        return None
+    try:
+        return Manifest.from_json(previous).created
+    except DataError:
+        return None

@@ -28,13 +28,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from feedcare.corpus.base.atomic import BatchWriter, read_json, write_json
+from feedcare.corpus.base.atomic import BatchWriter
 from feedcare.corpus.base.errors import DataError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.settings import as_dict, fingerprint
 from feedcare.corpus.store.lock import corpus_lock
 from feedcare.corpus.store.reader import Corpus
 from feedcare.corpus.store.schema import TOKENS_META_FILE
+from feedcare.corpus.store.sidecars import PhraseCount, Pruning, TermCount, TokensMeta, TokensSummary
 from feedcare.corpus.tokens.batches import (
     TABLE_FORMATS,
     Reading,
@@ -73,11 +74,19 @@ class TokensReport:
     fingerprint: str
     corpus_fingerprint: str
     config: dict[str, Any]
-    summary: dict[str, Any]
-    phrases: list[dict[str, Any]]
-    pruned: dict[str, Any]
-    top_terms: list[dict[str, Any]]
+    summary: TokensSummary
+    phrases: list[PhraseCount]
+    pruned: Pruning
+    top_terms: list[TermCount]
     seconds: float
+
+    @classmethod
+    def from_meta(cls, corpus: Path, status: str, meta: TokensMeta, seconds: float) -> TokensReport:
+        return cls(
+            corpus=corpus, status=status, fingerprint=meta.fingerprint,
+            corpus_fingerprint=meta.corpus_fingerprint, config=meta.config, summary=meta.summary,
+            phrases=meta.phrases, pruned=meta.pruned, top_terms=meta.top_terms, seconds=seconds,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,10 +95,10 @@ class TokensReport:
             "fingerprint": self.fingerprint,
             "corpus_fingerprint": self.corpus_fingerprint,
             "config": self.config,
-            "summary": self.summary,
-            "phrases": self.phrases,
-            "pruned": self.pruned,
-            "top_terms": self.top_terms,
+            "summary": self.summary.to_dict(),
+            "phrases": [p.to_dict() for p in self.phrases],
+            "pruned": self.pruned.to_dict(),
+            "top_terms": [t.to_dict() for t in self.top_terms],
             "seconds": round(self.seconds, 3),
         }
 
@@ -109,13 +118,13 @@ def is_up_to_date(corpus: Corpus, tokens_fp: str) -> bool:
     """True when tokens.json, tokens.parquet and vocabulary.parquet all carry ``tokens_fp``."""
     if not (corpus.has_tokens() and corpus.vocabulary_path.is_file()):
         return False
-    try:
-        meta = read_json(corpus.path / TOKENS_META_FILE, "tokens.json")
+    try:  # a damaged tokens.json, or one of another format version, is rebuilt
+        meta = TokensMeta.from_json(corpus.path / TOKENS_META_FILE)
         stamps = [pq.read_schema(p).metadata or {} for p in (corpus.tokens_path, corpus.vocabulary_path)]
     except (DataError, OSError, pa.ArrowException):
         return False
     wanted = tokens_fp.encode()
-    return meta.get("fingerprint") == tokens_fp and all(
+    return meta.fingerprint == tokens_fp and all(
         s.get(FINGERPRINT_KEY.encode()) == wanted for s in stamps
     )
 
@@ -143,23 +152,12 @@ def build_tokens(
             # Readers must never pair an old tokens.json with new Parquet files.
             (corpus.path / TOKENS_META_FILE).unlink(missing_ok=True)
             meta = _build(corpus, config, tokens_fp, jobs, progress)
-            write_json(corpus.path / TOKENS_META_FILE, meta)
+            meta.to_json(corpus.path / TOKENS_META_FILE)
             status = "built"
         else:
-            meta = read_json(corpus.path / TOKENS_META_FILE, "tokens.json")
+            meta = TokensMeta.from_json(corpus.path / TOKENS_META_FILE)
             status = "up to date"
-    return TokensReport(
-        corpus=corpus.path,
-        status=status,
-        fingerprint=meta["fingerprint"],
-        corpus_fingerprint=meta["corpus_fingerprint"],
-        config=meta["config"],
-        summary=meta["summary"],
-        phrases=meta["phrases"],
-        pruned=meta["pruned"],
-        top_terms=meta["top_terms"],
-        seconds=time.monotonic() - started,
-    )
+    return TokensReport.from_meta(corpus.path, status, meta, time.monotonic() - started)
 
 
 # --- reading the corpus in batches ----------------------------------------------------------
@@ -198,7 +196,7 @@ def _needs_sentences(corpus: Corpus, config: TokensConfig, stoplists: StopLists)
 
 def _punkt_sample(corpus: Corpus, config: TokensConfig) -> list[str]:
     """An evenly spread, deterministic sample of the selected turns, about punkt_sample_chars long."""
-    words = int(corpus.manifest.get("counts", {}).get("words") or 0)
+    words = corpus.manifest.counts.words
     stride = max(1, (words * 6) // config.punkt_sample_chars)  # ~6 characters per word
     roles = set(config.roles)
     sample, size, index = [], 0, 0
@@ -257,7 +255,7 @@ def default_jobs() -> int:
 # --- the three passes -----------------------------------------------------------------------
 
 
-def _build(corpus: Corpus, config: TokensConfig, tokens_fp: str, jobs: int | None, progress) -> dict:
+def _build(corpus: Corpus, config: TokensConfig, tokens_fp: str, jobs: int | None, progress) -> TokensMeta:
     file_texts = {
         name: Path(name).read_text(encoding="utf-8", errors="replace") for name in config.stopwords_files
     }
@@ -267,8 +265,7 @@ def _build(corpus: Corpus, config: TokensConfig, tokens_fp: str, jobs: int | Non
         report(progress, "Training sentence splitter", 0, 1)
         params = train_punkt(_punkt_sample(corpus, config))
         report(progress, "Training sentence splitter", 1, 1)
-    counts = corpus.manifest.get("counts", {})
-    n_docs, n_segments = counts.get("documents"), int(counts.get("segments") or 0)
+    n_docs, n_segments = corpus.manifest.counts.documents, corpus.manifest.counts.segments
     jobs = max(1, min(jobs or default_jobs(), math.ceil(n_segments / config.batch_size) or 1))
     if config.lemmatize:
         lemma("warm")  # loads simplemma's dictionary once; forked workers inherit it
@@ -287,36 +284,36 @@ def _build(corpus: Corpus, config: TokensConfig, tokens_fp: str, jobs: int | Non
     reading: Reading = first["reading"]
     from feedcare import __version__
 
-    summary = {
-        "documents": reading.documents,
-        "unit_modes": dict(sorted(reading.modes.items())),
-        "turns": reading.turns,
-        "turns_selected": reading.selected,
-        "turns_excluded": dict(sorted(reading.excluded.items())),
-        "units_built": first["units"],
-        "units_merged": first["stats"].merged_units,
-        "turns_split": first["stats"].split_turns,
-        "units": written["units"],
-        "units_dropped_empty": first["units"] - written["units"],
-        "words": first["filters"]["words"],
-        "removed": {k: v for k, v in first["filters"].items() if k not in ("words", "kept")},
-        "tokens_before_filter": n_before,
-        "tokens": written["tokens"],
-        "vocabulary_before": pruned["before"],
-        "vocabulary": pruned["after"],
-        "phrases_found": len(phrases),
-        "jobs": jobs,
-    }
-    return {
-        "fingerprint": tokens_fp,
-        "corpus_fingerprint": corpus.fingerprint,
-        "config": as_dict(config),
-        "summary": summary,
-        "phrases": [p.as_dict() for p in phrases],
-        "pruned": pruned,
-        "top_terms": vocabulary[:TOP_TERMS],
-        "feedcare_version": __version__,
-    }
+    summary = TokensSummary(
+        documents=reading.documents,
+        unit_modes=dict(sorted(reading.modes.items())),
+        turns=reading.turns,
+        turns_selected=reading.selected,
+        turns_excluded=dict(sorted(reading.excluded.items())),
+        units_built=first["units"],
+        units_merged=first["stats"].merged_units,
+        turns_split=first["stats"].split_turns,
+        units=written["units"],
+        units_dropped_empty=first["units"] - written["units"],
+        words=first["filters"]["words"],
+        removed={k: v for k, v in first["filters"].items() if k not in ("words", "kept")},
+        tokens_before_filter=n_before,
+        tokens=written["tokens"],
+        vocabulary_before=pruned["before"],
+        vocabulary=pruned["after"],
+        phrases_found=len(phrases),
+        jobs=jobs,
+    )
+    return TokensMeta(
+        fingerprint=tokens_fp,
+        corpus_fingerprint=corpus.fingerprint,
+        config=as_dict(config),
+        summary=summary,
+        phrases=[PhraseCount.from_dict(p.as_dict()) for p in phrases],
+        pruned=Pruning(**pruned),
+        top_terms=[TermCount(**t) for t in vocabulary[:TOP_TERMS]],
+        feedcare_version=__version__,
+    )
 
 
 def _pass_units(corpus, config, temp, jobs, initargs, n_docs, progress) -> dict:

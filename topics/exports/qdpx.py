@@ -134,7 +134,7 @@ def write_qdpx(result: ThemesResult, path: Path, progress: ProgressCallback | No
     sources = _element("Sources")
     cases: dict[str, dict] = {}  # participant → {"docs": [...], "values": {attribute: [values]}}
     n_selections = 0
-    total = corpus.manifest.get("counts", {}).get("documents")
+    total = corpus.manifest.counts.documents
     with atomic_path(Path(path)) as tmp, zipfile.ZipFile(tmp, "w") as archive:
         done = 0
         columns = ["doc_id", "source", "participant_id", *attributes, "text"]

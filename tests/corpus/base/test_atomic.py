@@ -69,7 +69,7 @@ def test_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path):
 
 def test_open_corpus_detects_rows_disagreeing_with_the_manifest(tmp_path):
     build_corpus(tmp_path, {"a": [("P", "participant", "hello there")]})
-    assert open_corpus(tmp_path).manifest["counts"]["documents"] == 1
+    assert open_corpus(tmp_path).manifest.counts.documents == 1
     build_corpus(tmp_path / "other", {"a": [("P", "participant", "x")], "b": [("P", "participant", "y")]})
     (tmp_path / "documents.parquet").write_bytes((tmp_path / "other" / "documents.parquet").read_bytes())
     with pytest.raises(DataError, match="interrupted write"):

@@ -256,7 +256,7 @@ def test_gone_files_are_kept_until_prune(invoke, folder, tmp_path):
     result = invoke("ingest", folder, "--corpus", corpus)
     assert result.exit_code == 0
     assert "gone, kept" in result.stdout and "P02.docx (use --prune to remove)" in result.stdout
-    assert open_corpus(corpus).manifest["counts"]["documents"] == 3
+    assert open_corpus(corpus).manifest.counts.documents == 3
     data = as_json(invoke("ingest", folder, "--corpus", corpus, "--prune", "--json"))
     assert (data["removed"], data["documents"], data["gone_kept"]) == (1, 2, [])
     assert [d for d in open_corpus(corpus).documents(columns=["doc_id"])["doc_id"].to_pylist()] == [
@@ -337,7 +337,7 @@ def test_a_crash_while_writing_leaves_the_previous_corpus_identical(invoke, fold
     assert calls and calls[0].name == "documents.parquet"
     assert {p.name: p.read_bytes() for p in corpus.iterdir() if p.is_file()} == before
     assert sorted(p.name for p in corpus.iterdir()) == sorted(before)  # no staging folder left
-    assert open_corpus(corpus).manifest["counts"]["documents"] == 3
+    assert open_corpus(corpus).manifest.counts.documents == 3
 
 
 def _hold_lock(path, ready, release):

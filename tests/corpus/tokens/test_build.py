@@ -52,7 +52,8 @@ def test_writes_units_vocabulary_and_metadata(invoke, corpus_dir):
     tokens = pq.read_table(corpus.tokens_path)
     vocab = pq.read_table(corpus.vocabulary_path)
     meta = corpus.tokens_meta()
-    assert set(meta) >= {
+    assert set(json.loads((corpus_dir / "tokens.json").read_text())) == {
+        "format_version",
         "fingerprint",
         "corpus_fingerprint",
         "config",
@@ -63,7 +64,7 @@ def test_writes_units_vocabulary_and_metadata(invoke, corpus_dir):
         "feedcare_version",
     }
     assert (
-        pq.read_schema(corpus.tokens_path).metadata[b"feedcare.fingerprint"] == meta["fingerprint"].encode()
+        pq.read_schema(corpus.tokens_path).metadata[b"feedcare.fingerprint"] == meta.fingerprint.encode()
     )
     assert tokens["unit_id"].to_pylist() == list(range(tokens.num_rows))
     terms = vocab["term"].to_pylist()
@@ -89,7 +90,7 @@ def test_vocabulary_ids_are_gensim_dictionary_ids(corpus_dir):
     unpruned = build_tokens(corpus, TokensConfig(no_below=1, no_above=1.0, keep_n=0, min_tokens=5), jobs=1)
     units = [row for row in pq.read_table(corpus.tokens_path)["tokens"].to_pylist()]
     reference = Dictionary(units)
-    assert len(reference) == unpruned.pruned["after"] == report.pruned["before"]
+    assert len(reference) == unpruned.pruned.after == report.pruned.before
     reference.filter_extremes(no_below=2, no_above=0.6, keep_n=6)
     build_tokens(corpus, config, jobs=1)
     vocab = pq.read_table(corpus.vocabulary_path).to_pylist()
@@ -97,7 +98,7 @@ def test_vocabulary_ids_are_gensim_dictionary_ids(corpus_dir):
     assert {row["token_id"]: row["doc_freq"] for row in vocab} == reference.dfs
     pruned = report.pruned
     assert (
-        pruned["before"] - pruned["no_below"] - pruned["no_above"] - pruned["keep_n"] == pruned["after"] == 6
+        pruned.before - pruned.no_below - pruned.no_above - pruned.keep_n == pruned.after == 6
     )
 
 
@@ -106,7 +107,7 @@ def test_jobs_1_and_2_give_byte_identical_tokens(invoke, corpus_dir, tmp_path):
     one = (corpus_dir / "tokens.parquet").read_bytes(), (corpus_dir / "vocabulary.parquet").read_bytes()
     assert invoke("tokens", "-c", corpus_dir, "--jobs", 2, "--force").exit_code == 0
     two = (corpus_dir / "tokens.parquet").read_bytes(), (corpus_dir / "vocabulary.parquet").read_bytes()
-    assert open_corpus(corpus_dir).tokens_meta()["summary"]["jobs"] == 2
+    assert open_corpus(corpus_dir).tokens_meta().summary.jobs == 2
     assert one == two
 
 
@@ -242,5 +243,5 @@ def test_comment_tables_use_whole_documents_by_default(tmp_path):
     build_corpus(tmp_path / "c", comments)
     corpus = open_corpus(tmp_path / "c")
     report = build_tokens(corpus, TokensConfig(unit="document", no_below=1, no_above=1.0), jobs=1)
-    assert report.summary["unit_modes"] == {"document": 10}
-    assert report.summary["units"] == 10
+    assert report.summary.unit_modes == {"document": 10}
+    assert report.summary.units == 10

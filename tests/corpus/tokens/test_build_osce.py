@@ -104,12 +104,12 @@ def test_doctor_turns_are_excluded(osce):
     assert units
     assert all(role[(u["doc_id"], u["seg_start"])] == "participant" for u in units)
     assert all(role[(u["doc_id"], u["seg_end"])] == "participant" for u in units)
-    assert report.summary["turns_excluded"]["interviewer"] > 10_000
+    assert report.summary.turns_excluded["interviewer"] > 10_000
 
 
 def test_no_filler_or_stopword_among_the_50_most_frequent_tokens(osce):
     _corpus, report = osce
-    top = [t["term"] for t in report.top_terms[:50]]
+    top = [t.term for t in report.top_terms[:50]]
     assert len(top) == 50
     stop = load_stoplists(TokensConfig()).words
     assert not (set(top) & (stop | FILLERS)), set(top) & (stop | FILLERS)
@@ -117,14 +117,14 @@ def test_no_filler_or_stopword_among_the_50_most_frequent_tokens(osce):
 
 def test_phrases_are_real_collocations(osce):
     _corpus, report = osce
-    phrases = {p["phrase"] for p in report.phrases}
+    phrases = {p.phrase for p in report.phrases}
     assert len(phrases & COLLOCATIONS) >= 4, sorted(phrases)[:40]
 
 
 def test_units_have_sensible_sizes(osce):
     _corpus, report = osce
     summary = report.summary
-    assert summary["units_merged"] > 0.5 * summary["units"]  # one-line answers are merged
+    assert summary.units_merged > 0.5 * summary.units  # one-line answers are merged
     sizes = pq.read_table(_corpus.tokens_path, columns=["n_tokens"])["n_tokens"].to_pylist()
     assert max(sizes) <= TokensConfig().max_tokens
     assert sorted(sizes)[len(sizes) // 2] >= 10
@@ -137,5 +137,5 @@ def test_jobs_1_and_2_identical_on_a_slice(tmp_path):
     one = build_tokens(corpus, config, jobs=1)
     first = corpus.tokens_path.read_bytes()
     two = build_tokens(corpus, config, jobs=2, force=True)
-    assert two.summary["jobs"] == 2 and one.summary["turns_split"] > 0
+    assert two.summary.jobs == 2 and one.summary.turns_split > 0
     assert corpus.tokens_path.read_bytes() == first
