@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
 from feedcare.cli.output import message, show
 from feedcare.cli.run_report import render_report
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from feedcare.topics.runs.rundir import Run
+    from feedcare.topics.runs.runjson import RunInfo
+    from rich.console import Console
 
 LIST_EPILOG = (
     "[bold]Examples[/]\n\n"
@@ -68,39 +73,40 @@ def show_command(
     """One run: its configuration, measures by k, the recommended model and its topics."""
     from feedcare.topics import show_run
 
-    info = show_run(corpus, run)
-    show(info, _render_run, as_json=as_json)
+    shown = show_run(corpus, run)
+    show(shown, _render_run, as_json=as_json)  # --json: run.json's content and the run's path
 
 
-def _render_run(console, info) -> None:
+def _render_run(console: Console, run: Run) -> None:
     from feedcare.topics.fit.pipeline import RunReport
 
+    info = run.info
     _print_config(console, info)
-    if info.get("status") != "complete":
+    if not info.is_complete:
         message(
-            f"Run {info['run_id']} is unfinished ({info.get('status')}); resume it with "
-            f"`feedcare topics --run-id {info['run_id']}` and the same settings."
+            f"Run {info.run_id} is unfinished ({info.status}); resume it with "
+            f"`feedcare topics --run-id {info.run_id}` and the same settings."
         )
         return
-    render_report(console, RunReport.from_run_json(info["path"], info).to_dict())
+    render_report(console, RunReport.from_run(run.path, info).to_dict())
 
 
-def _print_config(console, info: dict[str, Any]) -> None:
-    table = Table(title=f"Run {info['run_id']}", title_justify="left", show_header=False)
+def _print_config(console: Console, info: RunInfo) -> None:
+    table = Table(title=f"Run {info.run_id}", title_justify="left", show_header=False)
     table.add_column("key", style="bold")
     table.add_column("value")
-    engine = info.get("engine", {})
-    packages = engine.get("packages", {})
+    engine, timings = info.engine, info.timings
     rows = [
-        ("status", str(info.get("status"))),
-        ("created", str(info.get("created", ""))),
-        ("engine", f"{engine.get('name', '')} " + ", ".join(f"{k} {v}" for k, v in packages.items())),
-        ("settings", ", ".join(f"{k}={v}" for k, v in engine.get("settings", {}).items())),
-        ("k", _ks(info.get("ks", []))),
-        ("seeds", _ks(info.get("seeds", []))),
-        ("units × terms", f"{info.get('n_units', 0):,} × {info.get('n_terms', 0):,}"),
-        ("tokens", str(info.get("tokens_fingerprint", ""))),
-        ("timings", ", ".join(f"{k} {v}" for k, v in info.get("timings", {}).items())),
+        ("status", info.status),
+        ("created", info.created),
+        ("engine", f"{engine.name} " + ", ".join(f"{k} {v}" for k, v in engine.packages.items())),
+        ("settings", ", ".join(f"{k}={v}" for k, v in engine.settings.items())),
+        ("k", _ks(info.ks)),
+        ("seeds", _ks(info.seeds)),
+        ("units × terms", f"{info.n_units:,} × {info.n_terms:,}"),
+        ("tokens", info.tokens_fingerprint),
+        ("timings", f"fits_seconds {timings.fits_seconds}, total_seconds {timings.total_seconds}, "
+                    f"fit_seconds_sum {timings.fit_seconds_sum}" if timings else ""),
     ]
     for key, value in rows:
         table.add_row(key, value)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 from feedcare.corpus import open_corpus
-from feedcare.corpus.base.atomic import write_json, write_table
+from feedcare.corpus.base.atomic import write_table
 from feedcare.corpus.store.schema import SEGMENTS, TOKENS, VOCABULARY
 from feedcare.topics.runs.rundir import (
     DOC_TOPICS,
@@ -31,7 +31,18 @@ from feedcare.topics.runs.rundir import (
     model_name,
     runs_root,
 )
-from helpers import build_corpus
+from feedcare.topics.runs.runjson import (
+    RUN_SCHEMA_VERSION,
+    EngineRecord,
+    FitMeasures,
+    KSummary,
+    Measures,
+    ModelRef,
+    Recommendation,
+    RunInfo,
+    Timings,
+)
+from helpers import build_corpus, write_tokens_meta
 
 PLANTED = {
     0: ["wait", "waited", "hours", "appointment", "delay", "queue", "late"],
@@ -178,15 +189,8 @@ def write_tokens(corpus_dir: Path) -> list[dict]:
         schema=VOCABULARY,
     )
     write_table(corpus_dir / "vocabulary.parquet", vocabulary, VOCABULARY)
-    write_json(
-        corpus_dir / "tokens.json",
-        {
-            "fingerprint": TOKENS_FINGERPRINT,
-            "corpus_fingerprint": corpus.fingerprint,
-            "config": {"lemmatize": True, "unit": "turn"},
-            "summary": {"n_units": len(units), "n_terms": len(vocab)},
-        },
-    )
+    write_tokens_meta(corpus_dir, TOKENS_FINGERPRINT, [u["tokens"] for u in units],
+                      {"lemmatize": True, "unit": "turn"})
     return units
 
 
@@ -257,30 +261,54 @@ def write_run(
         pa.Table.from_pylist(measure_rows, schema=TOPIC_MEASURES),
         TOPIC_MEASURES,
     )
-    write_json(
-        run_dir / RUN_FILE,
-        {
-            "schema_version": 1,
-            "run_id": run_id,
-            "created": "2024-05-01T10:00:00+00:00",
-            "status": status,
-            "engine": "gensim",
-            "config": {},
-            "seeds": sorted({s for _, s in fits}),
-            "ks": sorted({k for k, _ in fits}),
-            "corpus_fingerprint": open_corpus(corpus_dir).fingerprint,
-            "tokens_fingerprint": TOKENS_FINGERPRINT,
-            "packages": {},
-            "timings": {},
-            "measures": {},
-            "chosen_model": model_name(*fits[0]),
-            "chosen_reason": "first fit (test fixture)",
-            "models": [
-                {"model": model_name(k, s), "k": k, "seed": s, "path": f"models/{model_name(k, s)}"}
-                for k, s in fits
-            ],
-            "n_units": len(units),
-            "n_terms": 0,
-        },
-    )
+    run_info(
+        run_id=run_id,
+        status=status,
+        corpus_fingerprint=open_corpus(corpus_dir).fingerprint,
+        fits=fits,
+        sweep_rows=sweep_rows,
+        n_units=len(units),
+        n_terms=len({t for u in units for t in u["tokens"]}),
+    ).to_json(run_dir / RUN_FILE)
     return run_dir
+
+
+def run_info(run_id: str, status: str, corpus_fingerprint: str, fits: tuple[tuple[int, int], ...],
+             sweep_rows: list[dict], n_units: int, n_terms: int) -> RunInfo:
+    """run.json of the fixture run: the first fit is the chosen model."""
+    measures = ("c_npmi", "c_v", "u_mass", "diversity", "stability", "fit_seconds")
+    complete = status == "complete"
+    return RunInfo(
+        schema_version=RUN_SCHEMA_VERSION,
+        run_id=run_id,
+        created="2024-05-01T10:00:00+00:00",
+        status=status,
+        fingerprint="run-test-0001",
+        engine=EngineRecord(name="gensim", settings={}, packages={}),
+        config={},
+        ks=sorted({k for k, _ in fits}),
+        seeds=sorted({s for _, s in fits}),
+        corpus_fingerprint=corpus_fingerprint,
+        tokens_fingerprint=TOKENS_FINGERPRINT,
+        packages={},
+        n_units=n_units,
+        n_terms=n_terms,
+        models=[ModelRef(model=model_name(k, s), k=k, seed=s, path=f"models/{model_name(k, s)}")
+                for k, s in fits],
+        completed="2024-05-01T10:01:00+00:00" if complete else None,
+        chosen_model=model_name(*fits[0]) if complete else None,
+        chosen_reason="first fit (test fixture)" if complete else None,
+        chosen_topics=[] if complete else None,
+        recommendation=(Recommendation(rule="first fit (test fixture)", stability_tolerance=0.1)
+                        if complete else None),
+        measures=Measures(
+            by_k=[KSummary(k=k, n_fits=len(rows), sd={},
+                           mean={m: sum(r[m] for r in rows) / len(rows) for m in measures})
+                  for k in sorted({r["k"] for r in sweep_rows})
+                  for rows in [[r for r in sweep_rows if r["k"] == k]]],
+            fits=[FitMeasures(**{key: row[key] for key in ("model", "k", "seed", *measures)}, engine_info={})
+                  for row in sweep_rows],
+        ) if complete else None,
+        reused_fits=0 if complete else None,
+        timings=Timings(fits_seconds=0.1, total_seconds=0.1, fit_seconds_sum=0.1) if complete else None,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from feedcare.corpus.base.errors import DataError, LockedError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.settings import as_dict, fingerprint
 from feedcare.corpus.store.lock import corpus_lock
+from feedcare.corpus.store.schema import TOKENS_META_FILE
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines import get_engine
 from feedcare.topics.fit.fitting import FitJob
@@ -30,7 +32,7 @@ from feedcare.topics.fit.sweep import (
     run_fits,
     summarise_k,
 )
-from feedcare.topics.runs.listing import check_run_id, new_run_id, now_iso, read_run_json, write_run_json
+from feedcare.topics.runs.listing import check_run_id, new_run_id, now_iso
 from feedcare.topics.runs.rundir import (
     DOC_TOPICS,
     DOC_TOPICS_FILE,
@@ -42,7 +44,18 @@ from feedcare.topics.runs.rundir import (
     TOPIC_MEASURES_FILE,
     TOPICS,
     TOPICS_FILE,
+    read_run,
     runs_root,
+)
+from feedcare.topics.runs.runjson import (
+    RUN_SCHEMA_VERSION,
+    EngineRecord,
+    FitMeasures,
+    Measures,
+    ModelRef,
+    Recommendation,
+    RunInfo,
+    Timings,
 )
 
 FINGERPRINT_KEY = b"feedcare.fingerprint"
@@ -76,16 +89,17 @@ class RunReport:
         return {**self.__dict__, "path": str(self.path), "chosen_k": self.chosen_k}
 
     @classmethod
-    def from_run_json(cls, path: Path, info: dict[str, Any]) -> RunReport:
-        measures = info.get("measures", {})
+    def from_run(cls, path: Path, info: RunInfo) -> RunReport:
+        """The report of a finished run (``info.is_complete``)."""
+        measures = info.measures or Measures(by_k=[], fits=[])
         return cls(
-            run_id=info["run_id"], path=Path(path), status=info.get("status", "unknown"),
-            engine=info.get("engine", {}), ks=info.get("ks", []), seeds=info.get("seeds", []),
-            n_units=info.get("n_units", 0), n_terms=info.get("n_terms", 0),
-            chosen_model=info.get("chosen_model") or "", chosen_reason=info.get("chosen_reason") or "",
-            by_k=measures.get("by_k", []), fits=measures.get("fits", []),
-            chosen_topics=info.get("chosen_topics", []), reused_fits=info.get("reused_fits", 0),
-            timings=info.get("timings", {}),
+            run_id=info.run_id, path=Path(path), status=info.status,
+            engine=info.engine.to_dict(), ks=list(info.ks), seeds=list(info.seeds),
+            n_units=info.n_units, n_terms=info.n_terms,
+            chosen_model=info.chosen_model or "", chosen_reason=info.chosen_reason or "",
+            by_k=[k.to_dict() for k in measures.by_k], fits=[f.to_dict() for f in measures.fits],
+            chosen_topics=info.chosen_topics or [], reused_fits=info.reused_fits or 0,
+            timings=info.timings.to_dict() if info.timings else {},
         )
 
 
@@ -105,8 +119,8 @@ def check_inputs(corpus_dir: Path, config: TopicsConfig) -> _Inputs:
     if not corpus.has_tokens():
         raise DataError(f"{corpus.path}: no tokens yet; run `feedcare tokens` first")
     meta = corpus.tokens_meta()
-    meta_file = corpus.path / "tokens.json"
-    if meta.get("corpus_fingerprint") != corpus.fingerprint:
+    meta_file = corpus.path / TOKENS_META_FILE
+    if meta.corpus_fingerprint != corpus.fingerprint:
         raise DataError(
             f"{meta_file}: the tokens are stale (the corpus changed after `feedcare tokens` ran); "
             "re-run `feedcare tokens`"
@@ -114,7 +128,7 @@ def check_inputs(corpus_dir: Path, config: TopicsConfig) -> _Inputs:
     if not corpus.vocabulary_path.is_file():
         raise DataError(f"{corpus.vocabulary_path}: missing; re-run `feedcare tokens`")
     stored = (pq.read_schema(corpus.tokens_path).metadata or {}).get(FINGERPRINT_KEY, b"").decode()
-    if stored != meta.get("fingerprint"):
+    if stored != meta.fingerprint:
         raise DataError(
             f"{corpus.tokens_path}: does not match tokens.json (an interrupted `feedcare tokens`?); "
             "re-run `feedcare tokens`"
@@ -131,7 +145,7 @@ def check_inputs(corpus_dir: Path, config: TopicsConfig) -> _Inputs:
             f"k must be at most the vocabulary size ({n_terms} terms in {corpus.vocabulary_path.name}), "
             f"got k={max(config.ks)}"
         )
-    return _Inputs(corpus.fingerprint, str(meta["fingerprint"]), corpus.tokens_path,
+    return _Inputs(corpus.fingerprint, meta.fingerprint, corpus.tokens_path,
                    corpus.vocabulary_path, n_units, n_terms)
 
 
@@ -181,8 +195,8 @@ def _run_dir(corpus_dir: Path, run_id: str | None, run_fp: str) -> Path:
         return path
     path = root / check_run_id(run_id)
     if (path / RUN_FILE).is_file():
-        info = read_run_json(path)
-        if info.get("fingerprint") != run_fp:
+        info = read_run(path).info
+        if info.fingerprint != run_fp:
             raise UsageError(
                 f"{path}: run '{run_id}' exists with another configuration or other tokens; "
                 "choose a new --run-id (or delete that directory)"
@@ -195,28 +209,29 @@ def _run_dir(corpus_dir: Path, run_id: str | None, run_fp: str) -> Path:
 def _run(run_dir: Path, config: TopicsConfig, inputs: _Inputs, engine: Any, settings: dict[str, Any],
          fit_fp: str, run_fp: str, jobs: int, progress: ProgressCallback | None,
          started: float) -> RunReport:
-    previous = read_run_json(run_dir) if (run_dir / RUN_FILE).is_file() else {}
+    created = read_run(run_dir).info.created if (run_dir / RUN_FILE).is_file() else now_iso()
     plan = plan_fits(config.ks, config.seed_list)
-    info: dict[str, Any] = {
-        "run_id": run_dir.name,
-        "created": previous.get("created", now_iso()),
-        "status": "running",
-        "fingerprint": run_fp,
-        "engine": {"name": config.engine, "settings": settings, "packages": engine.package_versions()},
-        "config": {**as_dict(config), "jobs": jobs},
-        "ks": list(config.ks),
-        "seeds": list(config.seed_list),
-        "corpus_fingerprint": inputs.corpus_fingerprint,
-        "tokens_fingerprint": inputs.tokens_fingerprint,
-        "packages": _packages(engine),
-        "n_units": inputs.n_units,
-        "n_terms": inputs.n_terms,
-        "models": [
-            {"model": job_name, "k": k, "seed": seed, "path": f"{MODELS_DIR}/{job_name}"}
+    info = RunInfo(
+        schema_version=RUN_SCHEMA_VERSION,
+        run_id=run_dir.name,
+        created=created,
+        status="running",
+        fingerprint=run_fp,
+        engine=EngineRecord(name=config.engine, settings=settings, packages=engine.package_versions()),
+        config={**as_dict(config), "jobs": jobs},
+        ks=list(config.ks),
+        seeds=list(config.seed_list),
+        corpus_fingerprint=inputs.corpus_fingerprint,
+        tokens_fingerprint=inputs.tokens_fingerprint,
+        packages=_packages(engine),
+        n_units=inputs.n_units,
+        n_terms=inputs.n_terms,
+        models=[
+            ModelRef(model=job_name, k=k, seed=seed, path=f"{MODELS_DIR}/{job_name}")
             for k, seed in plan for job_name in [f"k{k}-s{seed}"]
         ],
-    }
-    write_run_json(run_dir, info)
+    )
+    info.to_json(run_dir / RUN_FILE)
     fit_jobs = [
         FitJob(inputs.tokens_path, inputs.vocabulary_path, run_dir, fit_fp, config.engine, settings,
                k, seed, config.top_n)
@@ -231,26 +246,28 @@ def _run(run_dir: Path, config: TopicsConfig, inputs: _Inputs, engine: Any, sett
     _assemble(run_dir, [job.fit_dir for job in fit_jobs], records)
     _check_tokens_unchanged(inputs)
     chosen_topics = _chosen_topics(run_dir, chosen)
-    fits = [{key: r.get(key) for key in ("model", "k", "seed", "c_npmi", "c_v", "u_mass", "diversity",
-                                        "stability", "fit_seconds", "engine_info")} for r in records]
-    info.update(
+    fits = [FitMeasures(**{f.name: r.get(f.name) for f in dataclasses.fields(FitMeasures)}) for r in records]
+    info = dataclasses.replace(
+        info,
         status="complete",
         completed=now_iso(),
         chosen_model=chosen,
         chosen_reason=reason,
         chosen_topics=chosen_topics,
-        recommendation={"rule": "max mean c_npmi among ks with mean stability >= best - tolerance; "
-                        "seed = highest c_npmi at that k", "stability_tolerance": STABILITY_TOLERANCE},
-        measures={"by_k": [s.to_dict() for s in by_k], "fits": fits},
+        recommendation=Recommendation(
+            rule="max mean c_npmi among ks with mean stability >= best - tolerance; "
+                 "seed = highest c_npmi at that k",
+            stability_tolerance=STABILITY_TOLERANCE),
+        measures=Measures(by_k=by_k, fits=fits),
         reused_fits=reused,
-        timings={
-            "fits_seconds": round(fits_done - started, 3),
-            "total_seconds": round(time.perf_counter() - started, 3),
-            "fit_seconds_sum": round(sum(r["fit_seconds"] for r in records), 3),
-        },
+        timings=Timings(
+            fits_seconds=round(fits_done - started, 3),
+            total_seconds=round(time.perf_counter() - started, 3),
+            fit_seconds_sum=round(sum(r["fit_seconds"] for r in records), 3),
+        ),
     )
-    write_run_json(run_dir, info)  # last: the run is complete only now
-    return RunReport.from_run_json(run_dir, info)
+    info.to_json(run_dir / RUN_FILE)  # last: the run is complete only now
+    return RunReport.from_run(run_dir, info)
 
 
 def _fit_progress(progress: ProgressCallback | None, n_fits: int) -> Callable[[str, float], None] | None:

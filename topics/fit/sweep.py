@@ -19,7 +19,6 @@ import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,7 @@ from feedcare.corpus.base.errors import UsageError
 from feedcare.topics.config import parse_k_spec  # noqa: F401  (re-exported: the sweep's k parsing)
 from feedcare.topics.fit.fitting import FitJob, finished_fit, run_fit
 from feedcare.topics.measures.stability import fit_stability, k_stability, pairwise_stability
+from feedcare.topics.runs.runjson import KSummary  # the run.json record of one k
 
 # A k is a candidate for the recommendation when its mean stability is within this of the best.
 STABILITY_TOLERANCE = 0.1
@@ -165,19 +165,6 @@ def _single_thread_blas() -> Iterator[None]:
 
 
 # --- summarising --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class KSummary:
-    """Mean and standard deviation of each measure over the seeds at one k."""
-
-    k: int
-    n_fits: int
-    mean: dict[str, float | None]
-    sd: dict[str, float | None]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"k": self.k, "n_fits": self.n_fits, "mean": self.mean, "sd": self.sd}
 
 
 def add_stability(records: list[dict[str, Any]]) -> dict[int, float | None]:

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from feedcare.corpus.base.atomic import read_json, write_json
 from feedcare.corpus.base.errors import DataError, UsageError
-from feedcare.topics.runs.rundir import RUN_FILE, list_runs, resolve_run, runs_root
+from feedcare.corpus.base.sidecar import FormatVersionError
+from feedcare.topics.runs.rundir import RUN_FILE, Run, list_runs, read_run, resolve_run, runs_root
+from feedcare.topics.runs.runjson import RunInfo
 
-RUN_SCHEMA_VERSION = 1
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -30,17 +30,6 @@ def check_run_id(name: str) -> str:
             f"digit, and not 'latest'; got {name!r}"
         )
     return name
-
-
-def read_run_json(path: Path) -> dict[str, Any]:
-    info = read_json(Path(path) / RUN_FILE, "run.json")
-    if not isinstance(info, dict) or "run_id" not in info:
-        raise DataError(f"{Path(path) / RUN_FILE}: not a feedcare run.json; delete the run directory")
-    return info
-
-
-def write_run_json(path: Path, info: dict[str, Any]) -> None:
-    write_json(Path(path) / RUN_FILE, {"schema_version": RUN_SCHEMA_VERSION, **info})
 
 
 def now_iso() -> str:
@@ -65,37 +54,41 @@ class RunSummary:
         return {**self.__dict__, "path": str(self.path)}
 
 
-def summarise(path: Path, info: dict[str, Any]) -> RunSummary:
+def summarise(path: Path, info: RunInfo) -> RunSummary:
     return RunSummary(
-        run_id=str(info.get("run_id", path.name)),
+        run_id=info.run_id,
         path=path,
-        created=str(info.get("created", "")),
-        status=str(info.get("status", "unknown")),
-        engine=str(info.get("engine", {}).get("name", "")),
-        ks=list(info.get("ks", [])),
-        seeds=list(info.get("seeds", [])),
-        chosen_model=info.get("chosen_model"),
-        n_units=info.get("n_units"),
+        created=info.created,
+        status=info.status,
+        engine=info.engine.name,
+        ks=list(info.ks),
+        seeds=list(info.seeds),
+        chosen_model=info.chosen_model,
+        n_units=info.n_units,
     )
 
 
+def unreadable(path: Path, error: DataError) -> RunSummary:
+    """The list line of a run whose run.json cannot be read: why, in the status column."""
+    status = "damaged"
+    if isinstance(error, FormatVersionError):
+        status = f"format {error.found} ({'newer' if error.newer else 'older'} feedcare)"
+    return RunSummary(path.name, path, "", status, "", [], [], None, None)
+
+
 def list_run_summaries(corpus_dir: Path) -> list[RunSummary]:
-    """Every run under ``<corpus>/runs``, oldest first; damaged run.json files are reported."""
+    """Every run under ``<corpus>/runs``, oldest first; unreadable run.json files are reported."""
     summaries = []
     for path in list_runs(corpus_dir):
         try:
-            info = read_run_json(path)
-        except DataError:
-            info = {"run_id": path.name, "status": "damaged"}
-        summaries.append(summarise(path, info))
+            summaries.append(summarise(path, read_run(path).info))
+        except DataError as exc:
+            summaries.append(unreadable(path, exc))
     return summaries
 
 
-def show_run(corpus_dir: Path, run: str) -> dict[str, Any]:
-    """run.json of a run given as an id, ``latest`` or a path (finished or not)."""
+def show_run(corpus_dir: Path, run: str) -> Run:
+    """A run given as an id, ``latest`` or a path, finished or not."""
     if not runs_root(corpus_dir).is_dir() and not (Path(run) / RUN_FILE).is_file() and run != "latest":
         raise UsageError(f"{runs_root(corpus_dir)}: no runs yet; run `feedcare topics` first")
-    path = resolve_run(corpus_dir, run)
-    info = read_run_json(path)
-    info["path"] = str(path)
-    return info
+    return read_run(resolve_run(corpus_dir, run))

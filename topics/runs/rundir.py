@@ -24,11 +24,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from feedcare.corpus.base.atomic import read_json
 from feedcare.corpus.base.errors import DataError, UsageError
+from feedcare.topics.runs.runjson import RUN_FILE, RUN_SCHEMA_VERSION, RunInfo
 
 RUNS_DIR = "runs"
-RUN_FILE = "run.json"
 TOPICS_FILE = "topics.parquet"
 DOC_TOPICS_FILE = "doc_topics.parquet"
 SWEEP_FILE = "sweep.parquet"
@@ -99,7 +98,7 @@ def list_runs(corpus_dir: Path) -> list[Path]:
 
     def created(path: Path) -> str:
         try:
-            return str(read_json(path / RUN_FILE, "run.json").get("created", ""))
+            return RunInfo.from_json(path / RUN_FILE).created
         except DataError:
             return ""
 
@@ -128,22 +127,31 @@ def resolve_run(corpus_dir: Path, run: str) -> Path:
 
 @dataclass(frozen=True)
 class Run:
-    """A finished run directory, read without unpickling anything."""
+    """A run directory and its run.json, read without unpickling anything.
+
+    :func:`open_run` gives finished runs only; :func:`~.listing.show_run` any run.
+    """
 
     path: Path
-    info: dict[str, Any]
+    info: RunInfo
 
     @property
     def run_id(self) -> str:
-        return str(self.info["run_id"])
+        return self.info.run_id
 
     @property
     def chosen_model(self) -> str:
-        return str(self.info["chosen_model"])
+        if self.info.chosen_model is None:
+            raise DataError(f"{self.path}: the run is unfinished; {resume_hint(self.path)}")
+        return self.info.chosen_model
 
     @property
     def models(self) -> list[str]:
-        return [str(m["model"]) for m in self.info.get("models", [])]
+        return [m.model for m in self.info.models]
+
+    def to_dict(self) -> dict[str, Any]:
+        """run.json's content and the run's path (what ``runs show --json`` prints)."""
+        return {**self.info.to_dict(), "path": str(self.path)}
 
     def check_model(self, model: str | None) -> str:
         """The named model (``K/SEED``, ``kK-sSEED``) or the chosen one; a clear error otherwise."""
@@ -211,11 +219,25 @@ class Run:
         return int(pc.max(topics["topic"]).as_py()) + 1 if topics.num_rows else 0
 
 
-def open_run(corpus_dir: Path, run: str) -> Run:
-    path = resolve_run(corpus_dir, run)
-    info = read_json(path / RUN_FILE, "run.json")
-    if info.get("status") != "complete":
+def read_run(path: Path) -> Run:
+    """The run in directory ``path``, finished or not (DataError: damaged or of another version)."""
+    path = Path(path)
+    info = RunInfo.from_json(path / RUN_FILE)
+    if info.schema_version != RUN_SCHEMA_VERSION:
         raise DataError(
-            f"{path}: the run is unfinished; resume it with `feedcare topics --run-id {path.name}`"
+            f"{path}: run schema version {info.schema_version} is not supported by this feedcare "
+            f"(needs {RUN_SCHEMA_VERSION}); fit a new run with `feedcare topics`"
         )
     return Run(path=path, info=info)
+
+
+def resume_hint(path: Path) -> str:
+    return f"resume it with `feedcare topics --run-id {Path(path).name}`"
+
+
+def open_run(corpus_dir: Path, run: str) -> Run:
+    """A finished run given as an id, ``latest`` or a path."""
+    opened = read_run(resolve_run(corpus_dir, run))
+    if not opened.info.is_complete:
+        raise DataError(f"{opened.path}: the run is unfinished; {resume_hint(opened.path)}")
+    return opened

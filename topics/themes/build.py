@@ -178,7 +178,7 @@ def build_themes(
         n_topics=n_topics,
         n_units=int(accumulator.seen.sum()),
         n_participants=len(np.unique(units.participant_of[accumulator.seen])),
-        created=str(run.info.get("created", "")),
+        created=run.info.created,
         config=config,
         themes=tuple(_sorted(themes, config.sort)),
         sweep=_sweep(run),
@@ -198,8 +198,7 @@ def _sorted(themes: list[Theme], key: str) -> list[Theme]:
 
 def _check_tokens_match(corpus: Corpus, run: Run) -> None:
     meta = corpus.tokens_meta()
-    expected = run.info.get("tokens_fingerprint")
-    if expected and meta.get("fingerprint") and expected != meta["fingerprint"]:
+    if run.info.tokens_fingerprint != meta.fingerprint:
         raise DataError(
             f"{corpus.path}: the tokens changed since run {run.run_id} was fitted, so its units no "
             "longer match; re-run `feedcare topics`"
@@ -317,7 +316,7 @@ def _terms(run: Run, model: str, top: int) -> dict[int, tuple[Term, ...]]:
 
 
 def _lemmatize(corpus: Corpus) -> bool:
-    config = corpus.tokens_meta().get("config", {})
+    config = corpus.tokens_meta().config
     return bool(config.get("lemmatize", config.get("lemmatise", True)))
 
 

@@ -50,18 +50,18 @@ def test_tomotopy_run_has_the_same_shape_and_records_the_engine(tmp_path, invoke
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     run = open_run(corpus, data["run_id"])
-    engine = run.info["engine"]
-    assert engine["name"] == "tomotopy"
+    engine = run.info.engine
+    assert engine.name == "tomotopy"
     import tomotopy
 
-    assert engine["settings"] == {
+    assert engine.settings == {
         "iterations": 200, "burn_in": 100, "alpha": 0.1, "eta": 0.01, "optim_interval": 10, "rm_top": 0,
         "minimum_probability": 0.0, "workers": 1, "term_weight": "ONE",
     }
-    assert engine["packages"]["tomotopy"] == tomotopy.__version__
-    assert engine["packages"]["tomotopy_isa"] == tomotopy.isa  # results depend on the build
-    for fit in run.info["measures"]["fits"]:  # the learned priors, per fit
-        assert len(fit["engine_info"]["alpha"]) == 5 and fit["engine_info"]["ll_per_word"] < 0
+    assert engine.packages["tomotopy"] == tomotopy.__version__
+    assert engine.packages["tomotopy_isa"] == tomotopy.isa  # results depend on the build
+    for fit in run.info.measures.fits:  # the learned priors, per fit
+        assert len(fit.engine_info["alpha"]) == 5 and fit.engine_info["ll_per_word"] < 0
     assert (run.path / "models" / run.chosen_model / "model.tomotopy.bin").is_file()
     weights = run.doc_topics(run.chosen_model)["weight"].to_numpy().reshape(300, 5)
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=1e-9)

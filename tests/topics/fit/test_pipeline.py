@@ -35,13 +35,13 @@ def swept(tmp_path_factory):
 def test_sweep_writes_a_complete_run_directory(swept):
     corpus, _ = swept
     run = open_run(corpus, "sweep")
-    assert run.info["status"] == "complete"
+    assert run.info.status == "complete"
     assert run.models == ["k3-s42", "k3-s43", "k4-s42", "k4-s43"]
-    assert run.info["ks"] == [3, 4] and run.info["seeds"] == [42, 43]
-    assert run.info["engine"]["name"] == "gensim"
-    assert run.info["engine"]["settings"]["passes"] == 2
-    assert set(run.info["packages"]) >= {"feedcare", "gensim", "numpy", "pyarrow"}
-    assert run.info["chosen_model"] in run.models and run.info["chosen_reason"]
+    assert run.info.ks == [3, 4] and run.info.seeds == [42, 43]
+    assert run.info.engine.name == "gensim"
+    assert run.info.engine.settings["passes"] == 2
+    assert set(run.info.packages) >= {"feedcare", "gensim", "numpy", "pyarrow"}
+    assert run.info.chosen_model in run.models and run.info.chosen_reason
     for name, schema in (("topics", TOPICS), ("doc_topics", DOC_TOPICS), ("sweep", SWEEP),
                          ("topic_measures", TOPIC_MEASURES)):
         assert pq.read_schema(run.path / f"{name}.parquet").remove_metadata() == schema
