@@ -150,7 +150,7 @@ def feedcare_tokens(corpus_dir: Path, jobs: int) -> tuple[int, float]:
     config = TokensConfig(roles=("interviewer", "participant", "other"))
     started = time.perf_counter()
     report = build_tokens(open_corpus(corpus_dir), config, jobs=jobs, force=True)
-    return report.summary["tokens_before_filter"], time.perf_counter() - started
+    return report.summary.tokens_before_filter, time.perf_counter() - started
 
 
 def run(quick: bool = False) -> dict[str, Any]:
