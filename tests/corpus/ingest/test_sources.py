@@ -106,8 +106,8 @@ def test_plan_reads_only_new_and_changed_files_and_hashes_only_touched_ones(fold
     plan = plan_sources(files, previous)
     assert [f.source for f, _, how in plan.to_read] == ["P02.md"] and plan.changed[0][1] == sha256_file(p02)
     assert plan.rehashed == 1 and [f.source for f, _ in plan.unchanged] == ["P01.txt"]
-    assert plan.unchanged[0][1]["mtime_ns"] == p01.stat().st_mtime_ns  # the manifest learns the new mtime
-    assert [entry["source"] for entry in plan.gone.values()] == ["online/P03.vtt"]
+    assert plan.unchanged[0][1].mtime_ns == p01.stat().st_mtime_ns  # the manifest learns the new mtime
+    assert [entry.source for entry in plan.gone.values()] == ["online/P03.vtt"]
 
 
 def test_reread_sends_every_file_to_be_read_without_hashing_untouched_ones(folder, monkeypatch):
@@ -128,7 +128,8 @@ def test_a_table_entry_records_its_count_not_its_ids(tmp_path):
     file = scan_sources([table]).files[0]
     assert file.is_table
     entry = source_entry(file, "abc", None, 2, attributes=["ward"])
-    assert "doc_ids" not in entry and entry["n_documents"] == 2 and entry["attributes"] == ["ward"]
+    assert entry.doc_ids is None and entry.n_documents == 2 and entry.attributes == ["ward"]
+    assert "doc_ids" not in entry.to_dict()  # the manifest leaves the key out
 
 
 # --- through `feedcare ingest` ----------------------------------------------------------------------
