@@ -9,7 +9,7 @@ format) on the OSCE transcripts and the FFT comment table from ../shared/data (e
 with a note when absent) and on the fictional examples, then prints `sha256  path` for every
 file written. What legitimately differs between two runs is normalised before hashing, and
 only that: wall-clock fields (run.json's `created`/`completed`/`timings`, `fit_seconds`,
-`measure_seconds`, the manifest's `created` and source `mtime_ns`, the `.qdpx` creation
+`measure_seconds`, the manifest's `created`/`updated` and source `mtime_ns`, the `.qdpx` creation
 times), absolute paths (the output folder and the repository root become placeholders), and
 gensim's own model pickles, which carry gensim's lifecycle timestamps
 (`models/*/model.gensim*` are listed, not hashed).
@@ -30,7 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("FEEDCARE_SHARED_DATA", ROOT.parent / "shared" / "data"))
-TIME_KEYS = {"created", "completed", "seconds", "mtime_ns", "timings", "fit_seconds", "measure_seconds"}
+TIME_KEYS = {"created", "updated", "completed", "seconds", "mtime_ns", "timings", "fit_seconds",
+             "measure_seconds"}
 _PATHS: list[tuple[str, str]] = []  # (absolute prefix, placeholder), set by main()
 
 THEMES_FORMATS = [("table", None), ("csv", "themes.csv"), ("md", "themes.md"), ("json", "themes.json"),
