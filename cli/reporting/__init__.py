@@ -1,0 +1,1 @@
+"""`feedcare methods`, `feedcare reproduce` and `feedcare archive` (a sub-package: cli/ is full)."""

@@ -1,0 +1,1 @@
+"""Reporting on a run: the methods statement, ``reproduce`` and the review archive (issue 18)."""

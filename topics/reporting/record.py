@@ -1,0 +1,111 @@
+"""Everything a run recorded, read once: run.json, tokens.json, manifest.json and the run's tables.
+
+The methods statement, ``reproduce`` and the archive all read a run through :class:`RunRecord`,
+from a run directory inside its corpus or from an archive made by ``feedcare archive`` (unzipped
+to a temporary folder). Keys are read defensively: a key that is absent means the feature it
+describes was not used (runs written before it existed stay readable).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from feedcare.corpus.base.atomic import read_json
+from feedcare.corpus.base.errors import DataError, UsageError
+from feedcare.corpus.store.schema import DOCUMENTS_FILE, MANIFEST_FILE, TOKENS_META_FILE, VOCABULARY_FILE
+from feedcare.topics.runs.rundir import RUN_FILE, SWEEP_FILE, TOPIC_MEASURES_FILE, TOPICS_FILE, resolve_run
+
+# Inside an archive: the corpus's sidecars at the top, the run's files under run/.
+BUNDLE_RUN_DIR = "run"
+BUNDLE_MARK = "feedcare-archive.json"
+
+
+@dataclass
+class RunRecord:
+    """A finished run and the corpus and tokens it was fitted on, as recorded."""
+
+    run_dir: Path
+    corpus_dir: Path | None  # None when read from an archive without the text
+    info: dict[str, Any]
+    tokens: dict[str, Any]
+    manifest: dict[str, Any]
+    sidecar_dir: Path  # where manifest.json, tokens.json and vocabulary.parquet are
+    from_bundle: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def run_id(self) -> str:
+        return str(self.info.get("run_id", self.run_dir.name))
+
+    @property
+    def chosen_model(self) -> str:
+        return str(self.info["chosen_model"])
+
+    def table(self, name: str) -> pa.Table | None:
+        path = self.run_dir / name
+        return pq.read_table(path) if path.is_file() else None
+
+    def sweep(self) -> pa.Table | None:
+        return self.table(SWEEP_FILE)
+
+    def topic_measures(self) -> pa.Table | None:
+        return self.table(TOPIC_MEASURES_FILE)
+
+    def topics(self) -> pa.Table | None:
+        return self.table(TOPICS_FILE)
+
+    def vocabulary_path(self) -> Path:
+        return self.sidecar_dir / VOCABULARY_FILE
+
+
+def load_record(run: str | Path, corpus_dir: Path | None = None, scratch: Path | None = None) -> RunRecord:
+    """A run given as an id or 'latest' (in ``corpus_dir``), a run directory, or an archive zip.
+
+    An archive is unpacked into ``scratch`` (required for archives).
+    """
+    path = Path(run)
+    if path.suffix == ".zip" and path.is_file():
+        if scratch is None:
+            raise UsageError("reading an archive needs a scratch folder")
+        return _from_bundle(path, scratch)
+    run_dir = resolve_run(Path(corpus_dir or "corpus"), str(run))
+    info = read_json(run_dir / RUN_FILE, "run.json")
+    if info.get("status") != "complete":
+        raise DataError(f"{run_dir}: the run is unfinished; resume it with `feedcare topics --run-id {run_dir.name}`")
+    home = run_dir.parent.parent  # <corpus>/runs/<id>
+    if not (home / MANIFEST_FILE).is_file():
+        raise DataError(f"{home}: no manifest.json next to runs/; the run must stay inside its corpus folder")
+    tokens = _read_optional(home / TOKENS_META_FILE, "tokens.json")
+    return RunRecord(run_dir=run_dir, corpus_dir=home, info=info, tokens=tokens,
+                     manifest=read_json(home / MANIFEST_FILE, MANIFEST_FILE), sidecar_dir=home)
+
+
+def _read_optional(path: Path, what: str) -> dict[str, Any]:
+    return read_json(path, what) if path.is_file() else {}
+
+
+def _from_bundle(zip_path: Path, scratch: Path) -> RunRecord:
+    try:
+        with zipfile.ZipFile(zip_path) as bundle:
+            names = bundle.namelist()
+            if BUNDLE_MARK not in names:
+                raise DataError(f"{zip_path}: not an archive made by `feedcare archive` (no {BUNDLE_MARK})")
+            for name in names:
+                if name.startswith("/") or ".." in Path(name).parts:
+                    raise DataError(f"{zip_path}: unsafe path {name!r} in the archive")
+            bundle.extractall(scratch)
+    except zipfile.BadZipFile as exc:
+        raise DataError(f"{zip_path}: not a readable zip file ({exc})") from None
+    run_dir = scratch / BUNDLE_RUN_DIR
+    with_text = (scratch / DOCUMENTS_FILE).is_file()  # an archive made --with-text
+    return RunRecord(
+        run_dir=run_dir, corpus_dir=scratch if with_text else None, info=read_json(run_dir / RUN_FILE, "run.json"),
+        tokens=_read_optional(scratch / TOKENS_META_FILE, "tokens.json"),
+        manifest=read_json(scratch / MANIFEST_FILE, MANIFEST_FILE), sidecar_dir=scratch, from_bundle=True,
+        extra=read_json(scratch / BUNDLE_MARK, BUNDLE_MARK),
+    )
