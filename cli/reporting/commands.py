@@ -43,8 +43,9 @@ def methods(
     run: RunArg,
     corpus: CorpusOpt = DEFAULT_CORPUS,
     fmt: Annotated[str, typer.Option("--format", "-f", help="md (Markdown), tex (LaTeX) or txt.")] = "md",
-    out_file: Annotated[Path | None, typer.Option("--out", "-o", help="Write to FILE instead of stdout.",
-                                                  show_default=False)] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to FILE instead of stdout.", show_default=False)
+    ] = None,
 ) -> None:
     """A methods statement for a paper: data, preparation, model, choice of k, software, settings."""
     from feedcare.corpus.base.atomic import write_text
@@ -62,34 +63,48 @@ def methods(
 def reproduce(
     run: Annotated[str, typer.Argument(help="Run id, 'latest', a run directory, or an archive .zip.")],
     corpus: CorpusOpt = DEFAULT_CORPUS,
-    inputs: Annotated[Path | None, typer.Option(
-        "--inputs", help="Folder holding the original source files (default: their recorded paths).",
-        show_default=False)] = None,
-    all_models: Annotated[bool, typer.Option("--all", help="Re-fit the whole sweep, not only the chosen model.")] = False,
+    inputs: Annotated[
+        Path | None,
+        typer.Option(
+            "--inputs",
+            help="Folder holding the original source files (default: their recorded paths).",
+            show_default=False,
+        ),
+    ] = None,
+    all_models: Annotated[
+        bool, typer.Option("--all", help="Re-fit the whole sweep, not only the chosen model.")
+    ] = False,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Re-run a run's tokens and model in a scratch folder and compare them with the original."""
     from feedcare.topics.reporting.reproduce import reproduce as run_reproduce
 
-    result = run_reproduce(run, corpus, inputs=inputs, config=config, all_models=all_models,
-                           progress=lambda step: message(f"reproducing: {step}…"))
+    result = run_reproduce(
+        run,
+        corpus,
+        inputs=inputs,
+        config=config,
+        all_models=all_models,
+        progress=lambda step: message(f"reproducing: {step}…"),
+    )
     show(result, _render_reproduce, as_json=as_json)
     raise typer.Exit(result.exit_code)
 
 
 def _render_reproduce(console, result) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"Reproducing run {result.run_id} ({result.scope})", title_justify="left")
     for name in ("check", "result", "detail"):
         table.add_column(name)
     for check in result.checks:
-        table.add_row(check.what, "match" if check.ok else "[red]differs[/]", check.detail)
+        table.add_row(escape(check.what), "match" if check.ok else "[red]differs[/]", escape(check.detail))
     console.print(table)
-    console.print(f"Corpus: {result.source}.")
+    console.print(f"Corpus: {escape(result.source)}.")
     for reason in result.reasons:
-        console.print(f"Likely reason: {reason}")
+        console.print(f"Likely reason: {escape(reason)}")
     console.print("[green]Identical.[/]" if result.identical else "[red]Not identical.[/]")
 
 
@@ -97,25 +112,35 @@ def archive(
     run: RunArg,
     out_file: Annotated[Path, typer.Option("--out", "-o", help="The .zip to write.")],
     corpus: CorpusOpt = DEFAULT_CORPUS,
-    with_text: Annotated[bool, typer.Option("--with-text", help="Include the documents, segments and tokens "
-                                            "(the text). Only where consent and ethics approval allow.")] = False,
-    labels: Annotated[Path | None, typer.Option("--labels", help="A theme labels file to include.",
-                                                show_default=False)] = None,
+    with_text: Annotated[
+        bool,
+        typer.Option(
+            "--with-text",
+            help="Include the documents, segments and tokens "
+            "(the text). Only where consent and ethics approval allow.",
+        ),
+    ] = False,
+    labels: Annotated[
+        Path | None, typer.Option("--labels", help="A theme labels file to include.", show_default=False)
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """A deterministic zip to deposit with a paper: settings, hashes, vocabulary, topics, measures, methods."""
+    """A deterministic zip to deposit with a paper: settings, hashes, vocabulary, topics, methods."""
     from feedcare.topics.reporting.archive import build_archive
     from feedcare.topics.reporting.record import load_record
 
     result = build_archive(load_record(run, corpus), out_file, with_text=with_text, labels=labels)
-    show(result, lambda console, r: console.print(
-        f"Wrote {r.path}: {len(r.files) + 2} files{' including the text' if r.with_text else ', no text'}."),
-        as_json=as_json)
+    show(
+        result,
+        lambda console, r: console.print(
+            f"Wrote {r.path}: {len(r.files) + 2} files"
+            f"{' including the text' if r.with_text else ', no text'}."
+        ),
+        as_json=as_json,
+    )
 
 
 def register(app: typer.Typer) -> None:
     app.command("methods", epilog=METHODS_EPILOG)(methods)
     app.command("reproduce", epilog=REPRODUCE_EPILOG)(reproduce)
     app.command("archive", epilog=ARCHIVE_EPILOG)(archive)
-
-

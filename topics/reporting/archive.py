@@ -55,7 +55,9 @@ class ArchiveResult:
         return {"path": str(self.path), "with_text": self.with_text, "files": self.files}
 
 
-def build_archive(record: RunRecord, out: Path, *, with_text: bool = False, labels: Path | None = None) -> ArchiveResult:
+def build_archive(
+    record: RunRecord, out: Path, *, with_text: bool = False, labels: Path | None = None
+) -> ArchiveResult:
     """Write the archive of ``record`` to ``out`` (atomically: a temporary file, then a rename)."""
     if record.from_bundle:
         raise UsageError("archive a run directory, not an archive")
@@ -83,11 +85,20 @@ def build_archive(record: RunRecord, out: Path, *, with_text: bool = False, labe
     citation = _citation()
     if citation is not None:
         entries["CITATION.cff"] = citation
-    files = [{"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-             for name, data in sorted(entries.items())]
+    files = [
+        {"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        for name, data in sorted(entries.items())
+    ]
     entries["README.md"] = _readme(record, files, with_text).encode()
-    entries[BUNDLE_MARK] = _json({"format": "feedcare-archive", "version": 1, "run_id": record.run_id,
-                                  "with_text": with_text, "files": files})
+    entries[BUNDLE_MARK] = _json(
+        {
+            "format": "feedcare-archive",
+            "version": 1,
+            "run_id": record.run_id,
+            "with_text": with_text,
+            "files": files,
+        }
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     try:
@@ -118,10 +129,13 @@ def _citation() -> bytes | None:
 
 def _readme(record: RunRecord, files: list[dict[str, object]], with_text: bool) -> str:
     listing = "\n".join(f"| `{f['name']}` | {f['bytes']:,} | `{str(f['sha256'])[:16]}` |" for f in files)
-    text_note = ("It includes the text (documents.parquet, segments.parquet, tokens.parquet): share it only "
-                 "where the participants' consent and your ethics approval allow." if with_text else
-                 "It holds no text of any document: only settings, file hashes, the vocabulary with counts, "
-                 "topics, unit × topic weights (ids and numbers), measures and the methods statement.")
+    text_note = (
+        "It includes the text (documents.parquet, segments.parquet, tokens.parquet): share it only "
+        "where the participants' consent and your ethics approval allow."
+        if with_text
+        else "It holds no text of any document: only settings, file hashes, the vocabulary with counts, "
+        "topics, unit × topic weights (ids and numbers), measures and the methods statement."
+    )
     return f"""# feedcare archive of run {record.run_id}
 
 Written by `feedcare archive`. {text_note}
@@ -136,8 +150,8 @@ Written by `feedcare archive`. {text_note}
 
 ## Reproduce
 
-With feedcare {record.info.get("packages", {}).get("feedcare", "")} and the packages in `packages.json` installed,
-and the original source files in a folder:
+With feedcare {record.info.get("packages", {}).get("feedcare", "")} and the packages in
+`packages.json` installed, and the original source files in a folder:
 
 ```sh
 feedcare reproduce this-archive.zip --inputs path/to/transcripts

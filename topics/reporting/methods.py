@@ -23,26 +23,26 @@ FORMATS = ("md", "tex", "txt")
 
 REFERENCES = {
     "blei": "Blei, D. M., Ng, A. Y., & Jordan, M. I. (2003). Latent Dirichlet allocation. "
-            "Journal of Machine Learning Research, 3, 993–1022.",
+    "Journal of Machine Learning Research, 3, 993–1022.",
     "hoffman": "Hoffman, M., Bach, F., & Blei, D. (2010). Online learning for latent Dirichlet "
-               "allocation. Advances in Neural Information Processing Systems, 23, 856–864.",
+    "allocation. Advances in Neural Information Processing Systems, 23, 856–864.",
     "griffiths": "Griffiths, T. L., & Steyvers, M. (2004). Finding scientific topics. Proceedings of "
-                 "the National Academy of Sciences, 101(suppl. 1), 5228–5235.",
+    "the National Academy of Sciences, 101(suppl. 1), 5228–5235.",
     "roder": "Röder, M., Both, A., & Hinneburg, A. (2015). Exploring the space of topic coherence "
-             "measures. Proceedings of the Eighth ACM International Conference on Web Search and "
-             "Data Mining (WSDM '15), 399–408.",
+    "measures. Proceedings of the Eighth ACM International Conference on Web Search and "
+    "Data Mining (WSDM '15), 399–408.",
     "rehurek": "Řehůřek, R., & Sojka, P. (2010). Software framework for topic modelling with large "
-               "corpora. Proceedings of the LREC 2010 Workshop on New Challenges for NLP Frameworks, 45–50.",
+    "corpora. Proceedings of the LREC 2010 Workshop on New Challenges for NLP Frameworks, 45–50.",
     "kuhn": "Kuhn, H. W. (1955). The Hungarian method for the assignment problem. Naval Research "
-            "Logistics Quarterly, 2(1–2), 83–97.",
+    "Logistics Quarterly, 2(1–2), 83–97.",
 }
 # Known term-ranking methods, by the name a run records under "term_ranking" (when it does).
 TERM_RANKING_REFERENCES = {
     "relevance": "Sievert, C., & Shirley, K. (2014). LDAvis: A method for visualizing and interpreting "
-                 "topics. Proceedings of the Workshop on Interactive Language Learning, Visualization, "
-                 "and Interfaces, 63–70.",
+    "topics. Proceedings of the Workshop on Interactive Language Learning, Visualization, "
+    "and Interfaces, 63–70.",
     "frex": "Bischof, J. M., & Airoldi, E. M. (2012). Summarizing topical content with word frequency "
-            "and exclusivity. Proceedings of the 29th International Conference on Machine Learning, 201–208.",
+    "and exclusivity. Proceedings of the 29th International Conference on Machine Learning, 201–208.",
 }
 
 # Settings that never change a result (how much work runs at once, how big a read batch is).
@@ -88,6 +88,7 @@ def build_blocks(record: RunRecord) -> list[Block]:
 
 # ---- prose ------------------------------------------------------------------------------------
 
+
 def _n(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
@@ -100,34 +101,49 @@ def _data_paragraph(manifest: dict, summary: dict, tconfig: dict) -> str:
     counts = manifest.get("counts", {})
     docs = counts.get("documents", summary.get("documents", 0))
     formats = sorted({str(s.get("format")) for s in manifest.get("sources", {}).values() if s.get("format")})
-    parts = [f"The corpus held {_plural(int(docs), 'document')}"
-             + (f" ({', '.join(formats)} files)" if formats else "")
-             + f" with {_plural(int(counts.get('segments', 0)), 'speaker turn')} and "
-             f"{_n(counts.get('words', 0))} words."]
+    parts = [
+        f"The corpus held {_plural(int(docs), 'document')}"
+        + (f" ({', '.join(formats)} files)" if formats else "")
+        + f" with {_plural(int(counts.get('segments', 0)), 'speaker turn')} and "
+        f"{_n(counts.get('words', 0))} words."
+    ]
     participants = manifest.get("participants") or counts.get("participants")
     if isinstance(participants, int):
         parts.append(f"They came from {_plural(participants, 'participant')}.")
     skipped = manifest.get("skipped") or []
     if skipped:
-        parts.append(f"{_plural(len(skipped), 'input file')} could not be read and "
-                     f"{'was' if len(skipped) == 1 else 'were'} left out.")
+        parts.append(
+            f"{_plural(len(skipped), 'input file')} could not be read and "
+            f"{'was' if len(skipped) == 1 else 'were'} left out."
+        )
     if summary:
         roles = ", ".join(tconfig.get("roles", [])) or "all"
-        parts.append(f"Turns by {roles} speakers were modelled ({_n(summary.get('turns_selected', 0))} "
-                     f"of {_n(summary.get('turns', 0))} turns)")
+        parts.append(
+            f"Turns by {roles} speakers were modelled ({_n(summary.get('turns_selected', 0))} "
+            f"of {_n(summary.get('turns', 0))} turns)"
+        )
         excluded = summary.get("turns_excluded") or {}
         if excluded:
-            parts[-1] += "; " + ", ".join(f"{_n(n)} {role} turns" for role, n in sorted(excluded.items())) \
+            parts[-1] += (
+                "; "
+                + ", ".join(f"{_n(n)} {role} turns" for role, n in sorted(excluded.items()))
                 + " were left out"
+            )
         parts[-1] += "."
         left_out = summary.get("documents_left_out_language")
         languages = summary.get("languages") or {}
         if left_out:
             kept = ", ".join(tconfig.get("languages", [])) or "the configured languages"
-            parts.append(f"{_plural(int(left_out), 'document')} not in {kept} "
-                         f"{'was' if left_out == 1 else 'were'} left out"
-                         + (f" (detected: {', '.join(f'{k} {_n(v)}' for k, v in sorted(languages.items()))})"
-                            if languages else "") + ".")
+            parts.append(
+                f"{_plural(int(left_out), 'document')} not in {kept} "
+                f"{'was' if left_out == 1 else 'were'} left out"
+                + (
+                    f" (detected: {', '.join(f'{k} {_n(v)}' for k, v in sorted(languages.items()))})"
+                    if languages
+                    else ""
+                )
+                + "."
+            )
         parts.append(_unit_sentence(summary, tconfig))
     return " ".join(parts)
 
@@ -136,18 +152,24 @@ def _unit_sentence(summary: dict, tconfig: dict) -> str:
     unit = tconfig.get("unit", "auto")
     modes = summary.get("unit_modes") or {}
     rule = {
-        "turn": (f"consecutive turns of the same speaker were merged until a unit held at least "
-                 f"{tconfig.get('min_tokens')} tokens, and turns longer than {tconfig.get('max_tokens')} "
-                 "tokens were split at sentence boundaries"),
+        "turn": (
+            f"consecutive turns of the same speaker were merged until a unit held at least "
+            f"{tconfig.get('min_tokens')} tokens, and turns longer than {tconfig.get('max_tokens')} "
+            "tokens were split at sentence boundaries"
+        ),
         "document": "each document's selected turns formed one unit",
-        "window": (f"windows of {tconfig.get('window_size')} tokens every "
-                   f"{tconfig.get('window_step') or tconfig.get('window_size')} tokens formed the units"),
+        "window": (
+            f"windows of {tconfig.get('window_size')} tokens every "
+            f"{tconfig.get('window_step') or tconfig.get('window_size')} tokens formed the units"
+        ),
     }
     used = sorted(modes) if modes else ([unit] if unit != "auto" else [])
     how = "; ".join(rule[m] for m in used if m in rule) or "units were cut by feedcare's default rule"
     chosen = " (chosen per document from its format)" if unit == "auto" else ""
-    text = (f"The analysis units were {_n(summary.get('units', 0))} "
-            f"{'/'.join(used) or unit}-based units{chosen}: {how}")
+    text = (
+        f"The analysis units were {_n(summary.get('units', 0))} "
+        f"{'/'.join(used) or unit}-based units{chosen}: {how}"
+    )
     extra = []
     if summary.get("units_merged"):
         extra.append(f"{_n(summary['units_merged'])} units merged several turns")
@@ -161,9 +183,12 @@ def _unit_sentence(summary: dict, tconfig: dict) -> str:
 def _redaction_paragraph(redaction: dict) -> str:
     counts = redaction.get("counts") or {}
     kinds = ", ".join(f"{_n(n)} {kind}" for kind, n in sorted(counts.items()))
-    return (f"Before analysis, residual identifiers were replaced with redaction markers by "
-            f"`feedcare audit --redact` ({_plural(int(redaction.get('replacements', 0)), 'replacement')}"
-            + (f": {kinds}" if kinds else "") + "); markers are never tokens.")
+    return (
+        f"Before analysis, residual identifiers were replaced with redaction markers by "
+        f"`feedcare audit --redact` ({_plural(int(redaction.get('replacements', 0)), 'replacement')}"
+        + (f": {kinds}" if kinds else "")
+        + "); markers are never tokens."
+    )
 
 
 def _preparation_paragraph(tokens: dict) -> str:
@@ -176,14 +201,21 @@ def _preparation_paragraph(tokens: dict) -> str:
     for path in c.get("stopwords_files", []):
         lists.append(f"the stopword file {path}")
     if c.get("extra_stopwords"):
-        lists.append(f"{_plural(len(c['extra_stopwords']), 'study-specific stopword')} "
-                     f"({', '.join(c['extra_stopwords'])})")
+        lists.append(
+            f"{_plural(len(c['extra_stopwords']), 'study-specific stopword')} "
+            f"({', '.join(c['extra_stopwords'])})"
+        )
     sentences = [
         "Text was tokenised offline with an NLTK regular-expression tokenizer for speech and feedback"
         + (", lower-cased" if c.get("lowercase") else "")
         + (", with tokens without a letter removed" if c.get("remove_numbers") else "")
-        + (f" and tokens shorter than {c.get('min_length')} characters removed" if c.get("min_length") else "")
-        + "; redaction and transcription markers were never tokens."]
+        + (
+            f" and tokens shorter than {c.get('min_length')} characters removed"
+            if c.get("min_length")
+            else ""
+        )
+        + "; redaction and transcription markers were never tokens."
+    ]
     if lists:
         sentence = f"Stopwords were removed using {_join(lists)}"
         if c.get("keep_words"):
@@ -191,28 +223,41 @@ def _preparation_paragraph(tokens: dict) -> str:
         sentences.append(sentence + ".")
     removed = s.get("removed") or {}
     if removed:
-        sentences.append(f"Of {_n(s.get('words', 0))} words read, filtering removed "
-                         + ", ".join(f"{_n(n)} {what}" for what, n in sorted(removed.items())) + ".")
+        sentences.append(
+            f"Of {_n(s.get('words', 0))} words read, filtering removed "
+            + ", ".join(f"{_n(n)} {what}" for what, n in sorted(removed.items()))
+            + "."
+        )
     if c.get("markers") or c.get("extra_markers"):
-        sentences.append(f"Redaction markers were recognised by {_plural(len(c.get('markers', [])), 'pattern')}"
-                         + (f" plus {len(c['extra_markers'])} study-specific ones" if c.get("extra_markers") else "")
-                         + ".")
-    sentences.append("Words were lemmatised with simplemma." if c.get("lemmatize") else "Words were not lemmatised.")
+        sentences.append(
+            f"Redaction markers were recognised by {_plural(len(c.get('markers', [])), 'pattern')}"
+            + (f" plus {len(c['extra_markers'])} study-specific ones" if c.get("extra_markers") else "")
+            + "."
+        )
+    sentences.append(
+        "Words were lemmatised with simplemma." if c.get("lemmatize") else "Words were not lemmatised."
+    )
     if c.get("phrases"):
-        sentences.append(f"Collocations were joined with gensim Phrases (minimum count {c.get('phrases_min_count')}, "
-                         f"threshold {c.get('phrases_threshold')}, {c.get('phrases_scoring')} scoring), "
-                         f"finding {_plural(int(s.get('phrases_found', len(tokens.get('phrases', [])))), 'phrase')}.")
+        sentences.append(
+            f"Collocations were joined with gensim Phrases (minimum count {c.get('phrases_min_count')}, "
+            f"threshold {c.get('phrases_threshold')}, {c.get('phrases_scoring')} scoring), "
+            f"finding {_plural(int(s.get('phrases_found', len(tokens.get('phrases', [])))), 'phrase')}."
+        )
     else:
         sentences.append("Collocations were not joined.")
     sentences.append(
         f"The vocabulary was pruned of terms in fewer than {c.get('no_below')} units "
         f"({_n(pruned.get('no_below', 0))} terms) and in more than {_pct(c.get('no_above'))} of units "
         f"({_n(pruned.get('no_above', 0))} terms)"
-        + (f", keeping at most {_n(c.get('keep_n'))} terms ({_n(pruned.get('keep_n', 0))} removed)"
-           if c.get("keep_n") else "")
+        + (
+            f", keeping at most {_n(c.get('keep_n'))} terms ({_n(pruned.get('keep_n', 0))} removed)"
+            if c.get("keep_n")
+            else ""
+        )
         + f": {_n(pruned.get('before', s.get('vocabulary_before', 0)))} terms before, "
         f"{_n(pruned.get('after', s.get('vocabulary', 0)))} after, "
-        f"leaving {_n(s.get('tokens', 0))} tokens in {_n(s.get('units', 0))} units.")
+        f"leaving {_n(s.get('tokens', 0))} tokens in {_n(s.get('units', 0))} units."
+    )
     return " ".join(sentences)
 
 
@@ -230,22 +275,30 @@ def _model_paragraph(info: dict) -> str:
     settings = engine.get("settings", {})
     shown = ", ".join(f"{k} = {_value(v)}" for k, v in sorted(settings.items()))
     if name == "tomotopy":
-        method = ("latent Dirichlet allocation (LDA; Blei et al., 2003) fitted by collapsed Gibbs sampling "
-                  "(Griffiths & Steyvers, 2004) with tomotopy")
+        method = (
+            "latent Dirichlet allocation (LDA; Blei et al., 2003) fitted by collapsed Gibbs sampling "
+            "(Griffiths & Steyvers, 2004) with tomotopy"
+        )
     else:
-        method = ("latent Dirichlet allocation (LDA; Blei et al., 2003) fitted by online variational Bayes "
-                  "(Hoffman et al., 2010) with gensim's LdaModel (Řehůřek & Sojka, 2010)")
+        method = (
+            "latent Dirichlet allocation (LDA; Blei et al., 2003) fitted by online variational Bayes "
+            "(Hoffman et al., 2010) with gensim's LdaModel (Řehůřek & Sojka, 2010)"
+        )
     ks, seeds = info.get("ks", []), info.get("seeds", [])
-    return (f"Topics were modelled with {method}, settings: {shown}. "
-            f"We fitted {_plural(len(ks), 'value')} of the number of topics (k = {_ks(ks)}) with "
-            f"{_plural(len(seeds), 'random seed')} each ({_ks(seeds)}), {_plural(len(ks) * len(seeds), 'model')} "
-            f"on {_n(info.get('n_units', 0))} units and {_n(info.get('n_terms', 0))} terms, each in one process "
-            "so that every fit is reproducible from its seed.")
+    return (
+        f"Topics were modelled with {method}, settings: {shown}. "
+        f"We fitted {_plural(len(ks), 'value')} of the number of topics (k = {_ks(ks)}) with "
+        f"{_plural(len(seeds), 'random seed')} each ({_ks(seeds)}), {_plural(len(ks) * len(seeds), 'model')} "
+        f"on {_n(info.get('n_units', 0))} units and {_n(info.get('n_terms', 0))} terms, each in one process "
+        "so that every fit is reproducible from its seed."
+    )
 
 
 def _ks(values: list) -> str:
     values = list(values)
-    if len(values) > 2 and all(b - a == values[1] - values[0] for a, b in zip(values, values[1:], strict=False)):
+    if len(values) > 2 and all(
+        b - a == values[1] - values[0] for a, b in zip(values, values[1:], strict=False)
+    ):
         step = values[1] - values[0]
         return f"{values[0]}–{values[-1]}" + (f" in steps of {step}" if step != 1 else "")
     return ", ".join(str(v) for v in values)
@@ -267,19 +320,32 @@ def _selection_paragraph(record: RunRecord) -> str:
     info = record.info
     chosen = record.chosen_model
     rec = info.get("recommendation", {})
-    text = ("Every model was measured by topic coherence on its top-10 terms (c_npmi, c_v and u_mass; "
-            "Röder et al., 2015), topic diversity (unique top-10 terms ÷ 10k) and stability across seeds "
-            "(topics of two seeds paired by the Hungarian algorithm (Kuhn, 1955) on the Jaccard similarity "
-            "of their top-10 terms). ")
+    text = (
+        "Every model was measured by topic coherence on its top-10 terms (c_npmi, c_v and u_mass; "
+        "Röder et al., 2015), topic diversity (unique top-10 terms ÷ 10k) and stability across seeds "
+        "(topics of two seeds paired by the Hungarian algorithm (Kuhn, 1955) on the Jaccard similarity "
+        "of their top-10 terms). "
+    )
     by_k = info.get("measures", {}).get("by_k", [])
     if by_k:
-        text += "Mean c_npmi and stability by k: " + "; ".join(
-            f"k = {row['k']}: {_f(row['mean'].get('c_npmi'))} and {_f(row['mean'].get('stability'))}"
-            for row in by_k) + ". "
+        text += (
+            "Mean c_npmi and stability by k: "
+            + "; ".join(
+                f"k = {row['k']}: {_f(row['mean'].get('c_npmi'))} and {_f(row['mean'].get('stability'))}"
+                for row in by_k
+            )
+            + ". "
+        )
     if rec.get("rule"):
-        text += (f"The model was chosen by the rule: {rec['rule']}"
-                 + (f" (tolerance {_value(rec.get('stability_tolerance'))})" if "stability_tolerance" in rec else "")
-                 + ". ")
+        text += (
+            f"The model was chosen by the rule: {rec['rule']}"
+            + (
+                f" (tolerance {_value(rec.get('stability_tolerance'))})"
+                if "stability_tolerance" in rec
+                else ""
+            )
+            + ". "
+        )
     if info.get("chosen_reason"):
         text += f"Here: {info['chosen_reason']}. "
     sweep = record.sweep()
@@ -289,11 +355,15 @@ def _selection_paragraph(record: RunRecord) -> str:
         row = rows[0] if rows else None
     text += f"The chosen model, {chosen}"
     if row:
-        text += (f", has c_npmi {_f(row['c_npmi'])}, c_v {_f(row['c_v'])}, u_mass {_f(row['u_mass'])}, "
-                 f"diversity {_f(row['diversity'])} and stability {_f(row['stability'])}")
+        text += (
+            f", has c_npmi {_f(row['c_npmi'])}, c_v {_f(row['c_v'])}, u_mass {_f(row['u_mass'])}, "
+            f"diversity {_f(row['diversity'])} and stability {_f(row['stability'])}"
+        )
     measures = record.topic_measures()
     if measures is not None:
-        values = [r["c_npmi"] for r in measures.to_pylist() if r["model"] == chosen and r["c_npmi"] is not None]
+        values = [
+            r["c_npmi"] for r in measures.to_pylist() if r["model"] == chosen and r["c_npmi"] is not None
+        ]
         if values:
             text += f"; its topics' c_npmi ranges from {_f(min(values))} to {_f(max(values))}"
     text += "."
@@ -304,7 +374,9 @@ def _selection_paragraph(record: RunRecord) -> str:
 
 
 def _f(value: Any) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and not math.isfinite(value)) else f"{value:.3f}"
+    return (
+        "n/a" if value is None or (isinstance(value, float) and not math.isfinite(value)) else f"{value:.3f}"
+    )
 
 
 def _codebook_paragraph(codebook: Any) -> str:
@@ -313,10 +385,12 @@ def _codebook_paragraph(codebook: Any) -> str:
         path = codebook.get("path") or codebook.get("file")
         digest = codebook.get("sha256") or codebook.get("fingerprint")
         n = len(codes) if isinstance(codes, list | dict) else codebook.get("n_codes")
-        return ("The model was guided by a deductive codebook"
-                + (f" ({path}" + (f", sha256 {str(digest)[:16]}" if digest else "") + ")" if path else "")
-                + (f" of {_plural(int(n), 'code')}" if n else "")
-                + ": seed words of each code were given prior weight in their topic.")
+        return (
+            "The model was guided by a deductive codebook"
+            + (f" ({path}" + (f", sha256 {str(digest)[:16]}" if digest else "") + ")" if path else "")
+            + (f" of {_plural(int(n), 'code')}" if n else "")
+            + ": seed words of each code were given prior weight in their topic."
+        )
     return f"The model was guided by a deductive codebook ({codebook})."
 
 
@@ -328,14 +402,23 @@ def _software_paragraph(info: dict, tokens: dict, manifest: dict) -> str:
     python = packages.pop("python", None)
     names = ", ".join(f"{k} {v}" for k, v in sorted(packages.items()))
     missing = [name for name in ("nltk", "simplemma") if name not in packages]
-    text = (f"The analysis was run with feedcare {feedcare} (feedcare developers, {_year(info)}; see CITATION.cff)"
-            + (f" on Python {python}" if python else "") + (f", with {names}" if names else "") + ".")
+    text = (
+        f"The analysis was run with feedcare {feedcare} "
+        f"(feedcare developers, {_year(info)}; see CITATION.cff)"
+        + (f" on Python {python}" if python else "")
+        + (f", with {names}" if names else "")
+        + "."
+    )
     if missing and tokens:
-        text += (f" The versions of {' and '.join(missing)} used for tokenisation were not recorded by this "
-                 "version of feedcare; they are covered by the tokens fingerprint.")
-    text += (f" Fingerprints: corpus {manifest.get('fingerprint', info.get('corpus_fingerprint'))}, "
-             f"tokens {tokens.get('fingerprint', info.get('tokens_fingerprint'))}, run {info.get('fingerprint')}"
-             f" (run id {info.get('run_id')}); `feedcare reproduce` re-runs the analysis and compares them.")
+        text += (
+            f" The versions of {' and '.join(missing)} used for tokenisation were not recorded by this "
+            "version of feedcare; they are covered by the tokens fingerprint."
+        )
+    text += (
+        f" Fingerprints: corpus {manifest.get('fingerprint', info.get('corpus_fingerprint'))}, "
+        f"tokens {tokens.get('fingerprint', info.get('tokens_fingerprint'))}, run {info.get('fingerprint')}"
+        f" (run id {info.get('run_id')}); `feedcare reproduce` re-runs the analysis and compares them."
+    )
     return text
 
 
@@ -345,6 +428,7 @@ def _year(info: dict) -> str:
 
 
 # ---- settings table -------------------------------------------------------------------------
+
 
 def _defaults(cls: type) -> dict[str, Any]:
     out = {}
@@ -364,9 +448,11 @@ def _same(a: Any, b: Any) -> bool:
 
 def _settings_rows(record: RunRecord) -> list[tuple[str, ...]]:
     rows = []
-    for step, config, cls in (("ingest", record.manifest.get("config", {}), IngestConfig),
-                              ("tokens", record.tokens.get("config", {}), TokensConfig),
-                              ("topics", record.info.get("config", {}), TopicsConfig)):
+    for step, config, cls in (
+        ("ingest", record.manifest.get("config", {}), IngestConfig),
+        ("tokens", record.tokens.get("config", {}), TokensConfig),
+        ("topics", record.info.get("config", {}), TopicsConfig),
+    ):
         defaults = _defaults(cls)
         for key, value in sorted(config.items()):
             if key in NO_EFFECT:
@@ -376,7 +462,9 @@ def _settings_rows(record: RunRecord) -> list[tuple[str, ...]]:
                 mark = "default" if _same(value, default) else f"changed (default {_value(default)})"
                 if key == "markers" and mark != "default":
                     mark = "changed"
-                rows.append((step, key, _value(value) if key != "markers" else f"{len(value)} patterns", mark))
+                rows.append(
+                    (step, key, _value(value) if key != "markers" else f"{len(value)} patterns", mark)
+                )
             else:
                 rows.append((step, key, _value(value), ""))
     for key, value in sorted(record.info.get("engine", {}).get("settings", {}).items()):
@@ -400,9 +488,11 @@ def _references(info: dict) -> list[str]:
     if ranking in TERM_RANKING_REFERENCES:
         refs.append(TERM_RANKING_REFERENCES[ranking])
     packages = info.get("packages", {})
-    refs.append(f"feedcare developers ({_year(info)}). feedcare: reproducible thematic analysis of interview "
-                f"transcripts and free-text feedback (version {packages.get('feedcare', '?')}) [Computer software]. "
-                "See CITATION.cff.")
+    refs.append(
+        f"feedcare developers ({_year(info)}). feedcare: reproducible thematic analysis of interview "
+        f"transcripts and free-text feedback (version {packages.get('feedcare', '?')}) [Computer software]. "
+        "See CITATION.cff."
+    )
     return sorted(refs, key=_sort_key)
 
 
@@ -414,16 +504,18 @@ def _sort_key(text: str) -> str:
 
 # ---- renderers --------------------------------------------------------------------------------
 
+
 def _changed_line(blocks: list[Block]) -> Block:
     table = next(b for b in blocks if b.kind == "table")
     changed = [f"{r[0]}.{r[1]} = {r[2]}" for r in table.rows[1:] if r[3].startswith("changed")]
-    return Block("p", "Settings changed from feedcare's defaults: "
-                 + ("; ".join(changed) if changed else "none") + ".")
+    return Block(
+        "p", "Settings changed from feedcare's defaults: " + ("; ".join(changed) if changed else "none") + "."
+    )
 
 
 def _with_changed(blocks: list[Block]) -> list[Block]:
     index = next(i for i, b in enumerate(blocks) if b.kind == "h" and b.text == "Settings")
-    return [*blocks[:index + 1], _changed_line(blocks), *blocks[index + 1:]]
+    return [*blocks[: index + 1], _changed_line(blocks), *blocks[index + 1 :]]
 
 
 def _md(blocks: list[Block]) -> str:
@@ -453,8 +545,11 @@ def _txt(blocks: list[Block]) -> str:
         elif b.kind == "p":
             out.append(textwrap.fill(b.text.replace("`", ""), 88))
         elif b.kind == "list":
-            out.append("\n".join(textwrap.fill(r[0], 88, initial_indent="- ", subsequent_indent="  ")
-                                 for r in b.rows))
+            out.append(
+                "\n".join(
+                    textwrap.fill(r[0], 88, initial_indent="- ", subsequent_indent="  ") for r in b.rows
+                )
+            )
         else:
             widths = [max(len(r[i]) for r in b.rows) for i in range(len(b.rows[0]))]
             lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in b.rows]
@@ -463,8 +558,18 @@ def _txt(blocks: list[Block]) -> str:
     return "\n\n".join(out) + "\n"
 
 
-_TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-        "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_TEX = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def _tex_escape(text: str) -> str:
@@ -481,8 +586,11 @@ def _tex(blocks: list[Block]) -> str:
         elif b.kind == "p":
             out.append(_tex_escape(b.text))
         elif b.kind == "list":
-            out.append("\\begin{itemize}\n" + "\n".join(f"  \\item {_tex_escape(r[0])}" for r in b.rows)
-                       + "\n\\end{itemize}")
+            out.append(
+                "\\begin{itemize}\n"
+                + "\n".join(f"  \\item {_tex_escape(r[0])}" for r in b.rows)
+                + "\n\\end{itemize}"
+            )
         else:
             header, *rows = b.rows
             lines = ["\\begin{longtable}{llll}", " & ".join(_tex_escape(c) for c in header) + r" \\ \hline"]

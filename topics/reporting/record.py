@@ -76,13 +76,21 @@ def load_record(run: str | Path, corpus_dir: Path | None = None, scratch: Path |
     run_dir = resolve_run(Path(corpus_dir or "corpus"), str(run))
     info = read_json(run_dir / RUN_FILE, "run.json")
     if info.get("status") != "complete":
-        raise DataError(f"{run_dir}: the run is unfinished; resume it with `feedcare topics --run-id {run_dir.name}`")
+        raise DataError(
+            f"{run_dir}: the run is unfinished; resume it with `feedcare topics --run-id {run_dir.name}`"
+        )
     home = run_dir.parent.parent  # <corpus>/runs/<id>
     if not (home / MANIFEST_FILE).is_file():
         raise DataError(f"{home}: no manifest.json next to runs/; the run must stay inside its corpus folder")
     tokens = _read_optional(home / TOKENS_META_FILE, "tokens.json")
-    return RunRecord(run_dir=run_dir, corpus_dir=home, info=info, tokens=tokens,
-                     manifest=read_json(home / MANIFEST_FILE, MANIFEST_FILE), sidecar_dir=home)
+    return RunRecord(
+        run_dir=run_dir,
+        corpus_dir=home,
+        info=info,
+        tokens=tokens,
+        manifest=read_json(home / MANIFEST_FILE, MANIFEST_FILE),
+        sidecar_dir=home,
+    )
 
 
 def _read_optional(path: Path, what: str) -> dict[str, Any]:
@@ -104,8 +112,12 @@ def _from_bundle(zip_path: Path, scratch: Path) -> RunRecord:
     run_dir = scratch / BUNDLE_RUN_DIR
     with_text = (scratch / DOCUMENTS_FILE).is_file()  # an archive made --with-text
     return RunRecord(
-        run_dir=run_dir, corpus_dir=scratch if with_text else None, info=read_json(run_dir / RUN_FILE, "run.json"),
+        run_dir=run_dir,
+        corpus_dir=scratch if with_text else None,
+        info=read_json(run_dir / RUN_FILE, "run.json"),
         tokens=_read_optional(scratch / TOKENS_META_FILE, "tokens.json"),
-        manifest=read_json(scratch / MANIFEST_FILE, MANIFEST_FILE), sidecar_dir=scratch, from_bundle=True,
+        manifest=read_json(scratch / MANIFEST_FILE, MANIFEST_FILE),
+        sidecar_dir=scratch,
+        from_bundle=True,
         extra=read_json(scratch / BUNDLE_MARK, BUNDLE_MARK),
     )

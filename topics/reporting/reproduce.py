@@ -88,9 +88,14 @@ class ReproduceResult:
         return 0 if self.identical else 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "scope": self.scope, "source": self.source,
-                "identical": self.identical,
-                "checks": [c.__dict__ for c in self.checks], "reasons": self.reasons}
+        return {
+            "run_id": self.run_id,
+            "scope": self.scope,
+            "source": self.source,
+            "identical": self.identical,
+            "checks": [c.__dict__ for c in self.checks],
+            "reasons": self.reasons,
+        }
 
 
 def reproduce(
@@ -123,7 +128,10 @@ def reproduce(
 
 # ---- settings -----------------------------------------------------------------------------------
 
-def _settings(record: RunRecord, config: Path | None, result: ReproduceResult) -> tuple[TokensConfig, TopicsConfig]:
+
+def _settings(
+    record: RunRecord, config: Path | None, result: ReproduceResult
+) -> tuple[TokensConfig, TopicsConfig]:
     recorded_tokens = {k: v for k, v in record.tokens.get("config", {}).items()}
     recorded_topics = {k: v for k, v in record.info.get("config", {}).items() if k != "jobs"}
     tokens = build_section(TokensConfig, recorded_tokens, "tokens", "tokens.json")
@@ -137,8 +145,10 @@ def _settings(record: RunRecord, config: Path | None, result: ReproduceResult) -
         old_d, new_d = as_dict(old), as_dict(new)
         for key in sorted(old_d):
             if key not in NO_EFFECT and _norm(old_d[key]) != _norm(new_d.get(key)):
-                result.reasons.append(f"a changed setting: [{step}] {key} is {_norm(new_d.get(key))!r} in "
-                                      f"{config}, the run recorded {_norm(old_d[key])!r}")
+                result.reasons.append(
+                    f"a changed setting: [{step}] {key} is {_norm(new_d.get(key))!r} in "
+                    f"{config}, the run recorded {_norm(old_d[key])!r}"
+                )
     return new_tokens, new_topics
 
 
@@ -147,6 +157,7 @@ def _norm(value: Any) -> Any:
 
 
 # ---- inputs and ingest --------------------------------------------------------------------------
+
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -157,12 +168,14 @@ def _sha256(path: Path) -> str:
 
 
 def _find(recorded: str, relative: str, roots: list[Path]) -> Path | None:
-    candidates = [Path(recorded)] + [root / relative for root in roots]
+    # --inputs first: it says where the files are now
+    candidates = [root / relative for root in roots] + [Path(recorded)]
     return next((p for p in candidates if p.is_file()), None)
 
 
-def _rebuild_corpus(record: RunRecord, work: Path, inputs: Path | None, result: ReproduceResult,
-                    say: Callable[[str], None]) -> None:
+def _rebuild_corpus(
+    record: RunRecord, work: Path, inputs: Path | None, result: ReproduceResult, say: Callable[[str], None]
+) -> None:
     manifest = record.manifest
     sources = manifest.get("sources", {})
     roots = [inputs] if inputs else []
@@ -176,13 +189,20 @@ def _rebuild_corpus(record: RunRecord, work: Path, inputs: Path | None, result: 
         found[key] = path
         if entry.get("sha256") and _sha256(path) != entry["sha256"]:
             changed += 1
-            result.reasons.append(f"a changed input file: {path} (sha256 differs from the one recorded at ingest)")
+            result.reasons.append(
+                f"a changed input file: {path} (sha256 differs from the one recorded at ingest)"
+            )
     meta_path = _meta_file(record, found, roots)
     if sources and missing == 0 and meta_path is not False:
         say("ingest")
         result.source = "re-ingested from the recorded source files"
-        result.checks.append(Check("input files", changed == 0,
-                                   f"{len(found)} files, {changed} changed" if changed else f"{len(found)} files, same bytes"))
+        result.checks.append(
+            Check(
+                "input files",
+                changed == 0,
+                f"{len(found)} files, {changed} changed" if changed else f"{len(found)} files, same bytes",
+            )
+        )
         _ingest(record, found, meta_path, work, inputs)
         got = read_json(work / MANIFEST_FILE, MANIFEST_FILE).get("fingerprint")
         want = manifest.get("fingerprint")
@@ -190,10 +210,14 @@ def _rebuild_corpus(record: RunRecord, work: Path, inputs: Path | None, result: 
         return
     if record.corpus_dir is None or not (record.corpus_dir / DOCUMENTS_FILE).is_file():
         raise DataError(
-            f"{missing} of {len(sources)} source files of run {record.run_id} were not found; pass the folder "
-            "holding them with --inputs (or the corpus with --corpus)")
-    result.source = (f"copied from the corpus at {record.corpus_dir} ({missing} of {len(sources)} source "
-                     "files not found, so ingest was not re-run)")
+            f"{missing} of {len(sources)} source files of run {record.run_id} were not found; "
+            "pass the folder "
+            "holding them with --inputs (or the corpus with --corpus)"
+        )
+    result.source = (
+        f"copied from the corpus at {record.corpus_dir} ({missing} of {len(sources)} source "
+        "files not found, so ingest was not re-run)"
+    )
     for name in (DOCUMENTS_FILE, SEGMENTS_FILE, MANIFEST_FILE):
         shutil.copy2(record.corpus_dir / name, work / name)
 
@@ -216,7 +240,9 @@ def _meta_file(record: RunRecord, found: dict[str, Path], roots: list[Path]) -> 
     return False
 
 
-def _ingest(record: RunRecord, found: dict[str, Path], meta: Path | None, work: Path, inputs: Path | None) -> None:
+def _ingest(
+    record: RunRecord, found: dict[str, Path], meta: Path | None, work: Path, inputs: Path | None
+) -> None:
     from feedcare.corpus.ingest.config import IngestConfig
     from feedcare.corpus.ingest.pipeline import ingest
 
@@ -238,6 +264,7 @@ def _ingest(record: RunRecord, found: dict[str, Path], meta: Path | None, work: 
 
 # ---- packages -----------------------------------------------------------------------------------
 
+
 def installed_versions(names: list[str]) -> dict[str, str | None]:
     import platform
     from importlib import metadata
@@ -257,15 +284,24 @@ def installed_versions(names: list[str]) -> dict[str, str | None]:
 def _check_packages(record: RunRecord, result: ReproduceResult) -> None:
     recorded = {k: str(v) for k, v in record.info.get("packages", {}).items() if not k.endswith("_isa")}
     now = installed_versions(sorted(recorded))
-    differ = [f"{name} {recorded[name]} recorded, {now[name] or 'not installed'} now"
-              for name in sorted(recorded) if now[name] != recorded[name]]
-    result.checks.append(Check("package versions", not differ,
-                               "; ".join(differ) or ", ".join(f"{k} {v}" for k, v in sorted(recorded.items()))))
+    differ = [
+        f"{name} {recorded[name]} recorded, {now[name] or 'not installed'} now"
+        for name in sorted(recorded)
+        if now[name] != recorded[name]
+    ]
+    result.checks.append(
+        Check(
+            "package versions",
+            not differ,
+            "; ".join(differ) or ", ".join(f"{k} {v}" for k, v in sorted(recorded.items())),
+        )
+    )
     for line in differ:
         result.reasons.append(f"a package version: {line}")
 
 
 # ---- tokens -------------------------------------------------------------------------------------
+
 
 def _run_tokens(record: RunRecord, work: Path, config: TokensConfig, result: ReproduceResult) -> None:
     from feedcare.corpus import open_corpus
@@ -274,8 +310,13 @@ def _run_tokens(record: RunRecord, work: Path, config: TokensConfig, result: Rep
     build_tokens(open_corpus(work), config, jobs=1, force=True)
     new = read_json(work / TOKENS_META_FILE, "tokens.json")
     want = record.tokens.get("fingerprint")
-    result.checks.append(Check("tokens fingerprint", new.get("fingerprint") == want,
-                               f"{want} recorded, {new.get('fingerprint')} now"))
+    result.checks.append(
+        Check(
+            "tokens fingerprint",
+            new.get("fingerprint") == want,
+            f"{want} recorded, {new.get('fingerprint')} now",
+        )
+    )
     old_meta, new_meta = _without_jobs(record.tokens), _without_jobs(new)
     result.checks.append(Check("tokens.json", old_meta == new_meta, _dict_diff(old_meta, new_meta)))
     for name in (VOCABULARY_FILE, TOKENS_FILE):
@@ -285,9 +326,11 @@ def _run_tokens(record: RunRecord, work: Path, config: TokensConfig, result: Rep
             result.checks.append(Check(name, same, "same bytes" if same else "bytes differ"))
     if new.get("fingerprint") != want and not any("setting" in r or "input" in r for r in result.reasons):
         if new.get("corpus_fingerprint") == record.tokens.get("corpus_fingerprint"):
-            result.reasons.append("a changed setting or package: the recorded [tokens] settings on the same corpus "
-                                  "give another fingerprint (tokens.json was edited, or nltk/gensim/simplemma "
-                                  "differ from the run's)")
+            result.reasons.append(
+                "a changed setting or package: the recorded [tokens] settings on the same corpus "
+                "give another fingerprint (tokens.json was edited, or nltk/gensim/simplemma "
+                "differ from the run's)"
+            )
 
 
 def _without_jobs(meta: dict) -> dict:
@@ -302,8 +345,10 @@ def _dict_diff(old: dict, new: dict) -> str:
 
 # ---- topics -------------------------------------------------------------------------------------
 
-def _run_topics(record: RunRecord, work: Path, config: TopicsConfig, all_models: bool,
-                result: ReproduceResult) -> None:
+
+def _run_topics(
+    record: RunRecord, work: Path, config: TopicsConfig, all_models: bool, result: ReproduceResult
+) -> None:
     import dataclasses
 
     from feedcare.topics.fit.pipeline import fit_topics
@@ -318,10 +363,20 @@ def _run_topics(record: RunRecord, work: Path, config: TopicsConfig, all_models:
     new_dir = work / "runs" / "reproduce"
     new_info = read_json(new_dir / RUN_FILE, "run.json")
     if all_models:
-        result.checks.append(Check("run fingerprint", new_info.get("fingerprint") == record.info.get("fingerprint"),
-                                   f"{record.info.get('fingerprint')} recorded, {new_info.get('fingerprint')} now"))
-        result.checks.append(Check("chosen model", new_info.get("chosen_model") == chosen,
-                                   f"{chosen} recorded, {new_info.get('chosen_model')} now"))
+        result.checks.append(
+            Check(
+                "run fingerprint",
+                new_info.get("fingerprint") == record.info.get("fingerprint"),
+                f"{record.info.get('fingerprint')} recorded, {new_info.get('fingerprint')} now",
+            )
+        )
+        result.checks.append(
+            Check(
+                "chosen model",
+                new_info.get("chosen_model") == chosen,
+                f"{chosen} recorded, {new_info.get('chosen_model')} now",
+            )
+        )
     name = model_name(int(model["k"]), int(model["seed"]))
     only = None if all_models else name
     for filename in (TOPICS_FILE, TOPIC_MEASURES_FILE, DOC_TOPICS_FILE, SWEEP_FILE):
@@ -337,8 +392,10 @@ def _run_topics(record: RunRecord, work: Path, config: TopicsConfig, all_models:
         what = filename if all_models else f"{filename} ({name})"
         result.checks.append(Check(what, same, f"{old.num_rows} rows, equal" if same else "values differ"))
     if not result.identical and not result.reasons:
-        result.reasons.append("no input, setting or recorded version differs: the difference comes from the "
-                              "machine (e.g. another BLAS or tomotopy instruction-set build)")
+        result.reasons.append(
+            "no input, setting or recorded version differs: the difference comes from the "
+            "machine (e.g. another BLAS or tomotopy instruction-set build)"
+        )
 
 
 def _table(path: Path, model: str | None) -> pa.Table:
