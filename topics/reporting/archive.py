@@ -97,6 +97,7 @@ def build_archive(
             "run_id": record.run_id,
             "with_text": with_text,
             "files": files,
+            "counts": {"participants": record.participants},
         }
     )
     out.parent.mkdir(parents=True, exist_ok=True)

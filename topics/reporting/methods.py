@@ -67,7 +67,7 @@ def build_blocks(record: RunRecord) -> list[Block]:
     info, tokens, manifest = record.info, record.tokens, record.manifest
     summary = tokens.get("summary", {})
     blocks = [Block("h", f"Methods: topic modelling of run {record.run_id}")]
-    blocks.append(Block("p", _data_paragraph(manifest, summary, tokens.get("config", {}))))
+    blocks.append(Block("p", _data_paragraph(manifest, summary, tokens.get("config", {}), record.participants)))
     redaction = manifest.get("options", {}).get("redaction")
     if redaction:
         blocks.append(Block("p", _redaction_paragraph(redaction)))
@@ -97,7 +97,7 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{_n(n)} {one if n == 1 else (many or one + 's')}"
 
 
-def _data_paragraph(manifest: dict, summary: dict, tconfig: dict) -> str:
+def _data_paragraph(manifest: dict, summary: dict, tconfig: dict, participants: int | None) -> str:
     counts = manifest.get("counts", {})
     docs = counts.get("documents", summary.get("documents", 0))
     formats = sorted({str(s.get("format")) for s in manifest.get("sources", {}).values() if s.get("format")})
@@ -107,9 +107,8 @@ def _data_paragraph(manifest: dict, summary: dict, tconfig: dict) -> str:
         + f" with {_plural(int(counts.get('segments', 0)), 'speaker turn')} and "
         f"{_n(counts.get('words', 0))} words."
     ]
-    participants = manifest.get("participants") or counts.get("participants")
-    if isinstance(participants, int):
-        parts.append(f"They came from {_plural(participants, 'participant')}.")
+    if participants:
+        parts.append(f"Documents were linked to {_plural(participants, 'participant')}.")
     skipped = manifest.get("skipped") or []
     if skipped:
         parts.append(

@@ -59,6 +59,17 @@ class RunRecord:
     def topics(self) -> pa.Table | None:
         return self.table(TOPICS_FILE)
 
+    @property
+    def participants(self) -> int | None:
+        """Distinct participant ids of the corpus (an archive carries the count, not the ids)."""
+        if "participants" in self.extra.get("counts", {}):
+            return int(self.extra["counts"]["participants"])
+        documents = self.sidecar_dir / DOCUMENTS_FILE
+        if not documents.is_file():
+            return None
+        column = pq.read_table(documents, columns=["participant_id"])["participant_id"]
+        return len({p for p in column.to_pylist() if p})
+
     def vocabulary_path(self) -> Path:
         return self.sidecar_dir / VOCABULARY_FILE
 

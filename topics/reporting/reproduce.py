@@ -132,7 +132,12 @@ def reproduce(
 def _settings(
     record: RunRecord, config: Path | None, result: ReproduceResult
 ) -> tuple[TokensConfig, TopicsConfig]:
-    recorded_tokens = {k: v for k, v in record.tokens.get("config", {}).items()}
+    if not record.tokens.get("config"):
+        raise DataError(
+            f"{record.sidecar_dir / TOKENS_META_FILE}: missing or without settings; the run's tokens "
+            "cannot be rebuilt (run `feedcare tokens` with the run's settings, or use its archive)"
+        )
+    recorded_tokens = dict(record.tokens["config"])
     recorded_topics = {k: v for k, v in record.info.get("config", {}).items() if k != "jobs"}
     tokens = build_section(TokensConfig, recorded_tokens, "tokens", "tokens.json")
     topics = build_section(TopicsConfig, recorded_topics, "topics", "run.json")
