@@ -67,7 +67,8 @@ def build_blocks(record: RunRecord) -> list[Block]:
     info, tokens, manifest = record.info, record.tokens, record.manifest
     summary = tokens.get("summary", {})
     blocks = [Block("h", f"Methods: topic modelling of run {record.run_id}")]
-    blocks.append(Block("p", _data_paragraph(manifest, summary, tokens.get("config", {}), record.participants)))
+    data = _data_paragraph(manifest, summary, tokens.get("config", {}), record.participants)
+    blocks.append(Block("p", data))
     redaction = manifest.get("options", {}).get("redaction")
     if redaction:
         blocks.append(Block("p", _redaction_paragraph(redaction)))
