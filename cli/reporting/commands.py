@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JsonOpt
+from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
 from feedcare.cli.output import message, show
 
 RunArg = Annotated[str, typer.Argument(help="Run id, 'latest', or a run directory path.")]
@@ -74,7 +74,15 @@ def reproduce(
     all_models: Annotated[
         bool, typer.Option("--all", help="Re-fit the whole sweep, not only the chosen model.")
     ] = False,
-    config: ConfigOpt = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Re-run with this file's [tokens] and [topics] settings instead of the recorded ones "
+            "(what if?); the settings that differ are listed. Default: the recorded settings.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Re-run a run's tokens and model in a scratch folder and compare them with the original."""
