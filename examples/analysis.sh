@@ -30,3 +30,8 @@ feedcare themes example --corpus "$CORPUS" --labels themes.toml --by age_band --
 
 # 5. The theme table: each theme with its terms, prevalence, spread and the participants' words.
 feedcare themes example --corpus "$CORPUS" --labels themes.toml
+
+# 6. For the paper: the methods statement (every setting, versions, fingerprints, references) and
+#    an archive to deposit with it (no text of any transcript; `feedcare reproduce` checks it).
+feedcare methods example --corpus "$CORPUS" --out "$OUT/methods.md"
+feedcare archive example --corpus "$CORPUS" --labels themes.toml --out "$OUT/archive.zip"

@@ -38,3 +38,7 @@ def test_analysis_script_runs_the_whole_pipeline(tmp_path):
     assert len(rows) > 4
     run = json.loads((out / "corpus" / "runs" / "example" / "run.json").read_text(encoding="utf-8"))
     assert run["status"] == "complete" and run["chosen_model"] == "k4-s43"
+    methods = (out / "methods.md").read_text(encoding="utf-8")
+    assert "k4-s43" in methods and "Settings changed from feedcare's defaults" in methods
+    with zipfile.ZipFile(out / "archive.zip") as archive:
+        assert "methods.md" in archive.namelist() and "documents.parquet" not in archive.namelist()
