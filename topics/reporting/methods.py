@@ -223,10 +223,16 @@ def _preparation_paragraph(tokens: dict) -> str:
         sentences.append(sentence + ".")
     removed = s.get("removed") or {}
     if removed:
+        names = {
+            "fillers": "filler words",
+            "markers": "marker tokens",
+            "numbers": "tokens without a letter",
+            "short": "too-short tokens",
+            "stopwords": "stopwords",
+        }
+        kept = [f"{_n(n)} {names.get(what, what)}" for what, n in sorted(removed.items()) if n]
         sentences.append(
-            f"Of {_n(s.get('words', 0))} words read, filtering removed "
-            + ", ".join(f"{_n(n)} {what}" for what, n in sorted(removed.items()))
-            + "."
+            f"Of {_n(s.get('words', 0))} words read, filtering removed {_join(kept) if kept else 'none'}."
         )
     if c.get("markers") or c.get("extra_markers"):
         sentences.append(
