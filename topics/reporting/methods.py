@@ -585,7 +585,7 @@ def _tex_escape(text: str) -> str:
 
 
 def _tex(blocks: list[Block]) -> str:
-    out = ["% Methods statement written by `feedcare methods`; edit freely."]
+    out = ["% Methods statement written by `feedcare methods`; edit freely. Needs \\usepackage{longtable}."]
     for b in _with_changed(blocks):
         if b.kind == "h":
             out.append(("\\section*{" if len(out) == 1 else "\\subsection*{") + _tex_escape(b.text) + "}")
