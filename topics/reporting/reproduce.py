@@ -208,7 +208,7 @@ def _rebuild_corpus(
                 f"{len(found)} files, {changed} changed" if changed else f"{len(found)} files, same bytes",
             )
         )
-        _ingest(record, found, meta_path, work, inputs)
+        _ingest(record, found, meta_path, work)
         got = read_json(work / MANIFEST_FILE, MANIFEST_FILE).get("fingerprint")
         want = manifest.get("fingerprint")
         result.checks.append(Check("corpus fingerprint", got == want, f"{want} recorded, {got} now"))
@@ -245,26 +245,25 @@ def _meta_file(record: RunRecord, found: dict[str, Path], roots: list[Path]) -> 
     return False
 
 
-def _ingest(
-    record: RunRecord, found: dict[str, Path], meta: Path | None, work: Path, inputs: Path | None
-) -> None:
+def _ingest(record: RunRecord, found: dict[str, Path], meta: Path | None, work: Path) -> None:
     from feedcare.corpus.ingest.config import IngestConfig
     from feedcare.corpus.ingest.pipeline import ingest
 
     recorded = dict(record.manifest.get("config", {}))
     recorded["meta"] = str(meta) if meta else None
-    recorded.pop("audit_names", None) if not recorded.get("audit_names") else None
     config = build_section(IngestConfig, recorded, "ingest", "manifest.json")
-    # Ingest from the roots the files were found under, so relative names (and ids) match.
-    roots: dict[Path, None] = {}
-    for key, path in found.items():
+    # The recorded files only, laid out under their recorded roots by their relative names: ids
+    # and the corpus fingerprint depend on those names, and a file added to the folder since the
+    # analysis must not join the re-run.
+    staging = work.parent / "inputs"
+    roots: dict[str, Path] = {}
+    for key, path in sorted(found.items()):
         entry = record.manifest["sources"][key]
-        relative = Path(str(entry.get("source", path.name)))
-        root = path
-        for _ in relative.parts:
-            root = root.parent
-        roots[root] = None
-    ingest(sorted(roots), work, config)
+        root = roots.setdefault(str(entry.get("root", Path(key).parent)), staging / f"root{len(roots)}")
+        target = root / str(entry.get("source", path.name))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    ingest(sorted(roots.values()), work, config)
 
 
 # ---- packages -----------------------------------------------------------------------------------

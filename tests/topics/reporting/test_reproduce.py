@@ -93,3 +93,12 @@ def test_missing_sources_fall_back_to_the_corpus(project, tmp_path):
     result = reproduce(run, corpus)
     assert result.source.startswith("copied from the corpus")
     assert all(c.ok for c in result.checks if c.what != "corpus fingerprint")
+
+
+def test_a_file_added_to_the_inputs_folder_since_does_not_join(project, tmp_path):
+    sources, corpus, _, run = project
+    moved = tmp_path / "moved"
+    shutil.copytree(sources, moved)
+    (moved / "P99.txt").write_text("Interviewer: Hello?\nP99: A transcript added after the analysis.\n")
+    result = reproduce(run, corpus, inputs=moved)
+    assert result.identical, result.to_dict()
