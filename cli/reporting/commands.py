@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
-from feedcare.cli.output import message, show
+from feedcare.cli.output import message, progress_bar, show
 
 RunArg = Annotated[str, typer.Argument(help="Run id, 'latest', or a run directory path.")]
 
@@ -88,14 +88,15 @@ def reproduce(
     """Re-run a run's tokens and model in a scratch folder and compare them with the original."""
     from feedcare.topics.reporting.reproduce import reproduce as run_reproduce
 
-    result = run_reproduce(
-        run,
-        corpus,
-        inputs=inputs,
-        config=config,
-        all_models=all_models,
-        progress=lambda step: message(f"reproducing: {step}…"),
-    )
+    with progress_bar(not as_json) as progress:
+        result = run_reproduce(
+            run,
+            corpus,
+            inputs=inputs,
+            config=config,
+            all_models=all_models,
+            progress=progress,
+        )
     show(result, _render_reproduce, as_json=as_json)
     raise typer.Exit(result.exit_code)
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from feedcare.corpus.base.atomic import read_json
 from feedcare.corpus.base.errors import DataError
+from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.settings import Settings, as_dict, build_section
 from feedcare.corpus.store.schema import (
     DOCUMENTS_FILE,
@@ -106,10 +106,9 @@ def reproduce(
     config: Path | None = None,
     all_models: bool = False,
     scratch: Path | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ReproduceResult:
     """Re-run ``run`` (id, 'latest', run directory or archive zip) and compare with what it recorded."""
-    say = progress or (lambda _msg: None)
     with tempfile.TemporaryDirectory(prefix="feedcare-reproduce-", dir=scratch) as tmp:
         tmp_path = Path(tmp)
         record = load_record(run, corpus_dir, scratch=tmp_path / "bundle")
@@ -117,12 +116,13 @@ def reproduce(
         tokens_config, topics_config = _settings(record, config, result)
         work = tmp_path / "corpus"
         work.mkdir()
-        _rebuild_corpus(record, work, inputs, result, say)
+        report(progress, "reproduce: ingest", 0, 3)
+        _rebuild_corpus(record, work, inputs, result, progress)
         _check_packages(record, result)
-        say("tokens")
-        _run_tokens(record, work, tokens_config, result)
-        say("topics")
-        _run_topics(record, work, topics_config, all_models, result)
+        report(progress, "reproduce: tokens", 1, 3)
+        _run_tokens(record, work, tokens_config, result, progress)
+        report(progress, "reproduce: topics", 2, 3)
+        _run_topics(record, work, topics_config, all_models, result, progress)
         return result
 
 
@@ -179,7 +179,11 @@ def _find(recorded: str, relative: str, roots: list[Path]) -> Path | None:
 
 
 def _rebuild_corpus(
-    record: RunRecord, work: Path, inputs: Path | None, result: ReproduceResult, say: Callable[[str], None]
+    record: RunRecord,
+    work: Path,
+    inputs: Path | None,
+    result: ReproduceResult,
+    progress: ProgressCallback | None,
 ) -> None:
     manifest = record.manifest
     sources = manifest.get("sources", {})
@@ -199,7 +203,6 @@ def _rebuild_corpus(
             )
     meta_path = _meta_file(record, found, roots)
     if sources and missing == 0 and meta_path is not False:
-        say("ingest")
         result.source = "re-ingested from the recorded source files"
         result.checks.append(
             Check(
@@ -208,7 +211,7 @@ def _rebuild_corpus(
                 f"{len(found)} files, {changed} changed" if changed else f"{len(found)} files, same bytes",
             )
         )
-        _ingest(record, found, meta_path, work)
+        _ingest(record, found, meta_path, work, progress)
         got = read_json(work / MANIFEST_FILE, MANIFEST_FILE).get("fingerprint")
         want = manifest.get("fingerprint")
         result.checks.append(Check("corpus fingerprint", got == want, f"{want} recorded, {got} now"))
@@ -245,7 +248,13 @@ def _meta_file(record: RunRecord, found: dict[str, Path], roots: list[Path]) -> 
     return False
 
 
-def _ingest(record: RunRecord, found: dict[str, Path], meta: Path | None, work: Path) -> None:
+def _ingest(
+    record: RunRecord,
+    found: dict[str, Path],
+    meta: Path | None,
+    work: Path,
+    progress: ProgressCallback | None,
+) -> None:
     from feedcare.corpus.ingest.config import IngestConfig
     from feedcare.corpus.ingest.pipeline import ingest
 
@@ -263,7 +272,7 @@ def _ingest(record: RunRecord, found: dict[str, Path], meta: Path | None, work: 
         target = root / str(entry.get("source", path.name))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
-    ingest(sorted(roots.values()), work, config)
+    ingest(sorted(roots.values()), work, config, progress=progress)
 
 
 # ---- packages -----------------------------------------------------------------------------------
@@ -307,11 +316,17 @@ def _check_packages(record: RunRecord, result: ReproduceResult) -> None:
 # ---- tokens -------------------------------------------------------------------------------------
 
 
-def _run_tokens(record: RunRecord, work: Path, config: TokensConfig, result: ReproduceResult) -> None:
+def _run_tokens(
+    record: RunRecord,
+    work: Path,
+    config: TokensConfig,
+    result: ReproduceResult,
+    progress: ProgressCallback | None,
+) -> None:
     from feedcare.corpus import open_corpus
     from feedcare.corpus.tokens.build import build_tokens
 
-    build_tokens(open_corpus(work), config, jobs=1, force=True)
+    build_tokens(open_corpus(work), config, jobs=1, force=True, progress=progress)
     new = read_json(work / TOKENS_META_FILE, "tokens.json")
     want = record.tokens.get("fingerprint")
     result.checks.append(
@@ -351,7 +366,12 @@ def _dict_diff(old: dict, new: dict) -> str:
 
 
 def _run_topics(
-    record: RunRecord, work: Path, config: TopicsConfig, all_models: bool, result: ReproduceResult
+    record: RunRecord,
+    work: Path,
+    config: TopicsConfig,
+    all_models: bool,
+    result: ReproduceResult,
+    progress: ProgressCallback | None,
 ) -> None:
     import dataclasses
 
@@ -363,7 +383,7 @@ def _run_topics(
         raise DataError(f"{record.run_dir / RUN_FILE}: the chosen model {chosen} is not among its models")
     if not all_models:
         config = dataclasses.replace(config, k=int(model["k"]), seed=int(model["seed"]), seeds=1)
-    fit_topics(work, config, run_id="reproduce", jobs=1)
+    fit_topics(work, config, run_id="reproduce", jobs=1, progress=progress)
     new_dir = work / "runs" / "reproduce"
     new_info = read_json(new_dir / RUN_FILE, "run.json")
     if all_models:
