@@ -2,8 +2,11 @@
 
 The methods statement, ``reproduce`` and the archive all read a run through :class:`RunRecord`,
 from a run directory inside its corpus or from an archive made by ``feedcare archive`` (unzipped
-to a temporary folder). Keys are read defensively: a key that is absent means the feature it
-describes was not used (runs written before it existed stay readable).
+to a temporary folder). Each file is checked through its declaration (:class:`RunInfo`,
+:class:`Manifest`, :class:`TokensMeta`: format version, every key and type, one-line errors);
+the plain data is kept alongside, because the statement also describes keys that other features
+add before they are declared (a codebook, languages, redaction): a key that is absent means the
+feature was not used, so runs written before it existed stay readable.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from feedcare.corpus.base.atomic import read_json
 from feedcare.corpus.base.errors import DataError, UsageError
+from feedcare.corpus.base.sidecar import Sidecar
 from feedcare.corpus.store.schema import DOCUMENTS_FILE, MANIFEST_FILE, TOKENS_META_FILE, VOCABULARY_FILE
+from feedcare.corpus.store.sidecars import Manifest, TokensMeta
 from feedcare.topics.runs.rundir import RUN_FILE, SWEEP_FILE, TOPIC_MEASURES_FILE, TOPICS_FILE, resolve_run
+from feedcare.topics.runs.runjson import RunInfo
 
 # Inside an archive: the corpus's sidecars at the top, the run's files under run/.
 BUNDLE_RUN_DIR = "run"
@@ -37,6 +43,9 @@ class RunRecord:
     sidecar_dir: Path  # where manifest.json, tokens.json and vocabulary.parquet are
     from_bundle: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    run_info: RunInfo | None = None  # the same files, typed
+    manifest_info: Manifest | None = None
+    tokens_info: TokensMeta | None = None
 
     @property
     def run_id(self) -> str:
@@ -44,6 +53,8 @@ class RunRecord:
 
     @property
     def chosen_model(self) -> str:
+        if self.run_info is not None and self.run_info.chosen_model is not None:
+            return self.run_info.chosen_model
         return str(self.info["chosen_model"])
 
     def table(self, name: str) -> pa.Table | None:
@@ -85,27 +96,39 @@ def load_record(run: str | Path, corpus_dir: Path | None = None, scratch: Path |
             raise UsageError("reading an archive needs a scratch folder")
         return _from_bundle(path, scratch)
     run_dir = resolve_run(Path(corpus_dir or "corpus"), str(run))
-    info = read_json(run_dir / RUN_FILE, "run.json")
-    if info.get("status") != "complete":
-        raise DataError(
-            f"{run_dir}: the run is unfinished; resume it with `feedcare topics --run-id {run_dir.name}`"
-        )
     home = run_dir.parent.parent  # <corpus>/runs/<id>
     if not (home / MANIFEST_FILE).is_file():
         raise DataError(f"{home}: no manifest.json next to runs/; the run must stay inside its corpus folder")
-    tokens = _read_optional(home / TOKENS_META_FILE, "tokens.json")
+    return _record(run_dir, home, corpus_dir=home)
+
+
+def _read(cls: type[Sidecar], path: Path) -> tuple[dict[str, Any], Any]:
+    raw = read_json(path, cls.FILE)
+    return raw, cls.from_data(raw, path)
+
+
+def _record(run_dir: Path, home: Path, corpus_dir: Path | None, **more: Any) -> RunRecord:
+    info, run_info = _read(RunInfo, run_dir / RUN_FILE)
+    if not run_info.is_complete:
+        raise DataError(
+            f"{run_dir}: the run is unfinished; resume it with `feedcare topics --run-id {run_dir.name}`"
+        )
+    manifest, manifest_info = _read(Manifest, home / MANIFEST_FILE)
+    tokens, tokens_info = (
+        _read(TokensMeta, home / TOKENS_META_FILE) if (home / TOKENS_META_FILE).is_file() else ({}, None)
+    )
     return RunRecord(
         run_dir=run_dir,
-        corpus_dir=home,
+        corpus_dir=corpus_dir,
         info=info,
         tokens=tokens,
-        manifest=read_json(home / MANIFEST_FILE, MANIFEST_FILE),
+        manifest=manifest,
         sidecar_dir=home,
+        run_info=run_info,
+        manifest_info=manifest_info,
+        tokens_info=tokens_info,
+        **more,
     )
-
-
-def _read_optional(path: Path, what: str) -> dict[str, Any]:
-    return read_json(path, what) if path.is_file() else {}
 
 
 def _from_bundle(zip_path: Path, scratch: Path) -> RunRecord:
@@ -120,15 +143,11 @@ def _from_bundle(zip_path: Path, scratch: Path) -> RunRecord:
             bundle.extractall(scratch)
     except zipfile.BadZipFile as exc:
         raise DataError(f"{zip_path}: not a readable zip file ({exc})") from None
-    run_dir = scratch / BUNDLE_RUN_DIR
     with_text = (scratch / DOCUMENTS_FILE).is_file()  # an archive made --with-text
-    return RunRecord(
-        run_dir=run_dir,
-        corpus_dir=scratch if with_text else None,
-        info=read_json(run_dir / RUN_FILE, "run.json"),
-        tokens=_read_optional(scratch / TOKENS_META_FILE, "tokens.json"),
-        manifest=read_json(scratch / MANIFEST_FILE, MANIFEST_FILE),
-        sidecar_dir=scratch,
+    return _record(
+        scratch / BUNDLE_RUN_DIR,
+        scratch,
+        scratch if with_text else None,
         from_bundle=True,
         extra=read_json(scratch / BUNDLE_MARK, BUNDLE_MARK),
     )

@@ -108,3 +108,14 @@ def test_bad_format_and_unknown_run_exit_2(project, invoke):
     _, corpus, _, run = project
     assert invoke("methods", run, "--corpus", corpus, "--format", "docx").exit_code == 2
     assert invoke("methods", "nope", "--corpus", corpus).exit_code == 2
+
+
+def test_a_damaged_run_json_is_one_line_and_exit_4(project, tmp_path, invoke):
+    from reporting_fixtures import copy_project
+
+    _, corpus, _, run = copy_project(project, tmp_path)
+    path = corpus / "runs" / run / "run.json"
+    path.write_text(path.read_text().replace('"n_units":', '"n_units": "many", "_was":'))
+    result = invoke("methods", run, "--corpus", corpus)
+    assert result.exit_code == 4
+    assert "run.json is damaged" in result.output and "n_units" in result.output
