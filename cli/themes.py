@@ -267,8 +267,7 @@ def render(console, result) -> None:
                 ("Prevalence: ", "bold"),
                 f"{percent(p.unit_share)} of units ({p.n_units}), ",
                 f"{percent(p.word_share)} of words   ",
-                ("Spread: ", "bold"),
-                f"{p.spread} participants   ",
+                *(() if result.single_turn else (("Spread: ", "bold"), f"{p.spread} participants   ")),
                 ("Coherence: ", "bold"),
                 f"{coherence} ({result.config.coherence})",
             )
@@ -289,11 +288,16 @@ def _escape(text: str) -> str:
 
 
 def _excerpt_text(excerpt):
-    from feedcare.topics.exports.rows import place
+    from feedcare.topics.exports.rows import place, question_place
     from rich.text import Text
 
     # Text objects, not markup: a transcript containing "[bold]" stays literal.
-    body = Text("“" + ("… " if excerpt.trimmed_before else ""))
+    body = Text()
+    if excerpt.question:
+        # The interviewer's question is context on its own dim line, outside the quotation marks.
+        body.append(f"Interviewer ({question_place(excerpt)}): ", style="dim bold")
+        body.append(" ".join(excerpt.question.split()) + "\n", style="dim italic")
+    body.append("“" + ("… " if excerpt.trimmed_before else ""))
     offset = len(body)
     body.append(excerpt.text)
     for start, end in excerpt.highlights:

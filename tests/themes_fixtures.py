@@ -72,6 +72,13 @@ STOPWORDS = frozenset(
     "every on at not my but again of a it is".split()
 )
 QUESTIONS = ["How was your visit?", "Tell me more.", "Anything else?", "What about the staff?"]
+# Questions full of the planted terms: an excerpt window that strays into them would show it.
+LEADING_QUESTIONS = [
+    "Did you wait hours in the queue? Was the appointment late?",
+    "Was the nurse kind and caring? Were the staff friendly?",
+    "What about the ward, the food, the meal and the bed?",
+    "Tell me about the delay and the nurse.",
+]
 PLATFORMS = ["web", "phone", "paper"]
 AGE_BANDS = ["18-34", "35-64", "65+"]
 RUN_ID = "run-a"
@@ -84,7 +91,9 @@ class Project:
     run: Path
 
 
-def interview_docs(n_participants: int = 9, seed: int = 7) -> dict[str, list[tuple[str | None, str, str]]]:
+def interview_docs(
+    n_participants: int = 9, seed: int = 7, questions: list[str] = QUESTIONS
+) -> dict[str, list[tuple[str | None, str, str]]]:
     """Interview transcripts: P01 talks about waiting in every answer (to test diversity)."""
     rng = random.Random(seed)
     docs: dict[str, list[tuple[str | None, str, str]]] = {}
@@ -94,7 +103,7 @@ def interview_docs(n_participants: int = 9, seed: int = 7) -> dict[str, list[tup
             theme = 0 if p == 1 else (p + q) % 3
             second = 0 if p == 1 else rng.randrange(3)
             answer = rng.choice(SENTENCES[theme]) + " " + rng.choice(SENTENCES[second])
-            turns.append(("Interviewer", "interviewer", QUESTIONS[q]))
+            turns.append(("Interviewer", "interviewer", questions[q]))
             turns.append((f"P{p:02d}", "participant", answer))
         # Two consecutive participant turns, merged into one unit below.
         turns.append((f"P{p:02d}", "participant", rng.choice(SENTENCES[p % 3])))
@@ -108,12 +117,15 @@ def build_project(
     n_participants: int = 9,
     timestamps: bool = True,
     extra_attributes: dict[str, dict[str, str]] | None = None,
+    across_questions: bool = False,
 ) -> Project:
     """Corpus (with attributes platform/age_band), tokens, and a complete run ``run-a``.
 
-    ``extra_attributes`` overrides attribute values of given documents.
+    ``extra_attributes`` overrides attribute values of given documents. ``across_questions``
+    asks leading questions full of planted terms and merges each pair of answers into one unit
+    whose span holds the question between them (as `feedcare tokens` turn units can).
     """
-    docs = interview_docs(n_participants)
+    docs = interview_docs(n_participants, questions=LEADING_QUESTIONS if across_questions else QUESTIONS)
     docs.update(extra_docs or {})
     attributes = {}
     participants = {}
@@ -126,7 +138,7 @@ def build_project(
     corpus_dir = build_corpus(root / "corpus", docs, attributes, participants)
     if timestamps:
         add_timestamps(corpus_dir)
-    units = write_tokens(corpus_dir)
+    units = write_tokens(corpus_dir, across_questions)
     run = write_run(corpus_dir, units)
     return Project(corpus=corpus_dir, run=run)
 
@@ -143,7 +155,7 @@ def words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z]+", text.lower()) if w not in STOPWORDS]
 
 
-def write_tokens(corpus_dir: Path) -> list[dict]:
+def write_tokens(corpus_dir: Path, across_questions: bool = False) -> list[dict]:
     """tokens.parquet / vocabulary.parquet / tokens.json with participant-turn units."""
     corpus = open_corpus(corpus_dir)
     segments = corpus.segments().to_pylist()
@@ -153,7 +165,8 @@ def write_tokens(corpus_dir: Path) -> list[dict]:
         if seg["role"] != "participant":
             continue
         previous = units[-1] if units else None
-        if previous and previous["doc_id"] == seg["doc_id"] and previous["seg_end"] == seg["seg"] - 1:
+        gap = 2 if across_questions and previous and previous["seg_start"] == previous["seg_end"] else 1
+        if previous and previous["doc_id"] == seg["doc_id"] and seg["seg"] - previous["seg_end"] <= gap:
             previous["seg_end"] = seg["seg"]
             previous["char_end"] = seg["char_end"]
             previous["tokens"] += words(seg["text"])

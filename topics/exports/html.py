@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from statistics import mean
 
-from feedcare.topics.exports.rows import DEFINITIONS, coherence_text, percent, place
+from feedcare.topics.exports.rows import DEFINITIONS, coherence_text, percent, place, question_place
 from feedcare.topics.themes.build import SweepPoint, Theme, ThemesResult
 from feedcare.topics.themes.excerpts import Excerpt
 
@@ -44,6 +44,8 @@ section.topic h3 { margin: 0 0 6px; }
 blockquote { margin: 10px 0; padding: 8px 12px; background: #f8f9fb; border-left: 3px solid var(--c);
              white-space: pre-wrap; overflow-wrap: anywhere; }
 blockquote footer { white-space: normal; color: #5a6272; font-size: .88em; margin-top: 4px; }
+.question { margin: 14px 0 -6px; color: #5a6272; font-size: .9em; font-style: italic; }
+.question .who { font-style: normal; font-weight: 600; }
 mark { background: #ffe08a; padding: 0 1px; border-radius: 2px; }
 table { border-collapse: collapse; background: #fff; font-size: .93em; }
 th, td { border: 1px solid #dde1e7; padding: 4px 8px; text-align: left; vertical-align: top; }
@@ -120,8 +122,9 @@ def _topic_section(result: ThemesResult, theme: Theme, index: int) -> str:
         f'<section class="topic" id="topic-{theme.topic}" style="--c: {_colour(theme.topic)}">'
         f"<h3>Topic {theme.topic}: {escape(theme.name)}</h3>{memo}"
         f'<p class="stats"><b>{percent(p.unit_share)}</b> of units ({p.n_units}) · '
-        f"<b>{percent(p.word_share)}</b> of words · spread <b>{p.spread}</b> participants · "
-        f"coherence {coherence_text(theme.coherence)}</p>"
+        f"<b>{percent(p.word_share)}</b> of words · "
+        + ("" if result.single_turn else f"spread <b>{p.spread}</b> participants · ")
+        + f"coherence {coherence_text(theme.coherence)}</p>"
         f'<div class="cols"><div class="terms">{term_bars(theme)}</div>'
         f'<div class="quotes">{quotes}</div></div></section>'
     )
@@ -136,8 +139,16 @@ def _excerpt(e: Excerpt) -> str:
     before = "… " if e.trimmed_before else ""
     after = " …" if e.trimmed_after else ""
     speaker = f"{escape(e.speaker)}: " if e.speaker not in (None, e.participant_id) else ""
+    # The question is context in its own element before the quote, never inside <blockquote>.
+    asked = (
+        f'<p class="question"><span class="who">Interviewer ({question_place(e)}):</span> '
+        f"{escape(e.question)}</p>"
+        if e.question
+        else ""
+    )
     return (
-        f'<blockquote data-doc="{escape(e.doc_id)}" data-start="{e.char_start}" data-end="{e.char_end}">'
+        f'{asked}<blockquote data-doc="{escape(e.doc_id)}" data-start="{e.char_start}" '
+        f'data-end="{e.char_end}">'
         f"{before}{highlighted(e)}{after}<footer>{speaker}{escape(place(e))} · weight {e.weight:.2f}"
         f"</footer></blockquote>"
     )

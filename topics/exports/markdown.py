@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from feedcare.topics.exports.rows import coherence_text, percent, place, top_terms
+from feedcare.topics.exports.rows import coherence_text, percent, place, question_place, top_terms
 from feedcare.topics.themes.build import ThemesResult
 from feedcare.topics.themes.excerpts import Excerpt
 
@@ -35,17 +35,22 @@ def to_markdown(result: ThemesResult) -> str:
     ]
     for theme in result.themes:
         p = theme.prevalence
+        spread = "" if result.single_turn else f"*spread:* {p.spread} participants; "
         lines += [
             f"### Topic {theme.topic}: {md_escape(theme.name)}",
             "",
             *([md_escape(theme.memo), ""] if theme.memo else []),
             f"*Top terms:* {md_escape(top_terms(theme))}  ",
             f"*Prevalence:* {percent(p.unit_share)} of units, {percent(p.word_share)} of words; "
-            f"*spread:* {p.spread} participants; *coherence ({result.config.coherence}):* "
+            f"{spread}*coherence ({result.config.coherence}):* "
             f"{coherence_text(theme.coherence)}",
             "",
         ]
         for e in theme.excerpts:
+            if e.question:
+                # Context above the quote, in italics and outside the blockquote: never quoted.
+                asked = " ".join(e.question.split())
+                lines += [f"*Interviewer ({question_place(e)}):* *{md_escape(asked)}*", ""]
             quoted = md_highlighted(e).split("\n")
             ellipsis_before = "… " if e.trimmed_before else ""
             ellipsis_after = " …" if e.trimmed_after else ""

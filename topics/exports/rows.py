@@ -21,7 +21,9 @@ DEFINITIONS = {
     "word_share": "sum of topic weight x unit token count over all tokens",
     "mean_share": "mean topic weight over units",
     "spread": "distinct participants with at least one unit dominated by the topic",
-    "excerpts": "highest-weight units, at most per_participant per participant before repeating",
+    "excerpts": "units ranked by topic weight x length typicality, at most per_participant per "
+    "participant before repeating; participant speech only, trimmed to whole sentences",
+    "question": "the interviewer's turn before the excerpt: context, not part of the excerpt",
 }
 
 
@@ -48,11 +50,21 @@ def turns(excerpt: Excerpt) -> str:
 
 
 def place(excerpt: Excerpt) -> str:
-    """Where a reader finds the excerpt: participant, document, turns, time."""
+    """Where a reader finds the excerpt: participant, document, turns, time.
+
+    A one-turn document (a comment) is its own participant and has no turns: just the source.
+    """
+    if excerpt.single_turn:
+        return excerpt.source or excerpt.doc_id
     parts = [excerpt.participant_id, excerpt.source or excerpt.doc_id, turns(excerpt)]
     if excerpt.start_s is not None:
         parts.append(clock(excerpt.start_s))
     return ", ".join(parts)
+
+
+def question_place(excerpt: Excerpt) -> str:
+    """Where the interviewer's question is: "turn 4"."""
+    return "" if excerpt.question_seg is None else f"turn {excerpt.question_seg + 1}"
 
 
 def top_terms(theme: Theme, n: int = 10) -> str:
@@ -101,6 +113,8 @@ EXCERPT_COLUMNS = (
     "char_start",
     "char_end",
     "text",
+    "question_seg",
+    "question",
 )
 
 
@@ -126,6 +140,8 @@ def excerpt_rows(result: ThemesResult, highlights: bool = False) -> list[dict[st
                 "char_start": e.char_start,
                 "char_end": e.char_end,
                 "text": e.text,
+                "question_seg": e.question_seg,
+                "question": e.question,
             }
             if highlights:
                 row["highlights"] = [list(span) for span in e.highlights]

@@ -20,7 +20,13 @@ from feedcare.corpus.base.errors import DataError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.topics.runs.rundir import DOC_TOPICS_FILE, Run, open_run
 from feedcare.topics.themes.config import Labels, ThemesConfig, check_labels, load_labels
-from feedcare.topics.themes.excerpts import Excerpt, ExcerptCandidates, TermMatcher, build_excerpts
+from feedcare.topics.themes.excerpts import (
+    Excerpt,
+    ExcerptCandidates,
+    TermMatcher,
+    build_excerpts,
+    length_typicality,
+)
 from feedcare.topics.themes.prevalence import (
     MISSING_GROUP,
     GroupTable,
@@ -82,6 +88,8 @@ class ThemesResult:
     groups: GroupTable | None = None
     labels_path: Path | None = None
     notes: tuple[str, ...] = field(default=())
+    # Every document is one turn (comments): turn numbers and participant spread mean nothing.
+    single_turn: bool = False
 
     def theme(self, topic: int) -> Theme:
         for theme in self.themes:
@@ -138,12 +146,19 @@ def build_themes(
         n_topics, units.participant_of, units.n_tokens, *(groups or (None, None))
     )
     candidates = ExcerptCandidates(
-        n_topics, config.excerpts, config.per_participant, config.min_weight, units.participant_of, topic
+        n_topics,
+        config.excerpts,
+        config.per_participant,
+        config.min_weight,
+        units.participant_of,
+        topic,
+        typicality=length_typicality(units.n_tokens),
     )
     _scan_doc_topics(run, model_id, len(units.n_tokens), n_topics, (accumulator, candidates), progress)
     if not accumulator.seen.any():
         raise DataError(f"{run.path / DOC_TOPICS_FILE}: no topic weights for model {model_id}; re-run it")
     terms = _terms(run, model_id, config.top_terms)
+    tokens_config = corpus.tokens_meta().get("config", {})
     lemmatize = _lemmatize(corpus)
     matchers = {t: TermMatcher.from_terms([x.term for x in v], lemmatize) for t, v in terms.items()}
     excerpts = build_excerpts(
@@ -152,6 +167,7 @@ def build_themes(
         candidates.select(),
         matchers,
         config.excerpt_chars,
+        roles=tuple(tokens_config.get("roles") or ("participant",)),
     )
     coherence, notes = _coherence(run, model_id, config.coherence)
     if config.sort == "coherence" and not coherence:
@@ -185,6 +201,7 @@ def build_themes(
         groups=accumulator.group_table(by, config.min_participants) if by else None,
         labels_path=labels.path if labels else None,
         notes=notes,
+        single_turn=_single_turn(corpus),
     )
 
 
@@ -313,6 +330,14 @@ def _terms(run: Run, model: str, top: int) -> dict[int, tuple[Term, ...]]:
         if rank < top:
             terms.setdefault(t, []).append(Term(term, weight))
     return {t: tuple(v) for t, v in terms.items()}
+
+
+def _single_turn(corpus: Corpus) -> bool:
+    """Whether every document is one turn (a comment table): each comment is its own voice."""
+    for batch in corpus.iter_documents(["n_segments"]):
+        if pc.max(batch.column("n_segments")).as_py() not in (None, 0, 1):
+            return False
+    return True
 
 
 def _lemmatize(corpus: Corpus) -> bool:

@@ -8,9 +8,19 @@ doc_topics, keeping only ``n`` participants × ``per_participant`` units plus ``
 topic: a participant pushed out of the top ``n`` (by their best unit) can never have a unit in
 the first pass again, since ``n`` others already beat every unit they had.
 
-Each excerpt is the unit's own text, trimmed to ``excerpt_chars`` around the window holding
-the most top-term matches. Its ``char_start``/``char_end`` point into ``documents.text``, so
-``documents.text[char_start:char_end] == excerpt.text`` always holds.
+Units are ranked by a *representativeness score*: topic weight × length typicality
+(``sqrt(min(n, m) / max(n, m))`` for a unit of ``n`` tokens when the median unit has ``m``), so
+an excerpt is a typical piece of the corpus that carries the topic strongly, not the longest or
+the shortest comment. ``min_weight`` still applies to the weight itself.
+
+An excerpt is participant speech only: a unit's character span can hold interviewer turns
+(merged units cover the turns between their first and last), so the excerpt is taken from one of
+the unit's turns by a modelled role (``[tokens] roles``) — the one with most top-term matches —
+and trimmed to whole sentences within ``excerpt_chars`` (a single longer sentence is cut at word
+boundaries). The interviewer's preceding question (the last interviewer turn before that turn in
+the document) travels beside the excerpt as context, never inside it. ``char_start``/
+``char_end`` point into ``documents.text``, so ``documents.text[char_start:char_end] ==
+excerpt.text`` always holds.
 """
 
 from __future__ import annotations
@@ -27,7 +37,7 @@ from feedcare.corpus import Corpus
 from feedcare.corpus.base.errors import DataError
 from feedcare.corpus.tokens.normalise import normalise
 
-Key = tuple[float, int]  # (weight, -unit_id): larger is better
+Key = tuple[float, int, float]  # (score, -unit_id, weight): larger is better
 
 
 @dataclass(frozen=True)
@@ -49,14 +59,19 @@ class Excerpt:
     weight: float  # p(topic | unit)
     text: str  # documents.text[char_start:char_end], verbatim
     highlights: tuple[tuple[int, int], ...]  # top-term spans, relative to ``text``
+    turn_char_start: int = -1  # the participant turn (within the unit) the excerpt comes from
+    turn_char_end: int = -1
+    question: str | None = None  # the interviewer's preceding turn: context, never part of ``text``
+    question_seg: int | None = None
+    single_turn: bool = False  # the document is one turn (a comment): no turn numbers to show
 
     @property
     def trimmed_before(self) -> bool:
-        return self.char_start > self.unit_char_start
+        return self.char_start > (self.turn_char_start if self.turn_char_start >= 0 else self.unit_char_start)
 
     @property
     def trimmed_after(self) -> bool:
-        return self.char_end < self.unit_char_end
+        return self.char_end < (self.turn_char_end if self.turn_char_end >= 0 else self.unit_char_end)
 
     def marked(self, escape: Callable[[str], str], mark: Callable[[str], str]) -> str:
         """The text with every top-term span passed through ``mark``, the rest through ``escape``."""
@@ -112,7 +127,7 @@ class _TopicCandidates:
         chosen = set(diverse)
         fill = [k for k in sorted(self.overall, reverse=True) if k not in chosen]
         picked = diverse + fill[: self.n - len(diverse)]
-        return [(-neg_unit, weight) for weight, neg_unit in picked]
+        return [(-neg_unit, weight) for _, neg_unit, weight in picked]
 
 
 class ExcerptCandidates:
@@ -126,27 +141,43 @@ class ExcerptCandidates:
         min_weight: float,
         participant_of: np.ndarray,
         only: int | None = None,
+        typicality: np.ndarray | None = None,
     ) -> None:
         self.topics = [
             _TopicCandidates(n if only in (None, t) else 0, per_participant) for t in range(n_topics)
         ]
         self.min_weight = min_weight
         self.participant_of = participant_of
+        self.typicality = typicality
 
     def add(self, unit_ids: np.ndarray, topics: np.ndarray, weights: np.ndarray) -> None:
+        scores = weights if self.typicality is None else weights * self.typicality[unit_ids]
         limits = np.array([t.threshold() for t in self.topics])
-        keep = (weights >= np.maximum(limits[topics], self.min_weight)) & (weights > 0)
+        keep = (scores >= limits[topics]) & (weights >= self.min_weight) & (weights > 0)
         rows = np.flatnonzero(keep)
         # Best rows first, so the thresholds rise quickly and fewer rows reach Python.
-        rows = rows[np.argsort(-weights[rows], kind="stable")]
-        for unit, topic, weight in zip(
-            unit_ids[rows].tolist(), topics[rows].tolist(), weights[rows].tolist(), strict=True
+        rows = rows[np.argsort(-scores[rows], kind="stable")]
+        for unit, topic, score, weight in zip(
+            unit_ids[rows].tolist(),
+            topics[rows].tolist(),
+            scores[rows].tolist(),
+            weights[rows].tolist(),
+            strict=True,
         ):
-            self.topics[topic].offer((weight, -unit), int(self.participant_of[unit]))
+            self.topics[topic].offer((score, -unit, weight), int(self.participant_of[unit]))
 
     def select(self) -> dict[int, list[tuple[int, float]]]:
         """topic → [(unit_id, weight)] in presentation order."""
         return {topic: state.select() for topic, state in enumerate(self.topics) if state.n}
+
+
+def length_typicality(n_tokens: np.ndarray) -> np.ndarray:
+    """Per unit, ``sqrt(min(n, m) / max(n, m))`` with ``m`` the median unit length (1 at the median)."""
+    n = np.maximum(n_tokens.astype(np.float64), 1.0)
+    if not len(n):
+        return n
+    median = max(float(np.median(n)), 1.0)
+    return np.sqrt(np.minimum(n, median) / np.maximum(n, median))
 
 
 # --- trimming and highlighting -------------------------------------------------------------
@@ -250,7 +281,85 @@ def relative(spans: list[tuple[int, int]], start: int, end: int) -> tuple[tuple[
     return tuple((s - start, e - start) for s, e in spans if s >= start and e <= end)
 
 
+# A sentence ends with . ! ? or … (closing quotes/brackets may follow) before whitespace, or at a
+# line break. Deliberately simple and deterministic: it may also split after "Dr." — a shorter
+# excerpt, never a wrong one.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
+
+
+def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans of ``text[start:end]`` without surrounding whitespace."""
+    spans, last = [], start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        s, e = _strip(text, last, m.end())
+        if e > s:
+            spans.append((s, e))
+        last = m.end()
+    s, e = _strip(text, last, end)
+    if e > s:
+        spans.append((s, e))
+    return spans
+
+
+def trim_sentences(
+    text: str, start: int, end: int, matches: list[tuple[int, int]], max_chars: int
+) -> tuple[int, int]:
+    """Whole sentences of ``text[start:end]``, at most ``max_chars``, holding most matches.
+
+    Ties go to the longer window (more context), then the earlier one. When no sentence fits,
+    the best sentence is cut at word boundaries by :func:`trim`.
+    """
+    start, end = _strip(text, start, end)
+    if end - start <= max_chars:
+        return start, end
+    spans = sentences(text, start, end)
+    best: tuple[int, int, int] | None = None  # (matches, length, -first index)
+    window = (start, start)
+    for i in range(len(spans)):
+        for j in range(i, len(spans)):
+            lo, hi = spans[i][0], spans[j][1]
+            if hi - lo > max_chars:
+                break
+            key = (sum(1 for m in matches if lo <= m[0] and m[1] <= hi), hi - lo, -i)
+            if best is None or key > best:
+                best, window = key, (lo, hi)
+    if best is not None:
+        return window
+    densest = max(spans, key=lambda sp: (sum(1 for m in matches if sp[0] <= m[0] and m[1] <= sp[1]), -sp[0]))
+    return trim(text, densest[0], densest[1], matches, max_chars)
+
+
+def question_context(text: str, max_chars: int) -> str:
+    """An interviewer turn as context: whole when short, else its last sentences (with "… ")."""
+    text = text.strip()
+    if len(text) <= max_chars:
+        return text
+    spans = sentences(text, 0, len(text))
+    lo = spans[-1][0]
+    for s, _ in reversed(spans):
+        if len(text) - s > max_chars:
+            break
+        lo = s
+    if len(text) - lo > max_chars:  # one long last sentence: its end, from a word start
+        lo = len(text) - max_chars
+        while lo < len(text) and not text[lo - 1].isspace():
+            lo += 1
+    return "… " + text[lo:].strip()
+
+
 # --- building excerpts from the corpus ---------------------------------------------------------
+
+QUESTION_CHARS = 240
+
+
+@dataclass(frozen=True)
+class _Segment:
+    seg: int
+    role: str
+    speaker: str | None
+    start_s: float | None
+    char_start: int
+    char_end: int
 
 
 def build_excerpts(
@@ -259,54 +368,96 @@ def build_excerpts(
     selected: dict[int, list[tuple[int, float]]],
     matchers: dict[int, TermMatcher],
     max_chars: int,
+    roles: Iterable[str] = ("participant",),
 ) -> dict[int, list[Excerpt]]:
-    """Excerpt objects for the selected (unit, weight) pairs of each topic."""
+    """Excerpt objects for the selected (unit, weight) pairs of each topic.
+
+    ``roles`` are the speaker roles the tokens modelled; only their turns are quoted.
+    """
     wanted = sorted({u for picks in selected.values() for u, _ in picks})
     if not wanted:
         return {}
+    roles = frozenset(roles)
     rows = _unit_rows(corpus, wanted)
     doc_ids = sorted({rows[u]["doc_id"] for u in wanted})
     texts = corpus.texts(doc_ids)
     docs = corpus.documents_where(doc_ids, ["doc_id", "source"])
     source_of = dict(zip(docs["doc_id"].to_pylist(), docs["source"].to_pylist(), strict=True))
-    turns = _turns(corpus, doc_ids)
+    segments = _segments(corpus, doc_ids)
     out: dict[int, list[Excerpt]] = {}
     for topic, picks in selected.items():
         matcher = matchers.get(topic, TermMatcher.from_terms([]))
-        for rank, (unit, weight) in enumerate(picks, start=1):
+        rank = 0
+        for unit, weight in picks:
             row = rows[unit]
-            text = texts[row["doc_id"]]
+            doc = row["doc_id"]
+            text = texts[doc]
             u_start, u_end = row["char_start"], row["char_end"]
             if not 0 <= u_start <= u_end <= len(text):
                 raise DataError(
-                    f"{corpus.tokens_path}: unit {unit} points outside document {row['doc_id']}; "
+                    f"{corpus.tokens_path}: unit {unit} points outside document {doc}; "
                     "re-run `feedcare tokens`"
                 )
-            spans = matcher.spans(text, u_start, u_end)
-            start, end = trim(text, u_start, u_end, spans, max_chars)
-            start_s, speaker = turns.get((row["doc_id"], row["seg_start"]), (None, None))
+            turns = _quotable_turns(segments.get(doc, []), row, roles)
+            if not turns:  # no modelled turn inside the unit: nothing we may quote
+                continue
+            scored = []
+            for seg, t_start, t_end in turns:
+                spans = matcher.spans(text, t_start, t_end)
+                scored.append((len(spans), t_end - t_start, -seg.seg, seg, t_start, t_end, spans))
+            _, _, _, seg, t_start, t_end, spans = max(scored, key=lambda x: x[:3])
+            start, end = trim_sentences(text, t_start, t_end, spans, max_chars)
+            question = _preceding_question(segments.get(doc, []), seg.seg)
+            rank += 1
             out.setdefault(topic, []).append(
                 Excerpt(
                     topic=topic,
                     rank=rank,
                     unit_id=unit,
-                    doc_id=row["doc_id"],
-                    source=source_of.get(row["doc_id"], ""),
+                    doc_id=doc,
+                    source=source_of.get(doc, ""),
                     participant_id=participant_of(unit),
-                    speaker=speaker,
-                    seg_start=row["seg_start"],
-                    seg_end=row["seg_end"],
+                    speaker=seg.speaker,
+                    seg_start=seg.seg,
+                    seg_end=seg.seg,
                     char_start=start,
                     char_end=end,
                     unit_char_start=u_start,
                     unit_char_end=u_end,
-                    start_s=start_s,
+                    start_s=seg.start_s,
                     weight=weight,
                     text=text[start:end],
                     highlights=relative(spans, start, end),
+                    turn_char_start=_strip(text, t_start, t_end)[0],
+                    turn_char_end=_strip(text, t_start, t_end)[1],
+                    question=None
+                    if question is None
+                    else question_context(text[question.char_start : question.char_end], QUESTION_CHARS),
+                    question_seg=None if question is None else question.seg,
+                    single_turn=len(segments.get(doc, [])) == 1,
                 )
             )
     return out
+
+
+def _quotable_turns(
+    segments: list[_Segment], row: dict, roles: frozenset[str]
+) -> list[tuple[_Segment, int, int]]:
+    """The unit's turns by a modelled role, clipped to the unit's span (a split turn's unit is
+    part of the turn)."""
+    found = []
+    for seg in segments:
+        if row["seg_start"] <= seg.seg <= row["seg_end"] and seg.role in roles:
+            lo, hi = max(seg.char_start, row["char_start"]), min(seg.char_end, row["char_end"])
+            if hi > lo:
+                found.append((seg, lo, hi))
+    return found
+
+
+def _preceding_question(segments: list[_Segment], seg: int) -> _Segment | None:
+    """The last interviewer turn before turn ``seg`` of the same document."""
+    before = [s for s in segments if s.seg < seg and s.role == "interviewer"]
+    return before[-1] if before else None
 
 
 def _unit_rows(corpus: Corpus, wanted: list[int]) -> dict[int, dict]:
@@ -320,15 +471,13 @@ def _unit_rows(corpus: Corpus, wanted: list[int]) -> dict[int, dict]:
     return rows
 
 
-def _turns(corpus: Corpus, doc_ids: list[str]) -> dict[tuple[str, int], tuple[float | None, str | None]]:
-    table = corpus.segments_where(doc_ids, ["doc_id", "seg", "start_s", "speaker"])
-    return {
-        (d, s): (t, speaker)
-        for d, s, t, speaker in zip(
-            table["doc_id"].to_pylist(),
-            table["seg"].to_pylist(),
-            table["start_s"].to_pylist(),
-            table["speaker"].to_pylist(),
-            strict=True,
-        )
-    }
+def _segments(corpus: Corpus, doc_ids: list[str]) -> dict[str, list[_Segment]]:
+    """Each document's turns in order (only the documents holding excerpts are read)."""
+    columns = ["doc_id", "seg", "role", "speaker", "start_s", "char_start", "char_end"]
+    table = corpus.segments_where(doc_ids, columns)
+    out: dict[str, list[_Segment]] = {}
+    for row in table.to_pylist():
+        out.setdefault(row.pop("doc_id"), []).append(_Segment(**row))
+    for turns in out.values():
+        turns.sort(key=lambda s: s.seg)
+    return out

@@ -7,6 +7,8 @@ run with planted themes), so these tests do not depend on `feedcare tokens`/`top
 from __future__ import annotations
 
 import json
+import math
+import statistics
 from collections import defaultdict
 
 import pyarrow.parquet as pq
@@ -43,11 +45,20 @@ def reference_tables(project, model="k3-s1"):
     return doc_topics, person, {u["unit_id"]: u for u in tokens}
 
 
-def reference_selection(doc_topics, person, topic, n, per_participant, min_weight=0.0):
-    """The documented rule, done the slow obvious way."""
+def reference_selection(doc_topics, person, topic, n, per_participant, min_weight=0.0, units=None):
+    """The documented rule, done the slow obvious way: rank by weight × length typicality."""
+    lengths = sorted(max(u["n_tokens"], 1) for u in (units or {}).values())
+    median = statistics.median(lengths) if lengths else 1
+
+    def score(r):
+        if not units:
+            return r["weight"]
+        length = max(units[r["unit_id"]]["n_tokens"], 1)
+        return r["weight"] * math.sqrt(min(length, median) / max(length, median))
+
     rows = sorted(
         (r for r in doc_topics if r["topic"] == topic and r["weight"] >= min_weight and r["weight"] > 0),
-        key=lambda r: (-r["weight"], r["unit_id"]),
+        key=lambda r: (-score(r), r["unit_id"]),
     )
     taken, per = [], defaultdict(int)
     for r in rows:
@@ -116,11 +127,11 @@ def test_excerpts_are_diverse_by_default(invoke, project):
     ("n", "per_participant", "min_weight"), [(5, 1, 0.0), (5, 3, 0.0), (14, 1, 0.0), (6, 2, 0.5)]
 )
 def test_selection_matches_the_documented_rule(project, n, per_participant, min_weight):
-    doc_topics, person, _ = reference_tables(project)
+    doc_topics, person, units = reference_tables(project)
     config = ThemesConfig(excerpts=n, per_participant=per_participant, min_weight=min_weight)
     result = build_themes(project.corpus, open_run(project.corpus, "latest"), config=config)
     for theme in result.themes:
-        expected = reference_selection(doc_topics, person, theme.topic, n, per_participant, min_weight)
+        expected = reference_selection(doc_topics, person, theme.topic, n, per_participant, min_weight, units)
         assert [e.unit_id for e in theme.excerpts] == expected
 
 
@@ -401,16 +412,33 @@ def test_osce_every_excerpt_is_verbatim_in_its_source_transcript(invoke, tmp_pat
     corpus = tmp_path / "osce"
     config = tmp_path / "feedcare.toml"
     config.write_text("[topics]\nk = 4\nseed = 1\nseeds = 1\npasses = 2\niterations = 20\n", encoding="utf-8")
-    for args in (("ingest", OSCE), ("tokens",), ("topics", "--config", config)):
+    for args in (
+        ("ingest", OSCE, "--participant", "P", "--interviewer", "D"),
+        ("tokens",),
+        ("topics", "--config", config),
+    ):
         result = invoke(*args, "--corpus", corpus)
         assert result.exit_code in (0, 3), result.output
     result = invoke("themes", "latest", "--corpus", corpus, "--json", "--excerpts", "8")
     assert result.exit_code == 0, result.output
     excerpts = json.loads(result.stdout)["excerpts"]
     assert len(excerpts) == 4 * 8
+    segments = (
+        open_corpus(corpus)
+        .segments_where(
+            sorted({e["doc_id"] for e in excerpts}), ["doc_id", "seg", "role", "char_start", "char_end"]
+        )
+        .to_pylist()
+    )
     for e in excerpts:
         source = _source_text(OSCE / e["source"])
         assert e["text"] and e["text"] in source
         assert source[e["char_start"] : e["char_end"]] == e["text"], e["source"]
+        # Participant speech only: no character from an interviewer (doctor) turn.
+        for s in segments:
+            if s["doc_id"] == e["doc_id"] and s["role"] != "participant":
+                assert e["char_end"] <= s["char_start"] or e["char_start"] >= s["char_end"], e
+        if e["question"] is not None:
+            assert e["question"].removeprefix("… ") not in e["text"]
     table = invoke("themes", "latest", "--corpus", corpus, "--excerpts", "8")
     assert table.exit_code == 0
