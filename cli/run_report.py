@@ -23,7 +23,16 @@ def render_report(console: Console, data: dict[str, Any]) -> None:
     if len(data["by_k"]) > 1:
         console.print(plot_against_k(data["by_k"], chosen_k))
     console.print(Text(f"Recommended: {data['chosen_model']} — {data['chosen_reason']}", style="bold"))
-    console.print(topics_table(data["chosen_model"], data["chosen_topics"]))
+    console.print(topics_table(data["chosen_model"], data["chosen_topics"], data.get("distinctive_topics")))
+    if data.get("corpus_wide_terms"):
+        console.print(
+            Text(
+                "Corpus-wide terms (in the top terms of at least half the topics): "
+                + ", ".join(data["corpus_wide_terms"])
+                + f". To drop them, {data['stopword_hint']}",
+                style="yellow",
+            )
+        )
     console.print(f"Run {data['run_id']}: {data['path']}")
 
 
@@ -61,12 +70,17 @@ def plot_against_k(by_k: list[dict[str, Any]], chosen_k: int | None) -> Table:
     return table
 
 
-def topics_table(model: str, topics: list[list[str]]) -> Table:
+def topics_table(model: str, topics: list[list[str]], distinctive: list[list[str]] | None = None) -> Table:
+    """Top terms by probability and, when the run has them, the distinctive terms by FREX."""
     table = Table(title=f"Topics of {model}", title_justify="left")
     table.add_column("topic", justify="right")
-    table.add_column("top terms")
+    table.add_column("top terms (probability)")
+    if distinctive:
+        table.add_column("distinctive terms (FREX)")
+        table.caption = "probability: what is frequent in a topic · FREX: what sets it apart (weight 0.5)"
     for i, terms in enumerate(topics):
-        table.add_row(str(i), ", ".join(terms))
+        extra = [", ".join(distinctive[i]) if i < len(distinctive) else ""] if distinctive else []
+        table.add_row(str(i), ", ".join(terms), *extra)
     return table
 
 

@@ -256,11 +256,15 @@ def render(console, result) -> None:
         parts = []
         if theme.memo:
             parts.append(Text(theme.memo, style="italic"))
-        terms = Text("Terms: ", style="bold")
+        terms = Text("Top terms by probability: ", style="bold")
         for i, term in enumerate(theme.terms):
             terms.append(("  " if i else "") + term.term, style="cyan")
             terms.append(f" {term.weight:.3f}", style="dim")
         parts.append(terms)
+        if theme.distinctive:
+            distinctive = Text(f"Distinctive terms by {result.config.distinctive.upper()}: ", style="bold")
+            distinctive.append("  ".join(t.term for t in theme.distinctive), style="magenta")
+            parts.append(distinctive)
         coherence = "–" if theme.coherence is None else f"{theme.coherence:.3f}"
         parts.append(
             Text.assemble(

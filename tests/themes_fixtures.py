@@ -248,7 +248,16 @@ def write_run(
                 vocab = ["visit", "time"]
             for rank, term in enumerate(vocab):
                 topic_rows.append(
-                    {"model": name, "topic": topic, "rank": rank, "term": term, "weight": 0.2 / (rank + 1)}
+                    {
+                        "model": name,
+                        "topic": topic,
+                        "rank": rank,
+                        "term": term,
+                        "weight": 0.2 / (rank + 1),
+                        # Distinctiveness that reverses the order, so the two lists differ.
+                        "frex": 0.1 * (rank + 1),
+                        "relevance": float(rank),
+                    }
                 )
             measure_rows.append(
                 {"model": name, "topic": topic, "c_npmi": 0.05 * (topic + 1), "c_v": 0.4, "u_mass": -2.0}

@@ -10,7 +10,14 @@ from __future__ import annotations
 from html import escape
 from statistics import mean
 
-from feedcare.topics.exports.rows import DEFINITIONS, coherence_text, percent, place, question_place
+from feedcare.topics.exports.rows import (
+    DEFINITIONS,
+    coherence_text,
+    percent,
+    place,
+    question_place,
+    term_lines,
+)
 from feedcare.topics.themes.build import SweepPoint, Theme, ThemesResult
 from feedcare.topics.themes.excerpts import Excerpt
 
@@ -125,8 +132,17 @@ def _topic_section(result: ThemesResult, theme: Theme, index: int) -> str:
         f"<b>{percent(p.word_share)}</b> of words · "
         + ("" if result.single_turn else f"spread <b>{p.spread}</b> participants · ")
         + f"coherence {coherence_text(theme.coherence)}</p>"
+        f"{_term_lists(result, theme)}"
         f'<div class="cols"><div class="terms">{term_bars(theme)}</div>'
         f'<div class="quotes">{quotes}</div></div></section>'
+    )
+
+
+def _term_lists(result: ThemesResult, theme: Theme) -> str:
+    """The probable and the distinctive terms, each saying how it is ranked."""
+    return "".join(
+        f'<p class="terms-line"><b>{escape(heading)}:</b> {escape(terms)}</p>'
+        for heading, terms in term_lines(result, theme)
     )
 
 
@@ -182,7 +198,8 @@ def term_bars(theme: Theme) -> str:
             f'<rect x="122" y="{y + 2}" width="{width:.1f}" height="13" fill="{_colour(theme.topic)}"/>'
             f'<text x="{126 + width:.1f}" y="{y + 12}" fill="#5a6272">{term.weight:.3f}</text>'
         )
-    return _svg(320, 12 + 20 * len(theme.terms), "".join(rows), f"Top terms of topic {theme.topic}")
+    title = f"Top terms of topic {theme.topic} by probability"
+    return _svg(320, 12 + 20 * len(theme.terms), "".join(rows), title)
 
 
 def prevalence_chart(themes: tuple[Theme, ...]) -> str:

@@ -16,6 +16,10 @@ def to_data(result: ThemesResult) -> dict[str, Any]:
     for theme in result.themes:
         row = topic_row(result, theme)
         row["terms"] = [{"term": t.term, "weight": round(t.weight, 6)} for t in theme.terms]
+        row["distinctive"] = [
+            {"term": t.term, "weight": round(t.weight, 6), result.config.distinctive: round(t.score, 6)}
+            for t in theme.distinctive
+        ]
         topics.append(row)
     return {
         "run_id": result.run_id,
@@ -32,6 +36,8 @@ def to_data(result: ThemesResult) -> dict[str, Any]:
         "group_attribute": result.groups.attribute if result.groups else None,
         "groups": group_rows(result),
         "sweep": [vars(point) for point in result.sweep],
+        "corpus_wide_terms": list(result.corpus_wide),
+        "stopword_hint": result.stopword_hint or None,
         "notes": list(result.notes),
     }
 

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import re
 
-from feedcare.topics.exports.rows import coherence_text, percent, place, question_place, top_terms
+from feedcare.topics.exports.rows import (
+    coherence_text,
+    percent,
+    place,
+    question_place,
+    ranking_name,
+    term_lines,
+)
 from feedcare.topics.themes.build import ThemesResult
 from feedcare.topics.themes.excerpts import Excerpt
 
@@ -33,6 +40,18 @@ def to_markdown(result: ThemesResult) -> str:
         "voicing the topic in at least one unit it dominates.",
         "",
     ]
+    if result.themes and result.themes[0].distinctive:
+        lines += [
+            "Top terms are ranked by probability: what is frequent in a topic. Distinctive terms are "
+            f"ranked by {md_escape(ranking_name(result))}: what sets it apart.",
+            "",
+        ]
+    if result.corpus_wide:
+        lines += [
+            f"Corpus-wide terms (in the top terms of at least half the topics): "
+            f"{md_escape(', '.join(result.corpus_wide))}.",
+            "",
+        ]
     for theme in result.themes:
         p = theme.prevalence
         spread = "" if result.single_turn else f"*spread:* {p.spread} participants; "
@@ -40,7 +59,7 @@ def to_markdown(result: ThemesResult) -> str:
             f"### Topic {theme.topic}: {md_escape(theme.name)}",
             "",
             *([md_escape(theme.memo), ""] if theme.memo else []),
-            f"*Top terms:* {md_escape(top_terms(theme))}  ",
+            *(f"*{heading}:* {md_escape(terms)}  " for heading, terms in term_lines(result, theme)),
             f"*Prevalence:* {percent(p.unit_share)} of units, {percent(p.word_share)} of words; "
             f"{spread}*coherence ({result.config.coherence}):* "
             f"{coherence_text(theme.coherence)}",

@@ -74,9 +74,15 @@ def _code_description(result: ThemesResult, theme: Theme) -> str:
     p = theme.prevalence
     facts = (
         f"feedcare run {result.run_id}, model {result.model}, topic {theme.topic}. "
-        f"Top terms: {', '.join(t.term for t in theme.terms)}. "
-        f"{100 * p.unit_share:.1f}% of units, {100 * p.word_share:.1f}% of words, "
-        f"spread {p.spread} participants."
+        f"Top terms by probability: {', '.join(t.term for t in theme.terms)}. "
+        + (
+            f"Distinctive terms by {result.config.distinctive.upper()}: "
+            f"{', '.join(t.term for t in theme.distinctive)}. "
+            if theme.distinctive
+            else ""
+        )
+        + f"{100 * p.unit_share:.1f}% of units, {100 * p.word_share:.1f}% of words"
+        + ("." if result.single_turn else f", spread {p.spread} participants.")
     )
     return f"{theme.memo}\n\n{facts}" if theme.memo else facts
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from feedcare.topics.measures.distinctive import RANKING_NAMES
 from feedcare.topics.themes.build import Theme, ThemesResult
 from feedcare.topics.themes.excerpts import Excerpt
 
@@ -21,6 +22,12 @@ DEFINITIONS = {
     "word_share": "sum of topic weight x unit token count over all tokens",
     "mean_share": "mean topic weight over units",
     "spread": "distinct participants with at least one unit dominated by the topic",
+    "top_terms": "the topic's most probable terms, p(term | topic): what is frequent in it",
+    "distinctive_terms": "terms ranked by FREX (stm labelTopics: harmonic mean of frequency and "
+    "exclusivity ranks, weight 0.5) or by relevance (LDAvis, lambda 0.6), as distinctive_by says: "
+    "what sets the topic apart",
+    "corpus_wide_terms": "terms in the top terms (by probability) of at least half the topics: "
+    "stopword candidates",
     "excerpts": "units ranked by topic weight x length typicality, at most per_participant per "
     "participant before repeating; participant speech only, trimmed to whole sentences",
     "question": "the interviewer's turn before the excerpt: context, not part of the excerpt",
@@ -71,6 +78,23 @@ def top_terms(theme: Theme, n: int = 10) -> str:
     return ", ".join(t.term for t in theme.terms[:n])
 
 
+def distinctive_terms(theme: Theme, n: int = 10) -> str:
+    return ", ".join(t.term for t in theme.distinctive[:n])
+
+
+def ranking_name(result: ThemesResult) -> str:
+    """What the distinctive terms are ranked by, in words ("FREX (frequency and exclusivity…)")."""
+    return RANKING_NAMES[result.config.distinctive]
+
+
+def term_lines(result: ThemesResult, theme: Theme) -> list[tuple[str, str]]:
+    """(heading, terms) pairs every view shows: probability first, then the distinctive terms."""
+    lines = [("Top terms by probability", top_terms(theme))]
+    if theme.distinctive:
+        lines.append((f"Distinctive terms by {result.config.distinctive.upper()}", distinctive_terms(theme)))
+    return lines
+
+
 def coherence_text(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
@@ -88,6 +112,8 @@ def topic_row(result: ThemesResult, theme: Theme) -> dict[str, Any]:
         "name": theme.name,
         "memo": theme.memo,
         "top_terms": "; ".join(t.term for t in theme.terms),
+        "distinctive_terms": "; ".join(t.term for t in theme.distinctive),
+        "distinctive_by": result.config.distinctive if theme.distinctive else None,
         "n_units": p.n_units,
         "unit_share": round(p.unit_share, 6),
         "word_share": round(p.word_share, 6),

@@ -24,6 +24,7 @@ from feedcare.topics.engines import get_engine
 from feedcare.topics.fit.bow import BowCorpus, load_terms
 from feedcare.topics.fit.doctopics import DocTopics
 from feedcare.topics.measures.coherence import measure_model, top_term_ids
+from feedcare.topics.measures.distinctive import frex, relevance, top_ids
 from feedcare.topics.runs.rundir import DOC_TOPICS, MODELS_DIR, TOPIC_MEASURES, TOPICS, model_name
 
 FITS_DIR = "fits"
@@ -84,8 +85,9 @@ def run_fit(job: FitJob, progress: FitProgress | None = None) -> dict[str, Any]:
     measure_seconds = time.perf_counter() - started
 
     job.fit_dir.mkdir(parents=True, exist_ok=True)
-    write_table(job.fit_dir / "topics.parquet", topics_table(job.model, result.topic_term, terms, job.top_n),
-                TOPICS)
+    marginal = vocabulary.column("coll_freq").to_numpy()[np.argsort(vocabulary.column("token_id").to_numpy())]
+    write_table(job.fit_dir / "topics.parquet",
+                topics_table(job.model, result.topic_term, terms, job.top_n, marginal), TOPICS)
     doc_topic = result.doc_topic
     if not isinstance(doc_topic, DocTopics):  # an engine that returns a plain n × k array
         doc_topic = DocTopics.from_array(doc_topic)
@@ -110,16 +112,33 @@ def run_fit(job: FitJob, progress: FitProgress | None = None) -> dict[str, Any]:
     return record
 
 
-def topics_table(model: str, topic_term: np.ndarray, terms: list[str], top_n: int) -> pa.Table:
-    ids = top_term_ids(topic_term, top_n)
+def topics_table(
+    model: str, topic_term: np.ndarray, terms: list[str], top_n: int, marginal: np.ndarray | None = None
+) -> pa.Table:
+    """Per topic, the union of its top ``top_n`` terms by probability, FREX and relevance.
+
+    ``rank`` is the term's probability rank, so ``rank < top_n`` gives the probability top
+    terms and sorting by ``frex`` (or ``relevance``) gives the distinctive ones exactly.
+    ``marginal`` is each term's corpus frequency (for relevance; default: the topics' mean).
+    """
+    topic_term = np.asarray(topic_term, dtype=np.float64)
+    frex_scores = frex(topic_term)
+    relevance_scores = relevance(topic_term, marginal)
+    order = np.argsort(-topic_term, axis=1, kind="stable")
+    by_frex, by_relevance = top_ids(frex_scores, top_n), top_ids(relevance_scores, top_n)
     rows: dict[str, list[Any]] = {name: [] for name in TOPICS.names}
-    for topic, term_ids in enumerate(ids):
-        for rank, term_id in enumerate(term_ids):
+    for topic in range(topic_term.shape[0]):
+        rank_of = np.empty(topic_term.shape[1], dtype=np.int64)
+        rank_of[order[topic]] = np.arange(topic_term.shape[1])
+        wanted = set(order[topic, :top_n].tolist()) | set(by_frex[topic]) | set(by_relevance[topic])
+        for term_id in sorted(wanted, key=lambda i: rank_of[i]):
             rows["model"].append(model)
             rows["topic"].append(topic)
-            rows["rank"].append(rank)
+            rows["rank"].append(int(rank_of[term_id]))
             rows["term"].append(terms[term_id])
             rows["weight"].append(float(topic_term[topic, term_id]))
+            rows["frex"].append(float(frex_scores[topic, term_id]))
+            rows["relevance"].append(float(relevance_scores[topic, term_id]))
     return pa.Table.from_pydict(rows, schema=TOPICS)
 
 

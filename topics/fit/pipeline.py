@@ -46,6 +46,7 @@ from feedcare.topics.runs.rundir import (
     TOPICS_FILE,
     read_run,
     runs_root,
+    term_summary,
 )
 from feedcare.topics.runs.runjson import (
     RUN_SCHEMA_VERSION,
@@ -86,7 +87,12 @@ class RunReport:
         return next(f["k"] for f in self.fits if f["model"] == self.chosen_model)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "path": str(self.path), "chosen_k": self.chosen_k}
+        return {
+            **self.__dict__,
+            "path": str(self.path),
+            "chosen_k": self.chosen_k,
+            **term_summary(self.path, self.chosen_model, self.chosen_topics),
+        }
 
     @classmethod
     def from_run(cls, path: Path, info: RunInfo) -> RunReport:
@@ -245,7 +251,7 @@ def _run(run_dir: Path, config: TopicsConfig, inputs: _Inputs, engine: Any, sett
     chosen, reason = recommend(by_k, records)
     _assemble(run_dir, [job.fit_dir for job in fit_jobs], records)
     _check_tokens_unchanged(inputs)
-    chosen_topics = _chosen_topics(run_dir, chosen)
+    chosen_topics = _chosen_topics(run_dir, chosen, config.top_n)
     fits = [FitMeasures(**{f.name: r.get(f.name) for f in dataclasses.fields(FitMeasures)}) for r in records]
     info = dataclasses.replace(
         info,
@@ -305,8 +311,10 @@ def _check_tokens_unchanged(inputs: _Inputs) -> None:
         )
 
 
-def _chosen_topics(run_dir: Path, model: str) -> list[list[str]]:
-    table = pq.read_table(run_dir / TOPICS_FILE, filters=[("model", "==", model)])
+def _chosen_topics(run_dir: Path, model: str, top_n: int) -> list[list[str]]:
+    """The chosen model's top ``top_n`` terms by probability (topics.parquet also holds the
+    distinctive terms, beyond that rank)."""
+    table = pq.read_table(run_dir / TOPICS_FILE, filters=[("model", "==", model), ("rank", "<", top_n)])
     table = table.sort_by([("topic", "ascending"), ("rank", "ascending")])
     topics: dict[int, list[str]] = {}
     for topic, term in zip(table["topic"].to_pylist(), table["term"].to_pylist(), strict=True):

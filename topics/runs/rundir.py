@@ -3,7 +3,8 @@
 ``<corpus>/runs/<run-id>/`` holds:
 
 - ``run.json``: configuration, seeds, fingerprints, versions, timings, measures, chosen model;
-- ``topics.parquet``: one row per (model, topic, rank) with the term and its weight;
+- ``topics.parquet``: per (model, topic), the terms in its top ``top_n`` by probability, by FREX
+  or by relevance, each with its probability rank, weight and both distinctiveness scores;
 - ``doc_topics.parquet``: the full unit × topic distribution of every model, in long form;
 - ``sweep.parquet``: one row per fit with its measures;
 - ``topic_measures.parquet``: per-topic coherence of every fit;
@@ -25,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from feedcare.corpus.base.errors import DataError, UsageError
+from feedcare.topics.measures.distinctive import corpus_wide_terms, ranked_terms, stopword_hint
 from feedcare.topics.runs.runjson import RUN_FILE, RUN_SCHEMA_VERSION, RunInfo
 
 RUNS_DIR = "runs"
@@ -38,9 +40,12 @@ TOPICS = pa.schema(
     [
         pa.field("model", pa.string(), nullable=False),
         pa.field("topic", pa.int32(), nullable=False),  # 0-based
-        pa.field("rank", pa.int32(), nullable=False),  # 0 = most probable term
+        pa.field("rank", pa.int32(), nullable=False),  # by probability: 0 = most probable term
         pa.field("term", pa.string(), nullable=False),
         pa.field("weight", pa.float64(), nullable=False),  # p(term | topic)
+        # Distinctiveness (topics/measures/distinctive.py); null in runs made before they existed.
+        pa.field("frex", pa.float64()),  # FREX, weight 0.5
+        pa.field("relevance", pa.float64()),  # LDAvis relevance, lambda 0.6
     ]
 )
 
@@ -150,8 +155,12 @@ class Run:
         return [m.model for m in self.info.models]
 
     def to_dict(self) -> dict[str, Any]:
-        """run.json's content and the run's path (what ``runs show --json`` prints)."""
-        return {**self.info.to_dict(), "path": str(self.path)}
+        """run.json's content and the run's path (what ``runs show --json`` prints), plus, for a
+        finished run, its distinctive and corpus-wide terms (derived, see :func:`term_summary`)."""
+        data = {**self.info.to_dict(), "path": str(self.path)}
+        if self.info.is_complete and self.info.chosen_model:
+            data.update(term_summary(self.path, self.info.chosen_model, self.info.chosen_topics or []))
+        return data
 
     def check_model(self, model: str | None) -> str:
         """The named model (``K/SEED``, ``kK-sSEED``) or the chosen one; a clear error otherwise."""
@@ -241,3 +250,25 @@ def open_run(corpus_dir: Path, run: str) -> Run:
     if not opened.info.is_complete:
         raise DataError(f"{opened.path}: the run is unfinished; {resume_hint(opened.path)}")
     return opened
+
+
+def term_summary(run_dir: Path, model: str, chosen_topics: list[list[str]]) -> dict[str, Any]:
+    """The chosen model's distinctive terms (FREX) and its corpus-wide terms, with the hint.
+
+    Derived from topics.parquet and run.json's top terms, so runs show it too; a run made
+    before distinctiveness scores were stored has no distinctive terms.
+    """
+    distinctive: list[list[str]] = []
+    try:
+        rows = pq.read_table(run_dir / TOPICS_FILE, filters=[("model", "==", model)]).to_pylist()
+        by_frex = ranked_terms(rows, "frex", max((len(t) for t in chosen_topics), default=10))
+        distinctive = [[r["term"] for r in by_frex[t]] for t in sorted(by_frex)]
+    except (OSError, pa.ArrowException):
+        pass
+    wide = corpus_wide_terms(chosen_topics)
+    return {
+        "distinctive_by": "frex",
+        "distinctive_topics": distinctive,
+        "corpus_wide_terms": wide,
+        "stopword_hint": stopword_hint(wide) or None,
+    }

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from feedcare.corpus import Corpus, open_corpus
 from feedcare.corpus.base.errors import DataError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.topics.measures.distinctive import corpus_wide_terms, ranked_terms, stopword_hint
 from feedcare.topics.runs.rundir import DOC_TOPICS_FILE, Run, open_run
 from feedcare.topics.themes.config import Labels, ThemesConfig, check_labels, load_labels
 from feedcare.topics.themes.excerpts import (
@@ -40,7 +41,8 @@ BATCH_ROWS = 65_536
 @dataclass(frozen=True)
 class Term:
     term: str
-    weight: float
+    weight: float  # p(term | topic)
+    score: float | None = None  # the distinctiveness score, for distinctive terms
 
 
 @dataclass(frozen=True)
@@ -48,10 +50,11 @@ class Theme:
     topic: int
     label: str | None  # from the labels file; None when unlabelled
     memo: str
-    terms: tuple[Term, ...]
+    terms: tuple[Term, ...]  # by probability
     prevalence: TopicPrevalence
     coherence: float | None  # per-topic coherence (ThemesConfig.coherence), when the run has it
     excerpts: tuple[Excerpt, ...]
+    distinctive: tuple[Term, ...] = ()  # by ThemesConfig.distinctive; empty for runs without scores
 
     @property
     def name(self) -> str:
@@ -90,6 +93,12 @@ class ThemesResult:
     notes: tuple[str, ...] = field(default=())
     # Every document is one turn (comments): turn numbers and participant spread mean nothing.
     single_turn: bool = False
+    # Terms in the probability top terms of at least half the topics: stopword candidates.
+    corpus_wide: tuple[str, ...] = ()
+
+    @property
+    def stopword_hint(self) -> str:
+        return stopword_hint(self.corpus_wide)
 
     def theme(self, topic: int) -> Theme:
         for theme in self.themes:
@@ -157,10 +166,24 @@ def build_themes(
     _scan_doc_topics(run, model_id, len(units.n_tokens), n_topics, (accumulator, candidates), progress)
     if not accumulator.seen.any():
         raise DataError(f"{run.path / DOC_TOPICS_FILE}: no topic weights for model {model_id}; re-run it")
-    terms = _terms(run, model_id, config.top_terms)
+    terms, distinctive = _terms(run, model_id, config.top_terms, config.distinctive)
+    corpus_wide = tuple(corpus_wide_terms([[t.term for t in v] for v in terms.values()]))
+    notes: tuple[str, ...] = ()
+    if terms and not distinctive:
+        notes += ("the run has no distinctiveness scores (fitted before FREX/relevance were stored): "
+                  "only probability-ranked terms are shown",)
+    if corpus_wide:
+        notes += (
+            f"corpus-wide terms (in the top terms of at least half the topics): {', '.join(corpus_wide)}; "
+            f"they say little about any one topic. To drop them, {stopword_hint(corpus_wide)}",
+        )
     tokens_config = corpus.tokens_meta().get("config", {})
     lemmatize = _lemmatize(corpus)
-    matchers = {t: TermMatcher.from_terms([x.term for x in v], lemmatize) for t, v in terms.items()}
+    # Highlight what the reader is shown: the probable and the distinctive terms.
+    matchers = {
+        t: TermMatcher.from_terms([x.term for x in (*v, *distinctive.get(t, ()))], lemmatize)
+        for t, v in terms.items()
+    }
     excerpts = build_excerpts(
         corpus,
         lambda unit: units.participant_names[int(units.participant_of[unit])].as_py(),
@@ -169,7 +192,8 @@ def build_themes(
         config.excerpt_chars,
         roles=tuple(tokens_config.get("roles") or ("participant",)),
     )
-    coherence, notes = _coherence(run, model_id, config.coherence)
+    coherence, coherence_notes = _coherence(run, model_id, config.coherence)
+    notes = coherence_notes + notes
     if config.sort == "coherence" and not coherence:
         raise DataError(f"{run.path}: the run has no per-topic coherence; use --sort prevalence or id")
     themes = [
@@ -181,6 +205,7 @@ def build_themes(
             prevalence=p,
             coherence=coherence.get(p.topic),
             excerpts=tuple(excerpts.get(p.topic, ())),
+            distinctive=distinctive.get(p.topic, ()),
         )
         for p in accumulator.topics()
         if topic is None or p.topic == topic
@@ -202,6 +227,7 @@ def build_themes(
         labels_path=labels.path if labels else None,
         notes=notes,
         single_turn=_single_turn(corpus),
+        corpus_wide=corpus_wide,
     )
 
 
@@ -317,19 +343,17 @@ def _scan_doc_topics(run, model, n_units, n_topics, sinks, progress) -> None:
         report(progress, "Reading topic weights", done, n_units * n_topics)
 
 
-def _terms(run: Run, model: str, top: int) -> dict[int, tuple[Term, ...]]:
-    table = run.topics(model)
-    terms: dict[int, list[Term]] = {}
-    for t, rank, term, weight in zip(
-        table["topic"].to_pylist(),
-        table["rank"].to_pylist(),
-        table["term"].to_pylist(),
-        table["weight"].to_pylist(),
-        strict=True,
-    ):
-        if rank < top:
-            terms.setdefault(t, []).append(Term(term, weight))
-    return {t: tuple(v) for t, v in terms.items()}
+def _terms(
+    run: Run, model: str, top: int, measure: str
+) -> tuple[dict[int, tuple[Term, ...]], dict[int, tuple[Term, ...]]]:
+    """Per topic its top terms by probability, and by the distinctiveness ``measure``."""
+    rows = run.topics(model).to_pylist()
+    by_probability = ranked_terms(rows, "probability", top)
+    by_measure = ranked_terms(rows, measure, top)
+    return (
+        {t: tuple(Term(r["term"], r["weight"]) for r in v) for t, v in by_probability.items()},
+        {t: tuple(Term(r["term"], r["weight"], r[measure]) for r in v) for t, v in by_measure.items()},
+    )
 
 
 def _single_turn(corpus: Corpus) -> bool:

@@ -28,6 +28,7 @@ from feedcare.corpus.base.settings import Settings
 
 SortKey = Literal["prevalence", "coherence", "id"]
 CoherenceMeasure = Literal["c_npmi", "c_v", "u_mass"]
+Distinctiveness = Literal["frex", "relevance"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,14 @@ class ThemesConfig:
         metadata={
             "min": 1,
             "help": "Group cells voiced by fewer participants than this are flagged.",
+        },
+    )
+    distinctive: Distinctiveness = field(
+        default="frex",
+        metadata={
+            "choices": ("frex", "relevance"),
+            "help": "How distinctive terms are ranked beside probability: FREX (stm, weight 0.5) or "
+            "relevance (LDAvis, lambda 0.6).",
         },
     )
     coherence: CoherenceMeasure = field(

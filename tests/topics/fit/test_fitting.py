@@ -11,6 +11,7 @@ from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines import ENGINES, EngineSpec
 from feedcare.topics.engines.gensim_lda import settings as gensim_settings
 from feedcare.topics.fit.fitting import FIT_FILE, FitJob, finished_fit, run_fit, topics_table
+from feedcare.topics.measures.distinctive import ranked_terms
 from topics_fixtures import planted_corpus
 
 FILES = ("topics.parquet", "doc_topics.parquet", "topic_measures.parquet")
@@ -46,7 +47,10 @@ def test_a_fit_writes_its_files_its_native_model_and_its_record_last(corpus, tmp
     assert len(record["top_terms"]) == 3 and all(len(t) == 10 for t in record["top_terms"])
     assert -1 <= record["c_npmi"] <= 1 and 0 < record["diversity"] <= 1
     assert seen[-1] == ("k3-s42", 1.0)
-    assert pq.read_table(fit.fit_dir / "topics.parquet").num_rows == 3 * 5  # top_n terms per topic
+    table = pq.read_table(fit.fit_dir / "topics.parquet").to_pylist()
+    # top_n terms per topic by probability, plus the distinctive ones beyond that rank
+    assert sum(1 for r in table if r["rank"] < 5) == 3 * 5
+    assert all(r["frex"] is not None and r["relevance"] is not None for r in table)
     assert pq.read_table(fit.fit_dir / "topic_measures.parquet")["topic"].to_pylist() == [0, 1, 2]
 
 
@@ -88,7 +92,21 @@ def test_native_files_appear_whole_or_not_at_all(corpus, tmp_path, toy_engine):
 def test_the_topics_table_lists_each_topics_top_terms_by_weight():
     topic_term = np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3]])
     table = topics_table("k2-s1", topic_term, ["nurse", "wait", "ward"], top_n=2).to_pylist()
-    assert [(r["topic"], r["rank"], r["term"]) for r in table] == [
+    assert [(r["topic"], r["rank"], r["term"]) for r in table if r["rank"] < 2] == [
         (0, 0, "wait"), (0, 1, "ward"), (1, 0, "nurse"), (1, 1, "ward"),
     ]
     assert table[0]["weight"] == 0.6 and {r["model"] for r in table} == {"k2-s1"}
+
+
+def test_the_topics_table_also_holds_each_topics_distinctive_terms():
+    # "ward" is the second most probable term of both topics but exclusive to neither; "food"
+    # is rarer in topic 0 but almost only there.
+    topic_term = np.array([[0.45, 0.3, 0.2, 0.05], [0.05, 0.3, 0.02, 0.63]])
+    terms = ["nurse", "ward", "food", "wait"]
+    table = topics_table("k2-s1", topic_term, terms, top_n=2).to_pylist()
+    by_frex = ranked_terms(table, "frex", 2)
+    assert [r["term"] for r in ranked_terms(table, "probability", 2)[0]] == ["nurse", "ward"]
+    assert [r["term"] for r in by_frex[0]] == ["nurse", "food"]
+    assert [r["term"] for r in by_frex[1]] == ["wait", "ward"]
+    food = next(r for r in table if r["topic"] == 0 and r["term"] == "food")
+    assert food["rank"] == 2  # the probability rank, beyond top_n

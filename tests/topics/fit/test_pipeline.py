@@ -84,10 +84,22 @@ def test_streamed_doc_topics_are_exactly_one_models_rows(swept):
 def test_topics_table_has_top_n_terms_per_topic_in_weight_order(swept):
     corpus, _ = swept
     topics = open_run(corpus, "sweep").topics("k4-s42")
-    assert topics.num_rows == 4 * 10
+    assert pc.sum(pc.less(topics["rank"], 10)).as_py() == 4 * 10
     for topic in range(4):
-        weights = topics.filter(pc.equal(topics["topic"], topic))["weight"].to_pylist()
+        rows = topics.filter(pc.equal(topics["topic"], topic))
+        weights = rows["weight"].to_pylist()
         assert weights == sorted(weights, reverse=True)
+        # The distinctive terms (FREX, relevance top 10) are stored too, beyond rank 10 if need be.
+        for score in ("frex", "relevance"):
+            values = sorted(rows[score].to_pylist(), reverse=True)
+            assert len(values) >= 10 and None not in values
+
+
+def test_report_shows_distinctive_terms_beside_probability(invoke, swept):
+    corpus, result = swept
+    assert "distinctive terms (FREX)" in result.stdout
+    data = json.loads(invoke("runs", "show", "sweep", "--corpus", corpus, "--json").stdout)
+    assert data["distinctive_by"] == "frex" and len(data["distinctive_topics"]) == len(data["chosen_topics"])
 
 
 def test_sweep_report_marks_the_recommended_k_and_shows_topics(swept):

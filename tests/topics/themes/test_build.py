@@ -11,6 +11,7 @@ import math
 import statistics
 from collections import defaultdict
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import OSCE, needs
@@ -442,3 +443,55 @@ def test_osce_every_excerpt_is_verbatim_in_its_source_transcript(invoke, tmp_pat
             assert e["question"].removeprefix("… ") not in e["text"]
     table = invoke("themes", "latest", "--corpus", corpus, "--excerpts", "8")
     assert table.exit_code == 0
+
+
+# --- distinctive and corpus-wide terms ------------------------------------------------------------
+
+
+def test_distinctive_terms_are_shown_beside_probability_in_every_export(invoke, project, tmp_path):
+    data = themes_json(invoke, project)
+    topic = data["topics"][0]
+    probable = [t["term"] for t in topic["terms"]]
+    distinctive = [t["term"] for t in topic["distinctive"]]
+    # The fixture's FREX reverses the probability order.
+    assert distinctive == sorted(probable, key=probable.index, reverse=True)
+    assert topic["distinctive_by"] == "frex" and "frex" in topic["distinctive"][0]
+    assert "FREX" in data["definitions"]["distinctive_terms"]
+    relevance = themes_json(invoke, project, "--config", _toml(tmp_path, 'distinctive = "relevance"'))
+    assert relevance["topics"][0]["distinctive_by"] == "relevance"
+    table = invoke("themes", "latest", "--corpus", project.corpus).stdout
+    assert "Top terms by probability" in table and "Distinctive terms by FREX" in table
+    md = invoke("themes", "latest", "--corpus", project.corpus, "--format", "md").stdout
+    assert "*Distinctive terms by FREX:*" in md and "*Top terms by probability:*" in md
+    csv_text = invoke("themes", "latest", "--corpus", project.corpus, "--format", "csv").stdout
+    assert "distinctive_terms" in csv_text.splitlines()[0]
+    page = tmp_path / "r.html"
+    assert invoke("themes", "latest", "--corpus", project.corpus, "--out", page).exit_code == 0
+    assert "Distinctive terms by FREX:" in page.read_text(encoding="utf-8")
+
+
+def _toml(tmp_path, line):
+    path = tmp_path / "feedcare.toml"
+    path.write_text(f"[themes]\n{line}\n", encoding="utf-8")
+    return path
+
+
+def test_terms_in_half_the_topics_are_flagged_with_a_way_to_drop_them(invoke, project):
+    path = project.run / "topics.parquet"
+    rows = pq.read_table(path).to_pylist()
+    extra = []
+    for r in rows:
+        r["rank"] += 1
+    for model, topic in sorted({(r["model"], r["topic"]) for r in rows}):
+        extra.append({"model": model, "topic": topic, "rank": 0, "term": "people", "weight": 0.3,
+                      "frex": 0.0, "relevance": -9.0})
+    from feedcare.corpus.base.atomic import write_table
+    from feedcare.topics.runs.rundir import TOPICS
+
+    write_table(path, pa.Table.from_pylist(rows + extra, schema=TOPICS), TOPICS)
+    data = themes_json(invoke, project)
+    assert data["corpus_wide_terms"] == ["people"]
+    assert '[tokens] extra_stopwords = ["people"]' in data["stopword_hint"]
+    assert all("people" not in [t["term"] for t in topic["distinctive"][:3]] for topic in data["topics"])
+    table = invoke("themes", "latest", "--corpus", project.corpus).stdout
+    assert "corpus-wide terms" in table and "extra_stopwords" in table
