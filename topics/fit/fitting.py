@@ -25,6 +25,7 @@ from feedcare.topics.fit.bow import BowCorpus, load_terms
 from feedcare.topics.fit.doctopics import DocTopics
 from feedcare.topics.measures.coherence import measure_model, top_term_ids
 from feedcare.topics.measures.distinctive import frex, relevance, top_ids
+from feedcare.topics.measures.spread import TopicSpread, topic_spread
 from feedcare.topics.runs.rundir import DOC_TOPICS, MODELS_DIR, TOPIC_MEASURES, TOPICS, model_name
 
 FITS_DIR = "fits"
@@ -92,8 +93,16 @@ def run_fit(job: FitJob, progress: FitProgress | None = None) -> dict[str, Any]:
     if not isinstance(doc_topic, DocTopics):  # an engine that returns a plain n × k array
         doc_topic = DocTopics.from_array(doc_topic)
     _write_doc_topics(job.fit_dir / "doc_topics.parquet", job.model, doc_topic, job.tokens_path)
-    write_table(job.fit_dir / "topic_measures.parquet", _measures_table(job.model, measures.per_topic),
-                TOPIC_MEASURES)
+    spread = _spread(doc_topic, job.tokens_path)
+    narrow = spread.narrow()
+    per_topic = {
+        **measures.per_topic,
+        "n_docs": spread.n_docs,
+        "n_participants": spread.n_participants,
+        "narrow": [t in narrow for t in range(job.k)],
+    }
+    write_table(job.fit_dir / "topic_measures.parquet", _measures_table(job.model, per_topic), TOPIC_MEASURES)
+    broad = [v for t, v in enumerate(measures.per_topic["c_npmi"]) if t not in narrow and v is not None]
     record = {
         "model": job.model,
         "k": job.k,
@@ -103,6 +112,10 @@ def run_fit(job: FitJob, progress: FitProgress | None = None) -> dict[str, Any]:
         "c_v": measures.c_v,
         "u_mass": measures.u_mass,
         "diversity": measures.diversity,
+        # mean c_npmi without the narrow topics: what the k recommendation uses
+        "c_npmi_broad": float(np.mean(broad)) if broad else None,
+        "narrow_topics": narrow,
+        "narrow_docs": [spread.n_docs[t] for t in narrow],
         "top_terms": [[terms[i] for i in ids] for ids in top_term_ids(result.topic_term, MEASURE_TOP_N)],
         "fit_seconds": round(fit_seconds, 3),
         "measure_seconds": round(measure_seconds, 3),
@@ -140,6 +153,14 @@ def topics_table(
             rows["frex"].append(float(frex_scores[topic, term_id]))
             rows["relevance"].append(float(relevance_scores[topic, term_id]))
     return pa.Table.from_pydict(rows, schema=TOPICS)
+
+
+def _spread(doc_topic: DocTopics, tokens_path: Path) -> TopicSpread:
+    """Per-topic spread, streaming the topic weights and the units' documents side by side."""
+    step = max(1, 65_536 // max(doc_topic.k, 1))
+    units = _blocks(iter_batches(tokens_path, ["doc_id", "participant_id"], step), step)
+    pairs = ((weights, next(units)) for weights in _blocks(doc_topic.batches(), step))
+    return topic_spread(pairs, doc_topic.k)
 
 
 def _write_doc_topics(path: Path, model: str, doc_topic: DocTopics, tokens_path: Path) -> None:

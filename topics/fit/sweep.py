@@ -30,7 +30,7 @@ from feedcare.topics.runs.runjson import KSummary  # the run.json record of one 
 
 # A k is a candidate for the recommendation when its mean stability is within this of the best.
 STABILITY_TOLERANCE = 0.1
-MEASURE_NAMES = ("c_npmi", "c_v", "u_mass", "diversity", "stability", "fit_seconds")
+MEASURE_NAMES = ("c_npmi", "c_npmi_broad", "c_v", "u_mass", "diversity", "stability", "fit_seconds")
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 # Imported once in the forkserver and inherited by every worker: what every fit needs (reading
 # tokens, coherence measures); each engine adds its own (``PRELOAD`` in its module).
@@ -199,44 +199,103 @@ def summarise_k(records: list[dict[str, Any]], stability: dict[int, float | None
 def recommend(summaries: list[KSummary], records: list[dict[str, Any]]) -> tuple[str, str]:
     """The recommended model and the reason, in words.
 
-    k: the highest mean c_npmi among the ks whose mean stability is within
-    STABILITY_TOLERANCE of the most stable k (all ks with a single seed); ties (equal to 3
-    decimals) go to the smaller k. Seed: the fit with the highest c_npmi at that k (ties: the more
-    stable, then the smaller seed). Online variational Bayes can land in a poor local optimum
-    for some seeds; on planted topics such fits had both the lowest coherence and the lowest
-    stability, so the most coherent seed avoids them even with few seeds.
+    The decisive measure is each fit's mean c_npmi over its *broad* topics: a topic carried by
+    one or two documents (``narrow_topics``, :mod:`feedcare.topics.measures.spread`) — a
+    transcript in another language, one long digression — can be the most coherent topic of
+    every fit and would otherwise decide k. Fits recorded before spread existed use c_npmi.
+
+    k: among the ks whose mean stability is within STABILITY_TOLERANCE of the most stable k
+    (all ks with a single seed), the highest mean of the decisive measure; ties (equal to 3
+    decimals) go to the smaller k. When a smaller candidate k is within noise of that best k
+    (their mean ± sd over seeds overlap), the smallest such k is recommended instead: fewer
+    topics that fit as well are easier to read and to defend. Seed: the fit with the highest
+    decisive value at that k (ties: the more stable, then the smaller seed). Online variational
+    Bayes can land in a poor local optimum for some seeds; on planted topics such fits had both
+    the lowest coherence and the lowest stability, so the most coherent seed avoids them.
     """
     stab = [s.mean["stability"] for s in summaries if s.mean["stability"] is not None]
     best_stab = max(stab) if stab else None
     candidates = [
-        s for s in summaries
+        s
+        for s in summaries
         if best_stab is None or (s.mean["stability"] or 0.0) >= best_stab - STABILITY_TOLERANCE
     ]
-
-    chosen = max(candidates, key=lambda s: (_score(s.mean["c_npmi"]), -s.k))
+    stats = {s.k: _decisive(s, [r for r in records if r["k"] == s.k]) for s in summaries}
+    top = max(candidates, key=lambda s: (_score(stats[s.k][0]), -s.k))
+    within = [s for s in candidates if s.k < top.k and _overlap(stats[s.k], stats[top.k])]
+    chosen = min(within, key=lambda s: s.k) if within else top
     group = [r for r in records if r["k"] == chosen.k]
-    best = max(group, key=lambda r: (_score(r.get("c_npmi")), r.get("stability") or 0.0, -r["seed"]))
+    best = max(group, key=lambda r: (_score(_value(r)), r.get("stability") or 0.0, -r["seed"]))
+    broad = any("c_npmi_broad" in r for r in records)
+    measure = "mean c_npmi of the broad topics" if broad else "mean c_npmi"
     if len(summaries) == 1:
         why_k = f"k={chosen.k} is the only k fitted"
-    elif best_stab is None:
-        why_k = (
-            f"k={chosen.k} has the highest mean c_npmi ({_fmt(chosen.mean['c_npmi'])}); one seed per k, "
-            "so stability was not measured"
-        )
     else:
-        why_k = (
-            f"k={chosen.k} has the highest mean c_npmi ({_fmt(chosen.mean['c_npmi'])}) among the ks whose "
-            f"mean stability is within {STABILITY_TOLERANCE} of the best ({best_stab:.2f}); ties go to the "
-            "smaller k"
-        )
+        mean, sd = stats[top.k]
+        why_k = f"k={top.k} has the highest {measure} ({_fmt(mean)})"
+        if best_stab is None:
+            why_k += "; one seed per k, so stability was not measured"
+        else:
+            why_k += (
+                f" among the ks whose mean stability is within {STABILITY_TOLERANCE} of the best "
+                f"({best_stab:.2f}); ties go to the smaller k"
+            )
+        if chosen is not top:
+            c_mean, c_sd = stats[chosen.k]
+            why_k += (
+                f"; but k={chosen.k} ({_fmt(c_mean)} ± {_fmt(c_sd)}) is within the noise of k={top.k} "
+                f"({_fmt(mean)} ± {_fmt(sd)}: mean ± sd over seeds overlap), so the smaller k is recommended"
+            )
     if len(group) > 1:
         why_seed = (
-            f"seed {best['seed']} has the highest c_npmi ({_fmt(best.get('c_npmi'))}) of the {len(group)} "
+            f"seed {best['seed']} has the highest c_npmi ({_fmt(_value(best))}) of the {len(group)} "
             f"seeds at k={chosen.k} (stability {_fmt(best.get('stability'), 2)})"
         )
     else:
         why_seed = f"seed {best['seed']} is the only seed"
-    return best["model"], f"{why_k}; {why_seed}"
+    return best["model"], f"{why_k}; {why_seed}" + _narrow_note(records)
+
+
+def _value(record: dict[str, Any]) -> float | None:
+    """A fit's decisive coherence: over its broad topics when recorded, else all topics."""
+    return record["c_npmi_broad"] if "c_npmi_broad" in record else record.get("c_npmi")
+
+
+def _decisive(summary: KSummary, group: list[dict[str, Any]]) -> tuple[float | None, float | None]:
+    """(mean, sd) over the seeds at one k of the decisive coherence."""
+    if not group or not all("c_npmi_broad" in r for r in group):
+        return summary.mean.get("c_npmi"), summary.sd.get("c_npmi")
+    values = [r["c_npmi_broad"] for r in group if r["c_npmi_broad"] is not None]
+    mean = float(np.mean(values)) if values else None
+    sd = float(np.std(values, ddof=1)) if len(values) > 1 else None
+    return mean, sd
+
+
+def _overlap(a: tuple[float | None, float | None], b: tuple[float | None, float | None]) -> bool:
+    """Whether mean ± sd intervals overlap (never without an sd: one seed measures no noise)."""
+    (mean_a, sd_a), (mean_b, sd_b) = a, b
+    if None in (mean_a, sd_a, mean_b, sd_b):
+        return False
+    return mean_a + sd_a >= mean_b - sd_b and mean_b + sd_b >= mean_a - sd_a
+
+
+def _narrow_note(records: list[dict[str, Any]]) -> str:
+    """Which fits had topics carried by one or two documents, and that they did not decide k."""
+    flagged = [r for r in records if r.get("narrow_topics")]
+    if not flagged:
+        return ""
+    examples = []
+    for r in flagged[:3]:
+        topics = ", ".join(
+            f"topic {t} ({n} document{'s' if n != 1 else ''})"
+            for t, n in zip(r["narrow_topics"], r.get("narrow_docs", []), strict=False)
+        )
+        examples.append(f"k={r['k']} seed {r['seed']}: {topics}")
+    more = f" and {len(flagged) - 3} more fits" if len(flagged) > 3 else ""
+    return (
+        f"; {len(flagged)} of {len(records)} fits had topics carried by one or two documents "
+        f"({'; '.join(examples)}{more}), left out of the coherence that chose k"
+    )
 
 
 def _score(value: float | None) -> float:

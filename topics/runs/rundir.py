@@ -7,7 +7,7 @@
   or by relevance, each with its probability rank, weight and both distinctiveness scores;
 - ``doc_topics.parquet``: the full unit × topic distribution of every model, in long form;
 - ``sweep.parquet``: one row per fit with its measures;
-- ``topic_measures.parquet``: per-topic coherence of every fit;
+- ``topic_measures.parquet``: per-topic coherence and spread of every fit;
 - ``models/<model>/``: the engine's native model files, for Python users only;
 - ``fits/<model>/``: each fit's Parquet files and ``fit.json``, written as it finishes (resume
   checkpoints).
@@ -82,6 +82,10 @@ TOPIC_MEASURES = pa.schema(
         pa.field("c_npmi", pa.float64()),
         pa.field("c_v", pa.float64()),
         pa.field("u_mass", pa.float64()),
+        # Spread (topics/measures/spread.py); null in runs made before it was stored.
+        pa.field("n_docs", pa.int64()),  # documents with a unit the topic dominates
+        pa.field("n_participants", pa.int64()),  # their participants
+        pa.field("narrow", pa.bool_()),  # carried by one or two documents: left out of the k decision
     ]
 )
 

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from feedcare.corpus.base.atomic import write_table
+from feedcare.corpus.store.schema import TOKENS
 from feedcare.topics import TopicsConfig, fit_topics, parse_k_spec
-from feedcare.topics.fit.sweep import KSummary, recommend
+from feedcare.topics.fit.sweep import KSummary, recommend, summarise_k
 from feedcare.topics.measures.stability import (
     jaccard_matrix,
     match_topics,
     matched_similarity,
     pairwise_stability,
 )
-from topics_fixtures import planted_corpus, set_run_status
+from topics_fixtures import (
+    TOKENS_FINGERPRINT,
+    corpus_with_tokens,
+    planted_corpus,
+    planted_units,
+    set_run_status,
+)
 
 SMALL = {"passes": 2, "iterations": 30}
 OUTPUTS = ("topics.parquet", "doc_topics.parquet", "topic_measures.parquet")
@@ -157,3 +169,69 @@ def test_recommendation_without_stability_uses_coherence_alone():
     records = [{"model": f"k{k}-s1", "k": k, "seed": 1, "stability": None, "c_npmi": 0.0} for k in (3, 5)]
     model, reason = recommend(summaries, records)
     assert model == "k5-s1" and "stability was not measured" in reason
+
+
+def _fit(k, seed, full, broad, narrow=(), stability=0.7):
+    return {"model": f"k{k}-s{seed}", "k": k, "seed": seed, "stability": stability, "c_npmi": full,
+            "c_npmi_broad": broad, "narrow_topics": list(narrow), "narrow_docs": [1] * len(narrow)}
+
+
+def _summaries(records):
+    return summarise_k(records, {r["k"]: 0.7 for r in records})
+
+
+def test_a_topic_carried_by_one_document_does_not_decide_k():
+    # As seen on real interviews: one French transcript gets a topic of its own in every fit with
+    # c_npmi ~0.48 while the others score ~0; diluted by k, it makes the smallest k look best.
+    records = [
+        _fit(k, s, (0.48 + (k - 1) * broad) / k, broad, narrow=[0])
+        for k, base in ((4, 0.020), (6, 0.040))
+        for s in (1, 2, 3)
+        for broad in [base + 0.001 * s]
+    ]
+    model, reason = recommend(_summaries(records), records)
+    assert max(records, key=lambda r: r["c_npmi"])["k"] == 4  # the plain mean would have chosen 4
+    assert model.startswith("k6-") and "broad topics" in reason
+    assert "carried by one or two documents" in reason and "k=4 seed 1: topic 0 (1 document)" in reason
+
+
+def test_ks_within_noise_go_to_the_smaller_k_and_the_reason_says_so():
+    records = [_fit(4, s, v, v) for s, v in ((1, 0.02), (2, 0.10), (3, 0.07))]  # 0.063 ± 0.04
+    records += [_fit(5, s, v, v) for s, v in ((1, 0.06), (2, 0.07), (3, 0.07))]  # 0.067 ± 0.006
+    records += [_fit(6, s, v, v) for s, v in ((1, 0.01), (2, 0.01), (3, 0.02))]
+    model, reason = recommend(_summaries(records), records)
+    assert model == "k4-s2"
+    assert "k=5 has the highest" in reason and "k=4 (0.063 ± 0.040) is within the noise of k=5" in reason
+    assert "the smaller k is recommended" in reason
+    # Clearly apart: the best k stands.
+    apart = [_fit(4, s, v, v) for s, v in ((1, 0.02), (2, 0.021), (3, 0.022))] + records[3:]
+    assert recommend(_summaries(apart), apart)[0].startswith("k5-")
+
+
+def test_a_one_document_language_outlier_is_flagged_in_every_fit(invoke, tmp_path):
+    """A generated corpus with one non-English document of its own vocabulary: its topic is
+    flagged narrow (1 document) in topic_measures.parquet and left out of the k decision."""
+    french = "en_fait du_coup alors donc voilà quand_même vraiment bref enfin genre truc machin".split()
+    units, _ = planted_units(n_docs=160, n_topics=3, seed=7)
+    rng = np.random.default_rng(1)
+    units += [[french[i] for i in rng.integers(0, len(french), size=30)] for _ in range(20)]
+    corpus = corpus_with_tokens(tmp_path / "c", units)
+    columns = pq.read_table(corpus / "tokens.parquet").to_pydict()
+    for name in ("doc_id", "participant_id"):
+        columns[name][-20:] = ["fr"] * 20  # twenty units, one document
+    write_table(corpus / "tokens.parquet", pa.Table.from_pydict(columns, schema=TOKENS), TOKENS,
+                metadata={"feedcare.fingerprint": TOKENS_FINGERPRINT})
+    args = ("--k", "4:5", "--seeds", "2", "--passes", "3", "--iterations", "40", "--jobs", "1")
+    result = invoke("topics", "--corpus", corpus, *args, "--run-id", "fr", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    measures = pq.read_table(corpus / "runs" / "fr" / "topic_measures.parquet").to_pylist()
+    for model in {m["model"] for m in measures}:
+        rows = [m for m in measures if m["model"] == model]
+        flagged = [m for m in rows if m["narrow"]]
+        assert len(flagged) == 1 and flagged[0]["n_docs"] == 1, model
+        # the flagged topic is the French one: the most coherent of its fit
+        assert flagged[0]["c_npmi"] == max(m["c_npmi"] for m in rows)
+    assert "carried by one or two documents" in data["chosen_reason"]
+    for fit in data["fits"]:
+        assert fit["model"] in {m["model"] for m in measures}
