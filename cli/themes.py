@@ -103,6 +103,10 @@ def themes(
     codebook: Annotated[
         bool, typer.Option("--codebook", help="Write only a REFI-QDA codebook (.qdc) to --out.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Apply a labels file written for another run (or naming none) anyway."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Show each topic as a theme: label, top terms, prevalence, spread and representative excerpts.
@@ -129,7 +133,15 @@ def themes(
         raise UsageError(f"--out {output}: is a directory; give a file name")
     with progress_bar() as callback:
         result = build_themes(
-            corpus_dir, run, model=model, config=config, labels=labels, topic=topic, by=by, progress=callback
+            corpus_dir,
+            run,
+            model=model,
+            config=config,
+            labels=labels,
+            topic=topic,
+            by=by,
+            progress=callback,
+            force=force,
         )
     _emit(result, chosen, output)
 

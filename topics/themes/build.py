@@ -128,13 +128,14 @@ def build_themes(
     topic: int | None = None,
     by: str | None = None,
     progress: ProgressCallback | None = None,
+    force: bool = False,
 ) -> ThemesResult:
     """Themes of one model of ``run`` (default: the run's chosen model).
 
     ``run`` is a :class:`Run` or what :func:`open_run` accepts (an id, ``latest``, a path);
     ``labels`` a parsed labels file or its path. ``topic`` restricts the themes (not the
     prevalence denominators) to one topic; ``by`` adds a topic × group table for a document
-    attribute.
+    attribute. ``force`` applies labels written for another run (with a note).
     """
     config = config or ThemesConfig()
     corpus = open_corpus(corpus_dir)
@@ -146,8 +147,11 @@ def build_themes(
     n_topics = run.n_topics(model_id)
     if topic is not None and not 0 <= topic < n_topics:
         raise UsageError(f"--topic {topic} is not in model {model_id}; it has topics 0–{n_topics - 1}")
+    label_notes: tuple[str, ...] = ()
     if labels is not None:
-        check_labels(labels, run.run_id, model_id, n_topics)
+        label_notes = check_labels(
+            labels, run.run_id, model_id, n_topics, fingerprint=_run_fingerprint(run), force=force
+        )
     _check_tokens_match(corpus, run)
     units = _read_units(corpus, progress, with_documents=by is not None)
     groups = _group_codes(corpus, units, by) if by else None
@@ -193,7 +197,7 @@ def build_themes(
         roles=tuple(tokens_config.get("roles") or ("participant",)),
     )
     coherence, coherence_notes = _coherence(run, model_id, config.coherence)
-    notes = coherence_notes + notes
+    notes = label_notes + coherence_notes + notes
     if config.sort == "coherence" and not coherence:
         raise DataError(f"{run.path}: the run has no per-topic coherence; use --sort prevalence or id")
     themes = [
@@ -354,6 +358,12 @@ def _terms(
         {t: tuple(Term(r["term"], r["weight"]) for r in v) for t, v in by_probability.items()},
         {t: tuple(Term(r["term"], r["weight"], r[measure]) for r in v) for t, v in by_measure.items()},
     )
+
+
+def _run_fingerprint(run: Run) -> str | None:
+    info = run.info
+    value = info.get("fingerprint") if isinstance(info, dict) else getattr(info, "fingerprint", None)
+    return str(value) if value else None
 
 
 def _single_turn(corpus: Corpus) -> bool:

@@ -4,7 +4,7 @@ A labels file names the topics of one run so tables and exports show the researc
 names instead of term lists::
 
     [run]
-    id = "2024-05-01T10-00-00-ab12cd"   # optional: the run these labels were written for
+    id = "2024-05-01T10-00-00-ab12cd"   # the run these labels were written for (or fingerprint)
     model = "k8-s42"                     # optional: the model within that run
 
     [topics]
@@ -13,7 +13,9 @@ names instead of term lists::
 
 Topic numbers are the ones ``feedcare topics`` and ``feedcare themes`` print (0-based, as in
 ``topics.parquet``). Topic numbers are arbitrary for every fit, so labels written for another
-run or model would silently mislabel themes: a mismatch is an error, not a warning.
+run or model would silently mislabel themes: a mismatch is an error, not a warning. A labels
+file must name its run — ``id``, or ``fingerprint`` (run.json's ``fingerprint``, which survives
+renaming the run directory); ``--force`` applies it to another run anyway, with a note.
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ class Labels:
     run_id: str | None = None
     model: str | None = None
     topics: dict[int, TopicLabel] = field(default_factory=dict)
+    fingerprint: str | None = None
 
     def name(self, topic: int) -> str | None:
         label = self.topics.get(topic)
@@ -128,15 +131,21 @@ def load_labels(path: Path) -> Labels:
     if not isinstance(run, dict):
         raise ConfigError(f"{path}: 'run' must be a table ([run])")
     for key, value in run.items():
-        if key not in ("id", "model"):
-            raise ConfigError(f"{path}: unknown key '{key}' in [run]; allowed keys: id, model")
+        if key not in ("id", "model", "fingerprint"):
+            raise ConfigError(f"{path}: unknown key '{key}' in [run]; allowed keys: id, fingerprint, model")
         if not isinstance(value, str):
             raise ConfigError(f"{path}: [run] {key} must be a string, got {value!r}")
     table = data.get("topics", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: 'topics' must be a table ([topics])")
     topics = {_topic_number(path, key): _topic_label(path, key, value) for key, value in table.items()}
-    return Labels(path=path, run_id=run.get("id"), model=run.get("model"), topics=topics)
+    return Labels(
+        path=path,
+        run_id=run.get("id"),
+        model=run.get("model"),
+        topics=topics,
+        fingerprint=run.get("fingerprint"),
+    )
 
 
 def _topic_number(path: Path, key: str) -> int:
@@ -171,22 +180,46 @@ def _topic_label(path: Path, key: str, value: Any) -> TopicLabel:
     return TopicLabel(name=name.strip(), memo=memo.strip())
 
 
-def check_labels(labels: Labels, run_id: str, model: str, n_topics: int) -> None:
-    """Refuse labels written for another run or model, or naming topics the model lacks."""
+def check_labels(
+    labels: Labels,
+    run_id: str,
+    model: str,
+    n_topics: int,
+    fingerprint: str | None = None,
+    force: bool = False,
+) -> tuple[str, ...]:
+    """Refuse labels written for another run or model, naming no run, or naming topics the model
+    lacks. With ``force``, a run or model mismatch (or no [run]) is a note instead; returns notes.
+    """
     where = labels.path or "labels"
-    if labels.run_id is not None and labels.run_id != run_id:
-        raise ConfigError(
+    fix = f'add [run] id = "{run_id}" if they are for this run, or pass --force'
+    problem = None
+    if labels.run_id is None and labels.fingerprint is None:
+        problem = f"{where}: names no run, so it could belong to any; {fix}"
+    elif labels.fingerprint is not None and fingerprint is not None and labels.fingerprint != fingerprint:
+        problem = (
+            f"{where}: written for a run with fingerprint '{labels.fingerprint}' but run '{run_id}' has "
+            f"'{fingerprint}'; topic numbers differ between runs, so relabel for this run or pass --force"
+        )
+    elif labels.run_id is not None and labels.run_id != run_id:
+        problem = (
             f"{where}: written for run '{labels.run_id}' but showing run '{run_id}'; topic numbers "
-            "differ between runs, so relabel for this run or change [run] id"
+            "differ between runs, so relabel for this run, change [run] id, or pass --force"
         )
-    if labels.model is not None and labels.model != model:
-        raise ConfigError(
+    elif labels.model is not None and labels.model != model:
+        problem = (
             f"{where}: written for model '{labels.model}' but showing '{model}'; pass "
-            f"--model {labels.model} or change [run] model"
+            f"--model {labels.model}, change [run] model, or pass --force"
         )
+    notes: tuple[str, ...] = ()
+    if problem is not None:
+        if not force:
+            raise ConfigError(problem)
+        notes = (f"labels applied with --force: {problem.split(': ', 1)[1].split(';')[0]}",)
     for topic in sorted(labels.topics):
         if topic >= n_topics:
             raise ConfigError(
                 f"{where}: topic {topic} is not in model {model} (topics 0–{n_topics - 1}); "
                 "remove or renumber it"
             )
+    return notes

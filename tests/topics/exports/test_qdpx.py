@@ -59,7 +59,9 @@ def test_project_validates_against_the_refi_qda_schema(invoke, project, tmp_path
 def test_codebook_only(invoke, project, tmp_path, schema):
     labels = tmp_path / "themes.toml"
     labels.write_text(
-        '[topics]\n1 = { name = "Kind & <caring> staff", memo = "Memo ]]> here" }\n', encoding="utf-8"
+        f'[run]\nid = "{RUN_ID}"\n[topics]\n'
+        '1 = { name = "Kind & <caring> staff", memo = "Memo ]]> here" }\n',
+        encoding="utf-8",
     )
     out = tmp_path / "codes.qdc"
     result = invoke(

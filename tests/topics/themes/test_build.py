@@ -266,8 +266,16 @@ def test_labels_name_topics_and_carry_memos(invoke, project, tmp_path):
             '[run]\nid = "other-run"\n[topics]\n0 = "x"\n',
             "written for run 'other-run' but showing run 'run-a'",
         ),
-        ('[run]\nmodel = "k4-s1"\n', "written for model 'k4-s1' but showing 'k3-s1'; pass --model k4-s1"),
-        ('[topics]\n7 = "x"\n', "topic 7 is not in model k3-s1 (topics 0–2); remove or renumber it"),
+        (
+            f'[run]\nid = "{RUN_ID}"\nmodel = "k4-s1"\n',
+            "written for model 'k4-s1' but showing 'k3-s1'; pass --model k4-s1",
+        ),
+        (
+            f'[run]\nid = "{RUN_ID}"\n[topics]\n7 = "x"\n',
+            "topic 7 is not in model k3-s1 (topics 0–2); remove or renumber it",
+        ),
+        ('[topics]\n0 = "x"\n', f'names no run, so it could belong to any; add [run] id = "{RUN_ID}"'),
+        ('[run]\nfingerprint = "abc"\n[topics]\n0 = "x"\n', "written for a run with fingerprint 'abc'"),
         ("[topics]\n1 = 3\n", '[topics] 1 must be a name or { name = "...", memo = "..." }, got 3'),
         ('[topics]\nwaiting = "x"\n', "[topics] key 'waiting' is not a topic number"),
         ('[topics]\n1 = { title = "x" }\n', "[topics] 1 has unknown key 'title'; allowed keys: name, memo"),
@@ -282,6 +290,17 @@ def test_bad_labels_files_are_one_line_errors(invoke, project, tmp_path, content
     assert message in result.stderr
     assert result.stderr.startswith(f"Error: {labels}: ")
     assert result.stderr.count("\n") == 1
+
+
+def test_force_applies_labels_of_another_run_with_a_note(invoke, project, tmp_path):
+    labels = write_labels(tmp_path / "themes.toml", '[run]\nid = "other-run"\n[topics]\n0 = "Waiting"\n')
+    data = themes_json(invoke, project, "--labels", labels, "--force")
+    assert data["topics"][0]["label"] == "Waiting" or any(t["label"] == "Waiting" for t in data["topics"])
+    assert any("labels applied with --force" in note and "other-run" in note for note in data["notes"])
+    fingerprint = json.loads((project.run / "run.json").read_text())["fingerprint"]
+    text = f'[run]\nfingerprint = "{fingerprint}"\n[topics]\n0 = "W"\n'
+    bound = write_labels(tmp_path / "bound.toml", text)
+    assert themes_json(invoke, project, "--labels", bound)["labels"] == str(bound)
 
 
 def test_missing_labels_file(invoke, project, tmp_path):
