@@ -329,21 +329,26 @@ def _group_table(result):
     from rich.table import Table
 
     groups = result.groups
+    # Each comment is its own participant: "1210 / 1210" would say the same number twice.
+    same = all(c.n_units == c.n_participants for c in groups.cells)
+    counted = "units the topic dominates" + ("" if same else " / their participants")
     table = Table(
         title=f"Mean topic share by {groups.attribute}",
         caption=(
-            "units the topic dominates / their participants; † fewer than "
+            f"{counted}; † fewer than "
             f"{groups.min_participants} participants: too few to read anything into"
         ),
     )
     table.add_column("Topic")
     for g in groups.groups:
-        table.add_column(f"{g.group}\n{g.n_units} units, {g.n_participants} part.", justify="right")
+        who = "" if same else f", {g.n_participants} part."
+        table.add_column(f"{g.group}\n{g.n_units} units{who}", justify="right")
     for theme in result.themes:
         cells = []
         for g in groups.groups:
             c = groups.cell(theme.topic, g.group)
-            text = f"{percent(c.mean_share)}\n{c.n_units} / {c.n_participants}" + (
+            count = f"{c.n_units}" if same else f"{c.n_units} / {c.n_participants}"
+            text = f"{percent(c.mean_share)}\n{count}" + (
                 " †" if c.few_participants else ""
             )
             cells.append(f"[dim]{text}[/]" if c.few_participants else text)

@@ -86,11 +86,14 @@ def markdown_group_table(result: ThemesResult) -> list[str]:
     table = result.groups
     if table is None:
         return []
+    same = all(c.n_units == c.n_participants for c in table.cells)  # comments: one count is enough
     header = ["Topic", *(f"{md_escape(g.group)} (n={g.n_participants})" for g in table.groups)]
     lines = [
         f"### Prevalence by {md_escape(table.attribute)}",
         "",
-        "Mean topic share per group; in brackets: units the topic dominates / their participants. "
+        "Mean topic share per group; in brackets: units the topic dominates"
+        + ("" if same else " / their participants")
+        + ". "
         f"† fewer than {table.min_participants} participants: too few to interpret.",
         "",
         "| " + " | ".join(header) + " |",
@@ -101,7 +104,9 @@ def markdown_group_table(result: ThemesResult) -> list[str]:
         for g in table.groups:
             c = table.cell(theme.topic, g.group)
             mark = " †" if c.few_participants else ""
-            cells.append(f"{percent(c.mean_share)} ({c.n_units}/{c.n_participants}){mark}")
+            count = f"{c.n_units}" if same else f"{c.n_units}/{c.n_participants}"
+            cells.append(f"{percent(c.mean_share)} ({count}){mark}")
         lines.append(f"| {theme.topic}: {md_escape(theme.name)} | " + " | ".join(cells) + " |")
     lines.append("")
+    lines += [f"*Note:* {md_escape(note)}\n" for note in result.group_notes]
     return lines

@@ -20,6 +20,7 @@ from feedcare.corpus.base.errors import DataError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.topics.measures.distinctive import corpus_wide_terms, ranked_terms, stopword_hint
 from feedcare.topics.runs.rundir import DOC_TOPICS_FILE, Run, open_run
+from feedcare.topics.themes.association import Association, strong_associations
 from feedcare.topics.themes.config import Labels, ThemesConfig, check_labels, load_labels
 from feedcare.topics.themes.excerpts import (
     Excerpt,
@@ -95,6 +96,8 @@ class ThemesResult:
     single_turn: bool = False
     # Terms in the probability top terms of at least half the topics: stopword candidates.
     corpus_wide: tuple[str, ...] = ()
+    # With --by: the grouping attribute's strong associations with other attributes (also in notes).
+    group_notes: tuple[str, ...] = ()
 
     @property
     def stopword_hint(self) -> str:
@@ -198,6 +201,8 @@ def build_themes(
     )
     coherence, coherence_notes = _coherence(run, model_id, config.coherence)
     notes = label_notes + coherence_notes + notes
+    group_notes = tuple(a.note() for a in _associations(corpus, by)) if by else ()
+    notes += group_notes
     if config.sort == "coherence" and not coherence:
         raise DataError(f"{run.path}: the run has no per-topic coherence; use --sort prevalence or id")
     themes = [
@@ -232,6 +237,7 @@ def build_themes(
         notes=notes,
         single_turn=_single_turn(corpus),
         corpus_wide=corpus_wide,
+        group_notes=group_notes,
     )
 
 
@@ -358,6 +364,16 @@ def _terms(
         {t: tuple(Term(r["term"], r["weight"]) for r in v) for t, v in by_probability.items()},
         {t: tuple(Term(r["term"], r["weight"], r[measure]) for r in v) for t, v in by_measure.items()},
     )
+
+
+def _associations(corpus: Corpus, attribute: str) -> list[Association]:
+    """Other document attributes strongly associated with the ``--by`` attribute."""
+    names = list(corpus.attribute_columns)
+    if len(names) < 2:
+        return []
+    table = corpus.documents(columns=names)
+    columns = {n: table[n].combine_chunks().cast(pa.string()).to_pylist() for n in names}
+    return strong_associations(columns, attribute)
 
 
 def _run_fingerprint(run: Run) -> str | None:

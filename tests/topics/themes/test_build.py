@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 from collections import defaultdict
 
@@ -514,3 +515,27 @@ def test_terms_in_half_the_topics_are_flagged_with_a_way_to_drop_them(invoke, pr
     assert all("people" not in [t["term"] for t in topic["distinctive"][:3]] for topic in data["topics"])
     table = invoke("themes", "latest", "--corpus", project.corpus).stdout
     assert "corpus-wide terms" in table and "extra_stopwords" in table
+
+
+def test_a_grouping_attribute_confounded_with_another_is_noted(invoke, tmp_path):
+    from themes_fixtures import PLATFORMS, interview_docs
+
+    # Each platform was asked its own question: platform differences may be question differences.
+    docs = list(interview_docs())
+    extra = {d: {"question": f"Q{PLATFORMS.index(PLATFORMS[i % 3])}"} for i, d in enumerate(docs)}
+    project = build_project(tmp_path, extra_attributes=extra)
+    data = themes_json(invoke, project, "--by", "platform")
+    notes = [n for n in data["notes"] if "strongly associated" in n]
+    assert len(notes) == 1 and "platform is strongly associated with question (Cramér's V 1.00" in notes[0]
+    md = invoke("themes", "latest", "--corpus", project.corpus, "--by", "platform", "--format", "md").stdout
+    assert "strongly associated with question" in md
+    assert not [n for n in themes_json(invoke, project, "--by", "age_band")["notes"] if "associated" in n]
+
+
+def test_comment_groups_show_one_count_not_the_same_number_twice(invoke, tmp_path):
+    from themes_fixtures import SENTENCES
+
+    comments = {f"c{i:02d}": [(None, "participant", SENTENCES[i % 3][i % 3])] for i in range(12)}
+    project = build_project(tmp_path, extra_docs=comments, n_participants=0)
+    table = invoke("themes", "latest", "--corpus", project.corpus, "--by", "platform").stdout
+    assert "part." not in table and not re.search(r"\b(\d+) / \1\b", table)
