@@ -87,6 +87,16 @@ def themes(
         str | None,
         typer.Option("--by", help="Document attribute for a topic × group prevalence table."),
     ] = None,
+    excerpts_per_group: Annotated[
+        int | None,
+        typer.Option(
+            "--excerpts-per-group",
+            min=0,
+            max=20,
+            help="With --by: excerpts per topic for each group (default: 0).",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -126,6 +136,7 @@ def themes(
             "min_weight": min_weight,
             "per_participant": per_participant,
             "sort": sort.value if sort else None,
+            "excerpts_per_group": excerpts_per_group,
         },
     )
     corpus_dir = _corpus_for(ctx, run, corpus)
@@ -262,6 +273,7 @@ def render(console, result) -> None:
         console.print(Text(f"Note: {note}", style="dim"))
     if result.groups is not None:
         console.print(_group_table(result))
+        _print_group_excerpts(console, result)
         return
     for theme in result.themes:
         p = theme.prevalence
@@ -322,6 +334,26 @@ def _excerpt_text(excerpt):
     speaker = f"{excerpt.speaker}: " if excerpt.speaker not in (None, excerpt.participant_id) else ""
     body.append(f"\n   — {speaker}{place(excerpt)} · weight {excerpt.weight:.2f}", style="dim")
     return body
+
+
+def _print_group_excerpts(console, result) -> None:
+    """With --excerpts-per-group: per topic, a few excerpts from each group."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    if not result.group_excerpts:
+        return
+    for theme in result.themes:
+        parts = []
+        for group, by_topic in result.group_excerpts.items():
+            excerpts = by_topic.get(theme.topic, ())
+            parts.append(Text(f"{result.groups.attribute} = {group}", style="bold"))
+            parts += [_excerpt_text(e) for e in excerpts] or [Text("No excerpts.", style="dim")]
+            parts.append(Text(""))
+        by = _escape(result.groups.attribute)
+        title = f"[bold]Topic {theme.topic}[/]: {_escape(theme.name)} — excerpts by {by}"
+        console.print(Panel(Group(*parts[:-1]), title=title, title_align="left", expand=True))
 
 
 def _group_table(result):

@@ -6,7 +6,13 @@ import json
 from typing import Any
 
 from feedcare.corpus.base.settings import as_dict
-from feedcare.topics.exports.rows import DEFINITIONS, excerpt_rows, group_rows, topic_row
+from feedcare.topics.exports.rows import (
+    DEFINITIONS,
+    excerpt_rows,
+    group_excerpt_rows,
+    group_rows,
+    topic_row,
+)
 from feedcare.topics.themes.build import ThemesResult
 
 
@@ -35,6 +41,7 @@ def to_data(result: ThemesResult) -> dict[str, Any]:
         "excerpts": [r for r in excerpt_rows(result, highlights=True) if r["excerpt_rank"] is not None],
         "group_attribute": result.groups.attribute if result.groups else None,
         "groups": group_rows(result),
+        "group_excerpts": group_excerpt_rows(result),
         "sweep": [vars(point) for point in result.sweep],
         "corpus_wide_terms": list(result.corpus_wide),
         "stopword_hint": result.stopword_hint or None,

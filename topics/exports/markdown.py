@@ -65,21 +65,42 @@ def to_markdown(result: ThemesResult) -> str:
             f"{coherence_text(theme.coherence)}",
             "",
         ]
-        for e in theme.excerpts:
-            if e.question:
-                # Context above the quote, in italics and outside the blockquote: never quoted.
-                asked = " ".join(e.question.split())
-                lines += [f"*Interviewer ({question_place(e)}):* *{md_escape(asked)}*", ""]
-            quoted = md_highlighted(e).split("\n")
-            ellipsis_before = "… " if e.trimmed_before else ""
-            ellipsis_after = " …" if e.trimmed_after else ""
-            quoted[0] = ellipsis_before + quoted[0]
-            quoted[-1] = quoted[-1] + ellipsis_after
-            lines += [f"> {line}" if line else ">" for line in quoted]
-            lines += [f"> — {md_escape(place(e))}; weight {e.weight:.2f}", ""]
+        lines += markdown_excerpts(theme.excerpts)
     if result.groups is not None:
         lines += markdown_group_table(result)
+        lines += markdown_group_excerpts(result)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def markdown_excerpts(excerpts) -> list[str]:
+    """Each excerpt as a blockquote, the interviewer's question above it (never inside)."""
+    lines: list[str] = []
+    for e in excerpts:
+        if e.question:
+            # Context above the quote, in italics and outside the blockquote: never quoted.
+            asked = " ".join(e.question.split())
+            lines += [f"*Interviewer ({question_place(e)}):* *{md_escape(asked)}*", ""]
+        quoted = md_highlighted(e).split("\n")
+        ellipsis_before = "… " if e.trimmed_before else ""
+        ellipsis_after = " …" if e.trimmed_after else ""
+        quoted[0] = ellipsis_before + quoted[0]
+        quoted[-1] = quoted[-1] + ellipsis_after
+        lines += [f"> {line}" if line else ">" for line in quoted]
+        lines += [f"> — {md_escape(place(e))}; weight {e.weight:.2f}", ""]
+    return lines
+
+
+def markdown_group_excerpts(result: ThemesResult) -> list[str]:
+    if not result.group_excerpts or result.groups is None:
+        return []
+    attribute = md_escape(result.groups.attribute)
+    lines = [f"### Excerpts by {attribute}", ""]
+    for theme in result.themes:
+        for group, by_topic in result.group_excerpts.items():
+            heading = f"#### Topic {theme.topic}: {md_escape(theme.name)} — {attribute} = {md_escape(group)}"
+            lines += [heading, ""]
+            lines += markdown_excerpts(by_topic.get(theme.topic, ())) or ["No excerpts.", ""]
+    return lines
 
 
 def markdown_group_table(result: ThemesResult) -> list[str]:

@@ -144,6 +144,46 @@ EXCERPT_COLUMNS = (
 )
 
 
+def group_excerpt_rows(result: ThemesResult) -> list[dict[str, Any]]:
+    """With --excerpts-per-group: one row per group × topic × excerpt."""
+    if result.groups is None:
+        return []
+    rows = []
+    for theme in result.themes:
+        for group, by_topic in result.group_excerpts.items():
+            for e in by_topic.get(theme.topic, ()):
+                rows.append(
+                    {
+                        "attribute": result.groups.attribute,
+                        "group": group,
+                        "topic": theme.topic,
+                        "name": theme.name,
+                        **_excerpt_fields(e),
+                    }
+                )
+    return rows
+
+
+def _excerpt_fields(e: Excerpt) -> dict[str, Any]:
+    return {
+        "excerpt_rank": e.rank,
+        "unit_id": e.unit_id,
+        "weight": round(e.weight, 6),
+        "participant_id": e.participant_id,
+        "doc_id": e.doc_id,
+        "source": e.source,
+        "speaker": e.speaker,
+        "seg_start": e.seg_start,
+        "seg_end": e.seg_end,
+        "start_s": e.start_s,
+        "char_start": e.char_start,
+        "char_end": e.char_end,
+        "text": e.text,
+        "question_seg": e.question_seg,
+        "question": e.question,
+    }
+
+
 def excerpt_rows(result: ThemesResult, highlights: bool = False) -> list[dict[str, Any]]:
     rows = []
     for theme in result.themes:
@@ -151,24 +191,7 @@ def excerpt_rows(result: ThemesResult, highlights: bool = False) -> list[dict[st
         if not theme.excerpts:
             rows.append({**base, **dict.fromkeys(EXCERPT_COLUMNS)})
         for e in theme.excerpts:
-            row = {
-                **base,
-                "excerpt_rank": e.rank,
-                "unit_id": e.unit_id,
-                "weight": round(e.weight, 6),
-                "participant_id": e.participant_id,
-                "doc_id": e.doc_id,
-                "source": e.source,
-                "speaker": e.speaker,
-                "seg_start": e.seg_start,
-                "seg_end": e.seg_end,
-                "start_s": e.start_s,
-                "char_start": e.char_start,
-                "char_end": e.char_end,
-                "text": e.text,
-                "question_seg": e.question_seg,
-                "question": e.question,
-            }
+            row = {**base, **_excerpt_fields(e)}
             if highlights:
                 row["highlights"] = [list(span) for span in e.highlights]
             rows.append(row)

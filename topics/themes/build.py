@@ -98,6 +98,8 @@ class ThemesResult:
     corpus_wide: tuple[str, ...] = ()
     # With --by: the grouping attribute's strong associations with other attributes (also in notes).
     group_notes: tuple[str, ...] = ()
+    # With --by and excerpts_per_group: group → topic → that group's excerpts for the topic.
+    group_excerpts: dict[str, dict[int, tuple[Excerpt, ...]]] = field(default_factory=dict)
 
     @property
     def stopword_hint(self) -> str:
@@ -170,7 +172,27 @@ def build_themes(
         topic,
         typicality=length_typicality(units.n_tokens),
     )
-    _scan_doc_topics(run, model_id, len(units.n_tokens), n_topics, (accumulator, candidates), progress)
+    typicality = length_typicality(units.n_tokens)
+    per_group = []
+    if groups is not None and config.excerpts_per_group:
+        group_of, group_names = groups
+        per_group = [
+            (
+                name,
+                ExcerptCandidates(
+                    n_topics,
+                    config.excerpts_per_group,
+                    config.per_participant,
+                    config.min_weight,
+                    units.participant_of,
+                    topic,
+                    typicality=typicality * (group_of == g),
+                ),
+            )
+            for g, name in enumerate(group_names)
+        ]
+    sinks = (accumulator, candidates, *(c for _, c in per_group))
+    _scan_doc_topics(run, model_id, len(units.n_tokens), n_topics, sinks, progress)
     if not accumulator.seen.any():
         raise DataError(f"{run.path / DOC_TOPICS_FILE}: no topic weights for model {model_id}; re-run it")
     terms, distinctive = _terms(run, model_id, config.top_terms, config.distinctive)
@@ -199,6 +221,17 @@ def build_themes(
         config.excerpt_chars,
         roles=tuple(tokens_config.get("roles") or ("participant",)),
     )
+    group_excerpts = {
+        name: build_excerpts(
+            corpus,
+            lambda unit: units.participant_names[int(units.participant_of[unit])].as_py(),
+            group_candidates.select(),
+            matchers,
+            config.excerpt_chars,
+            roles=tuple(tokens_config.get("roles") or ("participant",)),
+        )
+        for name, group_candidates in per_group
+    }
     coherence, coherence_notes = _coherence(run, model_id, config.coherence)
     notes = label_notes + coherence_notes + notes
     group_notes = tuple(a.note() for a in _associations(corpus, by)) if by else ()
@@ -238,6 +271,9 @@ def build_themes(
         single_turn=_single_turn(corpus),
         corpus_wide=corpus_wide,
         group_notes=group_notes,
+        group_excerpts={
+            g: {t: tuple(v) for t, v in by_topic.items()} for g, by_topic in group_excerpts.items()
+        },
     )
 
 

@@ -51,6 +51,10 @@ class ThemesConfig:
         default=0.0,
         metadata={"min": 0.0, "max": 1.0, "help": "Smallest topic weight a unit needs to be an excerpt."},
     )
+    excerpts_per_group: int = field(
+        default=0,
+        metadata={"min": 0, "max": 20, "help": "With --by: excerpts per topic for each group (0: none)."},
+    )
     sort: SortKey = field(
         default="prevalence",
         metadata={"choices": ("prevalence", "coherence", "id"), "help": "Order of the topics."},

@@ -153,7 +153,8 @@ class ExcerptCandidates:
     def add(self, unit_ids: np.ndarray, topics: np.ndarray, weights: np.ndarray) -> None:
         scores = weights if self.typicality is None else weights * self.typicality[unit_ids]
         limits = np.array([t.threshold() for t in self.topics])
-        keep = (scores >= limits[topics]) & (weights >= self.min_weight) & (weights > 0)
+        # A zero score is a unit outside this selection (another group's, for --by excerpts).
+        keep = (scores >= limits[topics]) & (weights >= self.min_weight) & (weights > 0) & (scores > 0)
         rows = np.flatnonzero(keep)
         # Best rows first, so the thresholds rise quickly and fewer rows reach Python.
         rows = rows[np.argsort(-scores[rows], kind="stable")]

@@ -10,7 +10,7 @@ import json
 import math
 import re
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -23,7 +23,7 @@ from feedcare.topics.themes import build as themes_module
 from feedcare.topics.themes.build import build_themes
 from feedcare.topics.themes.config import ThemesConfig
 from feedcare.topics.themes.excerpts import TermMatcher, trim
-from themes_fixtures import RUN_ID, build_project
+from themes_fixtures import AGE_BANDS, RUN_ID, build_project
 
 
 @pytest.fixture
@@ -539,3 +539,20 @@ def test_comment_groups_show_one_count_not_the_same_number_twice(invoke, tmp_pat
     project = build_project(tmp_path, extra_docs=comments, n_participants=0)
     table = invoke("themes", "latest", "--corpus", project.corpus, "--by", "platform").stdout
     assert "part." not in table and not re.search(r"\b(\d+) / \1\b", table)
+
+
+def test_excerpts_per_group_come_from_their_group(invoke, project):
+    data = themes_json(invoke, project, "--by", "age_band", "--excerpts-per-group", "2")
+    rows = data["group_excerpts"]
+    documents = open_corpus(project.corpus).documents(columns=["doc_id", "age_band"]).to_pylist()
+    band = {d["doc_id"]: d["age_band"] for d in documents}
+    assert rows and {r["group"] for r in rows} == set(AGE_BANDS)
+    for r in rows:
+        assert band[r["doc_id"]] == r["group"]
+    per_cell = Counter((r["group"], r["topic"]) for r in rows)
+    assert max(per_cell.values()) == 2
+    args = ("themes", "latest", "--corpus", project.corpus, "--by", "age_band", "--excerpts-per-group", "1")
+    table = invoke(*args)
+    assert "excerpts by age_band" in table.stdout and "age_band = 18-34" in table.stdout
+    md = invoke(*args, "--format", "md").stdout
+    assert "### Excerpts by age\\_band" in md
