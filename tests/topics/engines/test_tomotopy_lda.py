@@ -89,8 +89,8 @@ def _keys(value):
     """The nested key structure of a JSON value (lists by their first item), not its values."""
     if isinstance(value, dict):
         return {key: _keys(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_keys(value[0])] if value else []
+    if isinstance(value, list):  # lists of strings (notes, flagged terms) may be empty for one engine
+        return [_keys(value[0])] if value and not isinstance(value[0], str) else "list"
     return None
 
 
