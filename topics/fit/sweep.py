@@ -291,7 +291,8 @@ def _narrow_note(records: list[dict[str, Any]]) -> str:
             for t, n in zip(r["narrow_topics"], r.get("narrow_docs", []), strict=False)
         )
         examples.append(f"k={r['k']} seed {r['seed']}: {topics}")
-    more = f" and {len(flagged) - 3} more fits" if len(flagged) > 3 else ""
+    extra = len(flagged) - 3
+    more = f" and {extra} more fit{'s' if extra != 1 else ''}" if extra > 0 else ""
     return (
         f"; {len(flagged)} of {len(records)} fits had topics carried by one or two documents "
         f"({'; '.join(examples)}{more}), left out of the coherence that chose k"
