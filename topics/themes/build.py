@@ -206,7 +206,7 @@ def build_themes(
             f"corpus-wide terms (in the top terms of at least half the topics): {', '.join(corpus_wide)}; "
             f"they say little about any one topic. To drop them, {stopword_hint(corpus_wide)}",
         )
-    tokens_config = corpus.tokens_meta().get("config", {})
+    tokens_config = corpus.tokens_meta().config
     lemmatize = _lemmatize(corpus)
     # Highlight what the reader is shown: the probable and the distinctive terms.
     matchers = {
