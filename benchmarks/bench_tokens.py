@@ -100,6 +100,7 @@ def _write_corpus(path: Path, docs: dict[str, list[tuple[str | None, str, str]]]
             "format": "csv" if doc_id.startswith("nhs-") else "txt",
             "encoding": "utf-8",
             "participant_id": None,
+            "language": "en",
             "n_segments": len(turns),
             "n_words": words,
             "text": text,

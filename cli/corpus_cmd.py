@@ -29,7 +29,7 @@ def info(
         typer.Option("--limit", min=0, help="Participants to list in the table (0: all; --json lists all)."),
     ] = 25,
 ) -> None:
-    """Counts, per-participant words and turns, speakers and roles, attributes, formats, encodings."""
+    """Counts, per-participant words and turns, speakers and roles, languages, attributes, formats."""
     from feedcare.corpus import corpus_info
 
     summary = corpus_info(corpus)
@@ -52,10 +52,17 @@ def render(console, summary, limit: int) -> None:
         ("formats", _counts(summary.formats)),
         ("encodings", _counts(summary.encodings)),
         ("roles (turns)", _counts(summary.roles)),
+        ("languages (documents)", _counts(summary.languages)),
         ("updated", summary.updated or "-"),
     ):
         overview.add_row(name, Text(value))
     console.print(overview)
+    if summary.other_languages:
+        from feedcare.corpus.ingest.report import other_languages_warning
+
+        warning = other_languages_warning(summary.other_languages, summary.other_language_examples)
+        console.print(Text(f"{warning}; feedcare tokens leaves them out unless [tokens] languages "
+                           "lists them."))
 
     speakers = Table(title="Speakers and roles", title_justify="left")
     for column in ("speaker", "role", "turns", "words", "documents"):

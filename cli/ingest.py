@@ -185,6 +185,8 @@ def render(console, report) -> None:
     table.add_row("words", f"{report.words:,}")
     table.add_row("participants", f"{report.participants:,}")
     table.add_row("speakers → roles", escape(_speakers(report)))
+    if report.languages:
+        table.add_row("languages", escape(", ".join(f"{lang} {n:,}" for lang, n in report.languages.items())))
     if report.audit_findings:
         found = ", ".join(f"{kind} {n}" for kind, n in sorted(report.audit_findings.items()))
         table.add_row("audit findings", escape(found))
@@ -221,6 +223,9 @@ def render(console, report) -> None:
             f"default. Name the speakers{named} with --participant NAME / --interviewer NAME, or in "
             "[ingest] of feedcare.toml, and ingest again."
         ))
+    warning = report.language_warning()
+    if warning:
+        message(f"[yellow]Warning:[/] {escape(warning)}.")
     if report.skipped:
         message(f"[yellow]Skipped {len(report.skipped)} input(s); see the list above (exit code 3).[/]")
 

@@ -17,11 +17,13 @@ def build_corpus(
     docs: dict[str, list[tuple[str | None, str, str]]],
     attributes: dict[str, dict[str, str]] | None = None,
     participants: dict[str, str] | None = None,
+    languages: dict[str, str] | None = None,
 ) -> Path:
     """Write a corpus from ``{doc_id: [(speaker, role, text), ...]}``.
 
     The document text is "Speaker: text" lines, and segment offsets point at the text part,
-    as ingest does for labelled .txt transcripts. ``attributes`` maps doc_id → {column: value}.
+    as ingest does for labelled .txt transcripts. ``attributes`` maps doc_id → {column: value};
+    ``languages`` doc_id → language code (default "en").
     """
     attributes = attributes or {}
     attr_cols: list[str] = []
@@ -50,7 +52,8 @@ def build_corpus(
             "doc_id": doc_id, "source": f"{doc_id}.txt",
             "sha256": hashlib.sha256(text.encode()).hexdigest(), "format": "txt",
             "encoding": "utf-8", "participant_id": (participants or {}).get(doc_id, doc_id),
-            "n_segments": len(turns), "n_words": n_words, "text": text,
+            "language": (languages or {}).get(doc_id, "en"), "n_segments": len(turns),
+            "n_words": n_words, "text": text,
         }
         for col in doc_rows:
             doc_rows[col].append(base[col] if col in base else attributes.get(doc_id, {}).get(col))

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from feedcare.corpus.base.errors import UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.corpus.ingest.language import detect_languages
 from feedcare.corpus.ingest.sources import SourceFile
 from feedcare.corpus.readers.tables import (
     BATCH_ROWS as BATCH_ROWS,  # re-exported: others open tables via .tables
@@ -219,6 +220,7 @@ def _batch_documents(
         doc_id = pc.binary_join_element_wise(f"{file.base_id}:", numbers, "")
         n_no_id = 0
     participant = batch.column(cols.participant) if cols.participant is not None else doc_id
+    n_words = count_words_array(text)
     columns = {
         "doc_id": doc_id,
         "source": pa.repeat(file.source, n),
@@ -226,8 +228,9 @@ def _batch_documents(
         "format": pa.repeat(file.format, n),
         "encoding": pa.repeat(encoding, n),
         "participant_id": participant,
+        "language": pa.array(detect_languages(text.to_pylist(), n_words.to_pylist()), pa.string()),
         "n_segments": pa.repeat(pa.scalar(1, pa.int32()), n),
-        "n_words": count_words_array(text),
+        "n_words": n_words,
         "text": text,
         **{name: batch.column(name) for name in cols.attributes},
     }

@@ -40,6 +40,7 @@ from feedcare.corpus.ingest.attributes import Meta, coverage, join_meta, load_me
 from feedcare.corpus.ingest.audit_gate import IngestAuditor
 from feedcare.corpus.ingest.comments import read_comment_table, table_segments
 from feedcare.corpus.ingest.config import IngestConfig
+from feedcare.corpus.ingest.language import detector_version
 from feedcare.corpus.ingest.report import IngestAborted, IngestReport, display_path
 from feedcare.corpus.ingest.sources import (
     Plan,
@@ -118,6 +119,8 @@ def _options(config: IngestConfig, meta: Meta | None) -> dict[str, Any]:
     return {
         "parsing": config.parsing_options(),
         "meta_sha256": meta.sha256 if meta else None,
+        # a new detector or threshold labels documents differently: every file is read again
+        "language": detector_version(),
         # Readers improve between versions; a new feedcare reads everything once more.
         "reader_version": __version__,
     }
@@ -144,6 +147,7 @@ def _previous_state(corpus_dir: Path, options: dict[str, Any]) -> tuple[dict[str
     for key, why in (
         ("parsing", "ingest options"),
         ("meta_sha256", "participants file"),
+        ("language", "language detector"),
         ("reader_version", "feedcare version"),
     ):
         if previous.get(key) != options[key]:
@@ -254,11 +258,7 @@ class _Run:
         other = self.registry.claim_one(document["doc_id"], file.source)
         if other is not None:
             raise InputError(f"duplicate document id {document['doc_id']!r} (also from {other})")
-        for name, value in document.items():
-            self.transcripts.documents[name].append(value)
-        for segment in segments:
-            for name, value in segment.items():
-                self.transcripts.segments[name].append(value)
+        self.transcripts.add(document, segments)
         if not matched:
             self.report.id_pattern_unmatched.append(document["doc_id"])
         self.entries[file.key] = source_entry(file, sha, [document["doc_id"]], 1)
@@ -366,6 +366,8 @@ class _Run:
         r = self.report
         r.documents, r.turns, r.words = summary["documents"], summary["turns"], summary["words"]
         r.participants, r.roles, r.speakers = summary["participants"], summary["roles"], summary["speakers"]
+        r.languages, r.other_languages = summary["languages"], summary["other_languages"]
+        r.other_language_examples = summary["other_language_examples"]
         if self.meta is not None:
             found = coverage(documents["doc_id"], documents["participant_id"], self.meta)
             r.meta = display_path(self.meta.path)

@@ -37,6 +37,9 @@ class IngestReport:
     participants: int = 0
     roles: dict[str, int] = field(default_factory=dict)  # role → turns
     speakers: list[SpeakerRole] = field(default_factory=list)  # speaker label → role, with counts
+    languages: dict[str, int] = field(default_factory=dict)  # language → documents, most first
+    other_languages: int = 0  # documents in a language other than English ("und" not counted)
+    other_language_examples: list[dict[str, Any]] = field(default_factory=list)  # the first 20
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     ignored: dict[str, int] = field(default_factory=dict)  # suffix → files not read
     gone_kept: list[str] = field(default_factory=list)  # sources not found, documents kept
@@ -60,6 +63,15 @@ class IngestReport:
             return "up to date"
         return "written" if self.written else "not written"
 
+    def language_warning(self) -> str | None:
+        """One line naming the documents not in English, and what `feedcare tokens` does with them."""
+        if not self.other_languages:
+            return None
+        return other_languages_warning(self.other_languages, self.other_language_examples) + (
+            "; feedcare tokens leaves them out (keep them with tokens --keep-languages, "
+            "or list their languages in [tokens] languages)"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["skipped"] = [{"path": path, "reason": reason} for path, reason in self.skipped]
@@ -82,6 +94,14 @@ class IngestAborted(InputError):
             f"({shown}{more}); fix or remove them, or drop --strict to ingest the rest"
         )
         self.report = report
+
+
+def other_languages_warning(n: int, examples: list[dict[str, Any]]) -> str:
+    """ "3 documents are not in English: P17 (fr), P20 (de), P31 (cy)" (the first few named)."""
+    shown = ", ".join(f"{e['doc_id']} ({e['language']})" for e in examples[:5])
+    more = ", …" if n > min(5, len(examples)) else ""
+    noun = "document is" if n == 1 else "documents are"
+    return f"{n:,} {noun} not in English: {shown}{more}"
 
 
 def display_path(path: Path) -> str:

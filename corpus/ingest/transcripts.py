@@ -9,6 +9,7 @@ from typing import Any
 import pyarrow as pa
 from feedcare.corpus.ingest.comments import count_words
 from feedcare.corpus.ingest.config import IngestConfig
+from feedcare.corpus.ingest.language import detect_languages, speech_text
 from feedcare.corpus.ingest.sources import SourceFile
 from feedcare.corpus.readers import ParsedText
 from feedcare.corpus.readers.turns import assign_roles
@@ -21,8 +22,20 @@ class _Transcripts:
 
     documents: dict[str, list] = field(default_factory=lambda: {n: [] for n in documents_schema([]).names})
     segments: dict[str, list] = field(default_factory=lambda: {n: [] for n in SEGMENTS.names})
+    speech: list[str] = field(default_factory=list)  # per document: the text its language is judged on
+
+    def add(self, document: dict[str, Any], segments: list[dict[str, Any]]) -> None:
+        for name, value in document.items():
+            if name != "language":
+                self.documents[name].append(value)
+        for segment in segments:
+            for name, value in segment.items():
+                self.segments[name].append(value)
+        self.speech.append(speech_text([(s["role"], s["text"]) for s in segments]))
 
     def tables(self) -> tuple[pa.Table, pa.Table]:
+        # Languages at the end, all at once: the detector is fastest on a batch.
+        self.documents["language"] = detect_languages(self.speech)
         return (
             pa.Table.from_pydict(self.documents, schema=documents_schema([])),
             pa.Table.from_pydict(self.segments, schema=SEGMENTS),

@@ -14,10 +14,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from feedcare.corpus.store.reader import open_corpus
-from feedcare.corpus.store.schema import attribute_columns
+from feedcare.corpus.store.schema import ENGLISH, UNDETERMINED, attribute_columns
 from feedcare.corpus.store.sidecars import SpeakerRole
 
 SPEAKER_COLUMNS = ["doc_id", "speaker", "role", "n_words"]
+OTHER_LANGUAGE_EXAMPLES = 20  # documents named in a language warning; the count covers all
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,34 @@ class CorpusInfo:
     formats: dict[str, int] = field(default_factory=dict)
     encodings: dict[str, int] = field(default_factory=dict)
     roles: dict[str, int] = field(default_factory=dict)  # role → turns
+    languages: dict[str, int] = field(default_factory=dict)  # language → documents, most first
+    other_languages: int = 0  # documents detected in a language other than English (not "und")
+    other_language_examples: list[dict[str, str | None]] = field(default_factory=list)
     speakers: list[SpeakerRole] = field(default_factory=list)
     per_participant: list[ParticipantSummary] = field(default_factory=list)
     attributes: list[AttributeSummary] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def language_counts(documents: pa.Table) -> dict[str, Any]:
+    """Documents per language (most first), and the documents not in English (nor undetermined).
+
+    ``documents`` needs doc_id, participant_id and language; the examples are the first
+    :data:`OTHER_LANGUAGE_EXAMPLES` in corpus order.
+    """
+    pairs = pc.value_counts(documents["language"]).to_pylist() if documents.num_rows else []
+    pairs.sort(key=lambda p: (-p["counts"], p["values"]))
+    counts = {str(p["values"]): int(p["counts"]) for p in pairs}
+    other = pc.invert(pc.is_in(documents["language"], value_set=pa.array([ENGLISH, UNDETERMINED])))
+    foreign = documents.filter(other) if documents.num_rows else documents
+    examples = foreign.slice(0, OTHER_LANGUAGE_EXAMPLES).select(["doc_id", "participant_id", "language"])
+    return {
+        "languages": counts,
+        "other_languages": foreign.num_rows,
+        "other_language_examples": examples.to_pylist(),
+    }
 
 
 def _counts(column: pa.ChunkedArray | pa.Array) -> dict[str, int]:
@@ -123,6 +146,7 @@ def summarise(documents: pa.Table, segments: pa.Table, *, details: bool = True) 
         "words": int(pc.sum(documents["n_words"]).as_py() or 0),
         "participants": len(pc.unique(pc.drop_null(documents["participant_id"]))),
         "roles": roles,
+        **language_counts(documents),
         "speakers": speaker_roles(segments),
     }
     if details:

@@ -146,7 +146,7 @@ def open_corpus(path: Path) -> Corpus:
     if version != SCHEMA_VERSION:
         raise DataError(
             f"{path}: corpus schema version {version} is not supported by this feedcare "
-            f"(needs {SCHEMA_VERSION}); re-ingest into a new --corpus directory"
+            f"(needs {SCHEMA_VERSION}); re-run `feedcare ingest` on its sources to rebuild it"
         )
     counts = manifest.counts
     for name, count in ((DOCUMENTS_FILE, counts.documents), (SEGMENTS_FILE, counts.segments)):

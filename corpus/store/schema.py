@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+# 2: documents gained `language`
+SCHEMA_VERSION = 2
 
 DOCUMENTS_FILE = "documents.parquet"
 SEGMENTS_FILE = "segments.parquet"
@@ -21,6 +22,12 @@ LOCK_FILE = ".feedcare.lock"
 
 ROLES = ("interviewer", "participant", "other")
 
+# documents.language: an ISO 639 code detected at ingest (corpus/ingest/language.py), or
+# UNDETERMINED when the text is too short or the detector unsure. feedcare's tokenisation
+# (stopwords, lemmas) is English, so ENGLISH is the language other ones are reported against.
+UNDETERMINED = "und"
+ENGLISH = "en"
+
 # One row per document. Attribute columns (from --meta or a comment table's extra columns)
 # follow these base columns, always as nullable strings, in the order they were first seen.
 DOCUMENTS_BASE = pa.schema(
@@ -31,6 +38,8 @@ DOCUMENTS_BASE = pa.schema(
         pa.field("format", pa.string(), nullable=False),  # txt md docx vtt srt csv tsv parquet
         pa.field("encoding", pa.string(), nullable=False),
         pa.field("participant_id", pa.string()),
+        # of the participant's speech (transcripts) or the comment (tables); see UNDETERMINED
+        pa.field("language", pa.string(), nullable=False),
         pa.field("n_segments", pa.int32(), nullable=False),
         pa.field("n_words", pa.int32(), nullable=False),
         # The document's plain text: newline-normalised source text (txt, md), paragraphs

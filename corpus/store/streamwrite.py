@@ -133,18 +133,21 @@ class SummaryCollector:
     for the metadata coverage check).
     """
 
-    DOCUMENT_COLUMNS = ("doc_id", "participant_id", "n_words")
+    DOCUMENT_COLUMNS = ("doc_id", "participant_id", "language", "n_words")
 
     def __init__(self, keep_ids: bool = False) -> None:
         self.keep_ids = keep_ids
         self.documents = self.turns = self.words = 0
         self.roles: Counter = Counter()
+        self.languages: Counter = Counter()
+        self.other_languages = 0
+        self.other_language_examples: list[dict[str, Any]] = []
         self._speakers: dict[tuple[str | None, str], list[int]] = {}
         self._participants: list[pa.Array] = []
         self._ids: list[pa.Table] = []
 
     def add(self, documents: pa.Table, segments: pa.Table) -> None:
-        from feedcare.corpus.store.info import SPEAKER_COLUMNS, summarise
+        from feedcare.corpus.store.info import OTHER_LANGUAGE_EXAMPLES, SPEAKER_COLUMNS, summarise
 
         docs = documents.select(list(self.DOCUMENT_COLUMNS))
         part = summarise(docs, segments.select(SPEAKER_COLUMNS), details=False)
@@ -152,6 +155,10 @@ class SummaryCollector:
         self.turns += part["turns"]
         self.words += part["words"]
         self.roles.update(part["roles"])
+        self.languages.update(part["languages"])
+        self.other_languages += part["other_languages"]
+        room = OTHER_LANGUAGE_EXAMPLES - len(self.other_language_examples)
+        self.other_language_examples += part["other_language_examples"][:room]
         for s in part["speakers"]:
             totals = self._speakers.setdefault((s.speaker, s.role), [0, 0, 0])
             totals[0] += s.turns
@@ -171,6 +178,9 @@ class SummaryCollector:
             "words": self.words,
             "participants": len(pc.unique(participants)),
             "roles": dict(sorted(self.roles.items(), key=lambda kv: str(kv[0]))),
+            "languages": dict(sorted(self.languages.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "other_languages": self.other_languages,
+            "other_language_examples": self.other_language_examples,
             "speakers": sorted(speakers, key=lambda s: (-s.turns, s.speaker or "", s.role)),
         }
 
