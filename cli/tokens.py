@@ -25,9 +25,12 @@ EPILOG = (
 
 
 def _overrides(**values: Any) -> dict[str, Any]:
-    roles = values.pop("roles")
-    if roles is not None:
-        values["roles"] = [r.strip() for r in roles.split(",") if r.strip()]
+    for name in ("roles", "languages"):
+        listed = values.pop(name)
+        if listed is not None:
+            values[name] = [r.strip() for r in listed.split(",") if r.strip()]
+    if values.pop("keep_languages"):
+        values["languages"] = ["all"]
     return {key: value for key, value in values.items() if value is not None}
 
 
@@ -58,6 +61,21 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        languages: Annotated[
+            str | None,
+            typer.Option(
+                "--languages",
+                help="Comma-separated language codes whose documents are modelled (default: en); "
+                "documents too short to tell are always kept.",
+                show_default=False,
+            ),
+        ] = None,
+        keep_languages: Annotated[
+            bool,
+            typer.Option(
+                "--keep-languages", help="Model documents in every language (languages = [\"all\"])."
+            ),
+        ] = False,
         min_tokens: Annotated[
             int | None, typer.Option("--min-tokens", help="Merge short turns up to this many tokens.")
         ] = None,
@@ -89,6 +107,8 @@ def register(app: typer.Typer) -> None:
         overrides = _overrides(
             unit=unit,
             roles=roles,
+            languages=languages,
+            keep_languages=keep_languages,
             min_tokens=min_tokens,
             max_tokens=max_tokens,
             lemmatize=lemmatize,
@@ -126,6 +146,7 @@ def _print_report(console: Console, report: TokensReport) -> None:
     rows = [
         ("Documents", f"{summary.documents:,}"),
         ("Unit mode", modes or "-"),
+        ("Languages", _languages(summary)),
         ("Turns modelled", f"{summary.turns_selected:,} of {summary.turns:,} (left out: {excluded})"),
         (
             "Units",
@@ -158,8 +179,18 @@ def _print_report(console: Console, report: TokensReport) -> None:
         shown = ", ".join(f"{p.phrase} ({p.count})" for p in report.phrases[:25])
         more = f" and {len(report.phrases) - 25} more" if len(report.phrases) > 25 else ""
         console.print(f"Phrases: {shown}{more}")
+    warning = report.language_warning()
+    if warning:
+        err().print(f"Warning: {warning}.", markup=False, soft_wrap=True)
     if summary.units == 0:
         err().print(_no_units_hint(summary), markup=False)
+
+
+def _languages(summary: TokensSummary) -> str:
+    counts = ", ".join(f"{code} {n:,}" for code, n in summary.languages.items()) or "-"
+    left_out = summary.documents_left_out_language
+    return counts + (f" (left out: {left_out:,} documents, {summary.turns_left_out_language:,} turns)"
+                     if left_out else "")
 
 
 def _no_units_hint(summary: TokensSummary) -> str:

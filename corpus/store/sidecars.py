@@ -100,6 +100,15 @@ class Manifest(Sidecar):
 
 
 @dataclass(frozen=True)
+class LanguageExample(Record):
+    """A document left out of the tokens for its language (documents.language)."""
+
+    doc_id: str
+    participant_id: str | None
+    language: str
+
+
+@dataclass(frozen=True)
 class TokensSummary(Record):
     """How turns became units and words became tokens."""
 
@@ -121,6 +130,11 @@ class TokensSummary(Record):
     vocabulary: int
     phrases_found: int
     jobs: int
+    # Added by issue 13 (defaults: a tokens.json written before them still reads).
+    languages: dict[str, int] = field(default_factory=dict)  # documents per language, most first
+    documents_left_out_language: int = 0  # not in [tokens] languages
+    turns_left_out_language: int = 0
+    left_out_language_examples: list[LanguageExample] = field(default_factory=list)  # the first 20
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from feedcare.corpus.tokens.config import TokensConfig
 from feedcare.corpus.tokens.units import DocTurns, Turn, tokenise_batch
 
 TABLE_FORMATS = frozenset({"csv", "tsv", "parquet", "xlsx", "xls", "json", "jsonl"})
-DOCUMENT_COLUMNS = ["doc_id", "participant_id", "format", "n_segments"]
+DOCUMENT_COLUMNS = ["doc_id", "participant_id", "format", "n_segments", "language"]
+LANGUAGE_EXAMPLES = 20  # documents left out for their language, named in tokens.json
 SEGMENT_COLUMNS = ["doc_id", "seg", "speaker", "role", "char_start", "text"]
 _READ_ROWS = 8192
 
@@ -41,18 +42,20 @@ class DocBatch:
     segments: pa.Table  # SEGMENT_COLUMNS, in document order
     unit: str
     roles: tuple[str, ...]
+    languages: frozenset[str] | None  # None: every language
 
     def doc_turns(self) -> list[DocTurns]:
         roles = set(self.roles)
         rows = zip(*(column.to_pylist() for column in self.segments.columns), strict=True)
         out = []
-        for doc_id, participant_id, fmt, n_segments in zip(
+        for doc_id, participant_id, fmt, n_segments, language in zip(
             *(column.to_pylist() for column in self.documents.columns), strict=True
         ):
+            modelled = self.languages is None or language in self.languages
             turns = []
             for _ in range(n_segments):
                 _doc, seg, speaker, role, char_start, text = next(rows)
-                if role in roles:
+                if modelled and role in roles:
                     turns.append(Turn(seg, speaker, char_start, text))
             out.append(DocTurns(doc_id, participant_id, resolve_mode(self.unit, fmt), tuple(turns)))
         return out
@@ -72,10 +75,29 @@ class Reading:
     selected: int = 0
     excluded: Counter = field(default_factory=Counter)
     modes: Counter = field(default_factory=Counter)
+    languages: Counter = field(default_factory=Counter)  # documents per language
+    language_documents: int = 0  # documents left out for their language
+    language_turns: int = 0  # and their turns
+    language_examples: list[dict] = field(default_factory=list)
 
     def add(self, documents: pa.Table, segments: pa.Table, config: TokensConfig) -> None:
         self.documents += documents.num_rows
         self.turns += segments.num_rows
+        for pair in pc.value_counts(documents["language"]).to_pylist():
+            self.languages[pair["values"]] += pair["counts"]
+        kept = config.kept_languages
+        if kept is not None:
+            left_out = pc.invert(pc.is_in(documents["language"], value_set=pa.array(sorted(kept))))
+            n_left_out = int(pc.sum(left_out).as_py() or 0)
+            if n_left_out:
+                foreign = documents.filter(left_out)
+                self.language_documents += n_left_out
+                room = LANGUAGE_EXAMPLES - len(self.language_examples)
+                self.language_examples += foreign.slice(0, room).select(
+                    ["doc_id", "participant_id", "language"]).to_pylist()
+                is_foreign = pc.is_in(segments["doc_id"], value_set=foreign["doc_id"].combine_chunks())
+                self.language_turns += int(pc.sum(is_foreign).as_py() or 0)
+                segments = segments.filter(pc.invert(is_foreign))
         for pair in pc.value_counts(segments["role"]).to_pylist():
             if pair["values"] in config.roles:
                 self.selected += pair["counts"]
@@ -130,7 +152,7 @@ def doc_batches(corpus: Corpus, config: TokensConfig, reading: Reading) -> Itera
             segs = segments.take(n_segments)
             _check_order(corpus, docs, counts[lo:hi], segs)
             reading.add(docs, segs, config)
-            yield DocBatch(docs, segs, config.unit, roles)
+            yield DocBatch(docs, segs, config.unit, roles, config.kept_languages)
 
 
 def _check_order(corpus: Corpus, documents: pa.Table, counts: np.ndarray, segments: pa.Table) -> None:

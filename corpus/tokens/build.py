@@ -34,8 +34,15 @@ from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.settings import as_dict, fingerprint
 from feedcare.corpus.store.lock import corpus_lock
 from feedcare.corpus.store.reader import Corpus
-from feedcare.corpus.store.schema import TOKENS_META_FILE
-from feedcare.corpus.store.sidecars import PhraseCount, Pruning, TermCount, TokensMeta, TokensSummary
+from feedcare.corpus.store.schema import ENGLISH, TOKENS_META_FILE
+from feedcare.corpus.store.sidecars import (
+    LanguageExample,
+    PhraseCount,
+    Pruning,
+    TermCount,
+    TokensMeta,
+    TokensSummary,
+)
 from feedcare.corpus.tokens.batches import (
     TABLE_FORMATS,
     Reading,
@@ -59,7 +66,9 @@ from feedcare.corpus.tokens.vocabulary import (
 
 __all__ = ["TABLE_FORMATS", "TokensReport", "build_tokens", "resolve_mode", "tokens_fingerprint"]
 
-TOKENS_FORMAT = 1  # bump when the tokenisation changes in a way the fingerprint cannot see
+# Bump when the tokenisation changes in a way the fingerprint cannot see.
+# 2: documents are filtered by language; redaction markers are patterns; answer units.
+TOKENS_FORMAT = 2
 TOP_TERMS = 50
 _TEMP_UNITS = ".tokens-units.tmp.parquet"
 _TEMP_PHRASED = ".tokens-phrased.tmp.parquet"
@@ -86,6 +95,24 @@ class TokensReport:
             corpus=corpus, status=status, fingerprint=meta.fingerprint,
             corpus_fingerprint=meta.corpus_fingerprint, config=meta.config, summary=meta.summary,
             phrases=meta.phrases, pruned=meta.pruned, top_terms=meta.top_terms, seconds=seconds,
+        )
+
+    def language_warning(self) -> str | None:
+        """ "3 documents are not in English: P17 (fr), …; they are left out of the tokens; ..." """
+        n = self.summary.documents_left_out_language
+        if not n:
+            return None
+        examples = self.summary.left_out_language_examples
+        shown = ", ".join(f"{e.doc_id} ({e.language})" for e in examples[:5])
+        more = ", …" if n > min(5, len(examples)) else ""
+        kept = list(self.config["languages"])
+        names = " or ".join("English" if code == ENGLISH else code for code in kept)
+        found = sorted({e.language for e in examples} - set(kept))
+        suggestion = ", ".join(f'"{code}"' for code in [*kept, *found])
+        noun = "document is" if n == 1 else "documents are"
+        return (
+            f"{n:,} {noun} not in {names}: {shown}{more}; they are left out of the tokens; keep "
+            f"them with --keep-languages or [tokens] languages = [{suggestion}]"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -303,6 +330,10 @@ def _build(corpus: Corpus, config: TokensConfig, tokens_fp: str, jobs: int | Non
         vocabulary=pruned["after"],
         phrases_found=len(phrases),
         jobs=jobs,
+        languages=dict(sorted(reading.languages.items(), key=lambda kv: (-kv[1], kv[0]))),
+        documents_left_out_language=reading.language_documents,
+        turns_left_out_language=reading.language_turns,
+        left_out_language_examples=[LanguageExample(**e) for e in reading.language_examples],
     )
     return TokensMeta(
         fingerprint=tokens_fp,

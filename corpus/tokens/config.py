@@ -9,16 +9,19 @@ commented feedcare.toml.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from feedcare.corpus.base.errors import ConfigError
 from feedcare.corpus.base.settings import Settings
-from feedcare.corpus.store.schema import ROLES
+from feedcare.corpus.store.schema import ROLES, UNDETERMINED
 
 UNITS = ("auto", "turn", "document", "window")
 SCORINGS = ("default", "npmi")
+ALL_LANGUAGES = "all"
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,14 @@ class TokensConfig:
             "uses each document whole; 'window' cuts fixed windows of window_size tokens; 'auto' "
             "is 'document' for rows of a comment table (csv, tsv, parquet) and 'turn' for transcripts.",
             "choices": UNITS,
+        },
+    )
+    languages: tuple[str, ...] = field(
+        default=("en",),
+        metadata={
+            "help": "Languages whose documents are modelled (codes as in documents.language, "
+            "detected at ingest); documents in other languages are left out and listed, those "
+            "too short to tell ('und') are kept. [\"all\"] models every document.",
         },
     )
     roles: tuple[str, ...] = field(
@@ -155,6 +166,13 @@ class TokensConfig:
     )
 
     def __post_init__(self) -> None:
+        if not self.languages:
+            raise ValueError('languages must name at least one language code, or be ["all"]')
+        for code in self.languages:
+            if code != ALL_LANGUAGES and not _LANGUAGE_CODE.fullmatch(code):
+                raise ValueError(
+                    f"languages: {code!r} is not a language code such as 'en' or 'fr' (or 'all')"
+                )
         if not self.roles:
             raise ValueError("roles must name at least one of " + ", ".join(repr(r) for r in ROLES))
         if self.min_tokens > self.max_tokens:
@@ -170,6 +188,13 @@ class TokensConfig:
                 "phrases_threshold must be between -1 and 1 when phrases_scoring = 'npmi', "
                 f"got {self.phrases_threshold!r}"
             )
+
+    @property
+    def kept_languages(self) -> frozenset[str] | None:
+        """The document languages modelled (``und`` always among them); None for all."""
+        if ALL_LANGUAGES in self.languages:
+            return None
+        return frozenset(self.languages) | {UNDETERMINED}
 
     @property
     def step(self) -> int:

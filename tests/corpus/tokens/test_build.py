@@ -181,7 +181,7 @@ def test_unknown_key_names_the_key_and_the_allowed_keys(invoke, corpus_dir, tmp_
     assert result.exit_code == 2
     line = result.stderr.strip()
     assert line.startswith("Error: ") and "feedcare.toml: unknown key 'min_token' in [tokens]" in line
-    assert "allowed keys: unit, roles, min_tokens, max_tokens" in line
+    assert "allowed keys: unit, languages, roles, min_tokens, max_tokens" in line
     assert "\n" not in line
 
 
@@ -245,3 +245,62 @@ def test_comment_tables_use_whole_documents_by_default(tmp_path):
     report = build_tokens(corpus, TokensConfig(unit="document", no_below=1, no_above=1.0), jobs=1)
     assert report.summary.unit_modes == {"document": 10}
     assert report.summary.units == 10
+
+
+# --- languages (issue 13) ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def mixed_languages(tmp_path, monkeypatch):
+    """Ingested interviews: four English, one French (P90), one too short to tell (P95)."""
+    from feedcare.corpus import ingest
+    from language_samples import interview_folder
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feedcare.toml").write_text("[tokens]\nno_below = 1\nno_above = 1.0\nphrases = false\n")
+    source = interview_folder(tmp_path / "interviews", n_english=4, other="fr")
+    (source / "P95.txt").write_text("Interviewer: And the nurses?\nParticipant: Kind.\n", encoding="utf-8")
+    ingest([source], tmp_path / "corpus")
+    return tmp_path / "corpus"
+
+
+def _modelled_documents(corpus_dir) -> set[str]:
+    return set(pq.read_table(corpus_dir / "tokens.parquet", columns=["doc_id"])["doc_id"].to_pylist())
+
+
+def test_a_document_in_another_language_is_warned_about_and_left_out(invoke, mixed_languages):
+    result = invoke("tokens", "--corpus", mixed_languages, "--jobs", 1)
+    assert result.exit_code == 0, result.output
+    assert (
+        "Warning: 1 document is not in English: P90 (fr); they are left out of the tokens; keep them "
+        'with --keep-languages or [tokens] languages = ["en", "fr"].'
+    ) in result.stderr
+    assert _modelled_documents(mixed_languages) == {"P01", "P02", "P03", "P04", "P95"}  # und is kept
+    vocabulary = set(pq.read_table(mixed_languages / "vocabulary.parquet")["term"].to_pylist())
+    assert {"infirmière", "urgence", "hôpital"}.isdisjoint(vocabulary) and "nurse" in vocabulary
+    summary = open_corpus(mixed_languages).tokens_meta().summary
+    assert summary.languages == {"en": 4, "fr": 1, "und": 1}
+    assert summary.documents_left_out_language == 1 and summary.turns_left_out_language == 6
+    french = {"doc_id": "P90", "participant_id": "P90", "language": "fr"}
+    assert [e.to_dict() for e in summary.left_out_language_examples] == [french]
+    assert summary.turns_selected == 5 * 3 - 2  # P95 answered once; P90's turns are not counted
+
+
+@pytest.mark.parametrize("option", [["--keep-languages"], ["--languages", "en,fr"]])
+def test_other_languages_are_kept_on_request_and_the_fingerprint_changes(invoke, mixed_languages, option):
+    invoke("tokens", "--corpus", mixed_languages, "--jobs", 1)
+    before = open_corpus(mixed_languages).tokens_meta().fingerprint
+    result = invoke("tokens", "--corpus", mixed_languages, "--jobs", 1, *option)
+    assert result.exit_code == 0, result.output
+    assert "not in English" not in result.stderr
+    assert "P90" in _modelled_documents(mixed_languages)
+    assert open_corpus(mixed_languages).tokens_meta().fingerprint != before
+
+
+def test_languages_in_feedcare_toml_and_bad_codes(invoke, mixed_languages, tmp_path):
+    (tmp_path / "feedcare.toml").write_text('[tokens]\nno_below = 1\nlanguages = ["fr"]\n')
+    assert invoke("tokens", "--corpus", mixed_languages, "--jobs", 1).exit_code == 0
+    assert _modelled_documents(mixed_languages) == {"P90", "P95"}
+    (tmp_path / "feedcare.toml").write_text('[tokens]\nlanguages = ["English"]\n')
+    result = invoke("tokens", "--corpus", mixed_languages)
+    assert result.exit_code == 2 and "'English' is not a language code" in result.stderr
