@@ -6,8 +6,9 @@ Insurance numbers and names from a user list. Each detector is tuned for precisi
 as recall: times, doses, room numbers, years, money and ordinary long numbers are not
 identifiers, and flagging them would bury the real findings (docs/audit.md lists the rules).
 
-Redaction markers already in the text (``[NAME]``, ``<name>``, ``[inaudible 00:12:34]``) are
-blanked out before detection, so neither they nor the digits inside them are reported.
+Redaction markers already in the text (``[NAME]``, ``<name>``, ``[inaudible 00:12:34]``,
+``XXXX``, ``***``, ``REDACTED``) are blanked out before detection, so neither they nor the
+digits inside them are reported.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from feedcare.corpus.base.errors import UsageError
+from feedcare.corpus.tokens.config import MARKER_FAMILIES, PLAIN_MARKER_FAMILIES
 
 EMAIL, PHONE, NHS_NUMBER, NI_NUMBER = "email", "phone", "nhs_number", "ni_number"
 POSTCODE, URL, HANDLE, DATE, NAME = "postcode", "url", "handle", "date", "name"
@@ -68,9 +70,11 @@ class Finding:
 # [NAME], [HOSPITAL NAME], [Participant 3], [inaudible 00:12:34], [crosstalk]: words, short
 # numbers and timestamps only, so "[call 07700 900123]" is not mistaken for a marker.
 _MARKER_WORD = r"(?:[A-Za-z][A-Za-z'_./\-]*|\d{1,2}(?::\d{2}){1,2}(?:\.\d+)?|\d{1,3})"
+# The plain-text families (XXXX, ***, REDACTED) are those `feedcare tokens` drops by default.
 _MARKERS = re.compile(
     rf"\[\s*{_MARKER_WORD}(?:[ ,]+{_MARKER_WORD}){{0,7}}\s*\]"
     r"|<[A-Za-z][A-Za-z _\-]{0,30}>"
+    + "".join(f"|(?:{MARKER_FAMILIES[name]})" for name in PLAIN_MARKER_FAMILIES)
 )
 
 

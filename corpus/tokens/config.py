@@ -21,6 +21,20 @@ from feedcare.corpus.store.schema import ROLES, UNDETERMINED
 UNITS = ("auto", "turn", "document", "window")
 SCORINGS = ("default", "npmi")
 ALL_LANGUAGES = "all"
+
+# Redaction and transcription markers, by family (docs/tokens.md, "Redaction markers"). The
+# plain-text families are also what `feedcare audit` counts as already redacted.
+MARKER_FAMILIES = {
+    "square": r"\[[^\[\]\n]{0,200}\]",  # [NAME], [REDACTED], [name], [inaudible 00:12:34], [laughs]
+    "angle": r"<[^<>\n]{0,100}>",  # <name>, <redacted>, <COMMENT TRUNCATED>
+    "curly": r"\{[^{}\n]{0,100}\}",  # {name}, {HOSPITAL}
+    "xxxx": r"[Xx](?<![^\W_][Xx])[Xx]{2,}(?:['’]?s)?(?![^\W_])",  # XXXX, xxx, XXXX's (not XXL, Xbox)
+    "asterisks": r"\*{2,}",  # ***, ******
+    "redacted": r"R(?<!\wR)EDACTED\b",  # capitals only: "the letter was redacted" is a word
+}
+# (Each pattern starts with a literal character, the look-behind after it: Python's re then
+# skips positions that cannot start a marker, which halves the cost of the search.)
+PLAIN_MARKER_FAMILIES = ("xxxx", "asterisks", "redacted")
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
@@ -110,6 +124,18 @@ class TokensConfig:
         default=(),
         metadata={"help": "Words never dropped as stopwords (e.g. 'like' for comment tables)."},
     )
+    markers: tuple[str, ...] = field(
+        default=tuple(MARKER_FAMILIES.values()),
+        metadata={
+            "help": "Regular expressions for redaction and transcription markers: a match is never "
+            "a token and phrases never cross it. The default covers [NAME]/[REDACTED]/[laughs], "
+            "<name>, {name}, XXXX/xxx and *** (2+), and REDACTED.",
+        },
+    )
+    extra_markers: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "More marker patterns, added to markers (e.g. 'PARTICIPANT_\\d+')."},
+    )
     lemmatize: bool = field(
         default=True,
         metadata={"help": "Reduce words to their dictionary form with simplemma (felt -> feel)."},
@@ -173,6 +199,15 @@ class TokensConfig:
                 raise ValueError(
                     f"languages: {code!r} is not a language code such as 'en' or 'fr' (or 'all')"
                 )
+        for pattern in (*self.markers, *self.extra_markers):
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(
+                    f"marker pattern {pattern!r} is not a valid regular expression ({exc})"
+                ) from None
+            if compiled.fullmatch(""):
+                raise ValueError(f"marker pattern {pattern!r} matches empty text; it must match a marker")
         if not self.roles:
             raise ValueError("roles must name at least one of " + ", ".join(repr(r) for r in ROLES))
         if self.min_tokens > self.max_tokens:

@@ -1,12 +1,13 @@
 """Turning text into filtered tokens: NLTK regular-expression tokenisation, offline.
 
 The tokenizer is NLTK's :class:`~nltk.tokenize.RegexpTokenizer` with a pattern written for
-transcripts and feedback: it keeps ``can't``, ``well-being`` and ``a&e`` as one word, swallows
-redaction markers (``[NAME]``, ``[inaudible 00:12:34]``, ``<name>``, ``{HOSPITAL}``) whole so
-they never become tokens, and returns punctuation so that phrases are never joined across a
-sentence, a comma or a marker. Each distinct raw word is normalised once (lower-casing,
-number/length/stopword filters, simplemma lemma) and cached: natural text repeats a small
-vocabulary, so the per-token cost is one dictionary lookup.
+transcripts and feedback: it keeps ``can't``, ``well-being`` and ``a&e`` as one word and returns
+punctuation so that phrases are never joined across a sentence, a comma or a marker. Redaction
+and transcription markers (``[NAME]``, ``XXXX``, ``***``, ``<name>``, the ``markers`` patterns of
+``[tokens]``) are replaced before tokenising by one placeholder character padded with spaces, so
+offsets stay, a marker is never a token and it ends a phrase. Each distinct raw word is
+normalised once (lower-casing, number/length/stopword filters, simplemma lemma) and cached:
+natural text repeats a small vocabulary, so the per-token cost is one dictionary lookup.
 
 Multi-word fillers ("you know", "kind of") are blanked out of the text before tokenising, so
 "the nurses were kind" keeps "kind". Blanking keeps every character offset unchanged.
@@ -22,12 +23,13 @@ from feedcare.corpus.tokens.config import TokensConfig
 from feedcare.corpus.tokens.normalise import lemma
 from nltk.tokenize import RegexpTokenizer
 
+# What a redaction marker becomes before tokenising (a private-use character: never in text).
+MARKER_CHAR = "\ue000"
+
 TOKEN_PATTERN = r"""
-    \[[^\[\]\n]{0,200}\]            # [NAME], [inaudible 00:12:34], [laughs]
-  | <[^<>\n]{0,100}>                # <name>
-  | \{[^{}\n]{0,100}\}              # {HOSPITAL}
+    \ue000                          # a redaction marker (see MARKER_CHAR)
   | [^\W_]+(?:['’&-][^\W_]+)*       # words: can't, well-being, a&e, covid-19
-  | [.!?;:,()"“”…–—/-]              # punctuation: a boundary for phrases
+  | [.!?;:,()\[\]{}<>"“”…–—/-]      # punctuation: a boundary for phrases
 """
 
 # Why a raw token was dropped; codes below BREAK_MAX also end a phrase chunk.
@@ -129,6 +131,17 @@ def _blank(match: re.Match[str]) -> str:
     return " " * (match.end() - match.start())
 
 
+def _placeholder(match: re.Match[str]) -> str:
+    return MARKER_CHAR + " " * (match.end() - match.start() - 1)
+
+
+def marker_pattern(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regular expression for all marker patterns (checked by TokensConfig)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
 class Tokenizer:
     """Text → filtered tokens, grouped in chunks that phrases may not cross.
 
@@ -140,6 +153,7 @@ class Tokenizer:
     def __init__(self, config: TokensConfig, stoplists: StopLists) -> None:
         self.config = config
         self.stopwords = stoplists.words
+        self._markers = marker_pattern((*config.markers, *config.extra_markers))
         self._sequences = _sequence_pattern(stoplists.sequences)
         self._lower_sequences = _lower_sequence_pattern(stoplists.sequences)
         self._regexp = PatternTokenizer(TOKEN_PATTERN, flags=re.UNICODE | re.VERBOSE | re.MULTILINE)
@@ -153,7 +167,7 @@ class Tokenizer:
     def _normalise(self, raw: str) -> str | int:
         """The token ``raw`` becomes, or the code of the filter that drops it."""
         first = raw[0]
-        if first in "[<{":
+        if first == MARKER_CHAR:
             return MARKER
         if not first.isalnum():
             return PUNCTUATION
@@ -190,6 +204,10 @@ class Tokenizer:
         return value
 
     def _prepare(self, text: str) -> str:
+        if self._markers is not None and MARKER_CHAR not in text:
+            text = self._markers.sub(_placeholder, text)
+        elif self._markers is not None:  # the placeholder in the text itself: never a marker
+            text = self._markers.sub(_placeholder, text.replace(MARKER_CHAR, " "))
         if self._sequences is None:
             return text
         low = text.lower()
@@ -238,8 +256,9 @@ class Tokenizer:
         """Like :meth:`chunks`, with each token's character span (plus ``offset``) in ``text``."""
         out: SpanChunks = []
         current: list[tuple[str, int, int]] = []
-        for start, end in self._regexp.span_tokenize(self._prepare(text)):
-            value = self._lookup(text[start:end])
+        prepared = self._prepare(text)
+        for start, end in self._regexp.span_tokenize(prepared):
+            value = self._lookup(prepared[start:end])
             if value.__class__ is str:
                 current.append((value, start + offset, end + offset))  # type: ignore[arg-type]
                 continue

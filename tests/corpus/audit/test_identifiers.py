@@ -96,6 +96,12 @@ def test_markers_are_found_and_their_digits_ignored():
     assert [f.kind for f in scan_text(text)] == ["phone"]
 
 
+def test_plain_text_redaction_markers_count_as_handled():
+    # the same families `feedcare tokens` drops by default (FFT exports use XXXX)
+    text = "Dr XXXX said Mr xxx would call; *** was REDACTED, but the XXL and Xbox stay"
+    assert [text[s:e] for s, e in find_markers(text)] == ["XXXX", "xxx", "***", "REDACTED"]
+
+
 def test_names_are_whole_words_only():
     assert scan_text("Jenny and Jennifer met", ["Jen"]) == []
     assert [f.value for f in scan_text("Jen's leg", ["Jen"])] == ["Jen"]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from feedcare.corpus.tokens.config import TokensConfig
+from feedcare.corpus.tokens.config import MARKER_FAMILIES, TokensConfig
 from feedcare.corpus.tokens.phrases import PhraseCounter, apply_phrases, count_pairs
 from feedcare.corpus.tokens.tokenizer import Tokenizer, load_stoplists
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def tokens(text: str, file_texts: dict[str, str] | None = None, **settings) -> list[str]:
@@ -24,13 +28,62 @@ def test_words_keep_inner_apostrophes_hyphens_and_ampersands():
     ]
 
 
-@pytest.mark.parametrize(
-    "marker", ["[NAME]", "[HOSPITAL]", "[inaudible 00:12:34]", "[laughs]", "<name>", "{REDACTED}"]
-)
+MARKERS = [
+    "[NAME]", "[HOSPITAL]", "[inaudible 00:12:34]", "[laughs]", "<name>", "{REDACTED}", "[REDACTED]",
+    "[redacted]", "<redacted>", "{name}", "XXXX", "xxxx", "XXX", "XXXX's", "***", "******", "REDACTED",
+]
+
+
+@pytest.mark.parametrize("marker", MARKERS)
 def test_redaction_markers_never_become_tokens(marker):
     result = tokens(f"Dr {marker} said the scan was clear", stopwords=False, spoken_stopwords=False)
-    assert not {"name", "hospital", "inaudible", "laughs", "redacted"} & set(result)
+    assert not {"name", "hospital", "inaudible", "laughs", "redacted", "xxxx", "xxx"} & set(result)
     assert "scan" in result
+    config = TokensConfig(stopwords=False, spoken_stopwords=False, lemmatize=False)
+    tokenizer = Tokenizer(config, load_stoplists(config))
+    assert tokenizer.chunks(f"chest {marker} pain") == [["chest"], ["pain"]]  # never inside a phrase
+    assert tokenizer.counts()["markers"] == 1
+
+
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(MARKERS), st.from_regex(r"[a-z]{2,8}", fullmatch=True)), max_size=30
+    ),
+    st.lists(st.sampled_from([" ", ", ", ". ", "\n", "-"]), min_size=30, max_size=30),
+)
+@settings(max_examples=200, deadline=None)
+def test_markers_are_never_tokens_nor_phrase_parts(pieces, separators):
+    config = TokensConfig(stopwords=False, spoken_stopwords=False, lemmatize=False, min_length=1)
+    tokenizer = Tokenizer(config, load_stoplists(config))
+    text = "".join(p + s for p, s in zip(pieces, separators, strict=False))
+    spans = tokenizer.span_chunks(text)
+    tokens = [token for chunk in spans for token, _start, _end in chunk]
+    assert not [t for t in tokens if re.fullmatch(r"x{3,}(?:'s)?|redacted", t)]
+    for chunk in spans:  # consecutive tokens of a chunk have no marker between them
+        for (_t, _s, end), (_u, start, _e) in zip(chunk, chunk[1:], strict=False):
+            assert not any(m in text[end:start] for m in MARKERS), text[end:start]
+    assert tokenizer.chunks(text) == [[t for t, _s, _e in chunk] for chunk in spans]
+
+
+def test_not_markers_stay_words():
+    assert tokens("XXL gloves, an Xbox, a taxi and 10x faster; it was redacted", lemmatize=False) == [
+        "xxl", "gloves", "xbox", "taxi", "10x", "faster", "redacted",
+    ]
+
+
+def test_marker_patterns_are_configurable():
+    assert tokens("ask PARTICIPANT_07 now", extra_markers=("PARTICIPANT_\\d+",)) == ["ask"]
+    # without the square-bracket family, a bracketed note is words again
+    families = tuple(v for k, v in MARKER_FAMILIES.items() if k != "square")
+    assert tokens("the [laughs] nurse", markers=families, lemmatize=False) == ["laughs", "nurse"]
+    assert tokens("XXXX nurse", markers=(), lemmatize=False) == ["xxxx", "nurse"]
+
+
+@pytest.mark.parametrize(("pattern", "message"), [("[unclosed", "not a valid regular expression"),
+                                                  ("x*", "matches empty text")])
+def test_bad_marker_patterns_are_config_errors(pattern, message):
+    with pytest.raises(ValueError, match=message):
+        TokensConfig(extra_markers=(pattern,))
 
 
 def test_markers_are_counted_and_break_phrases():
