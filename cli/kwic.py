@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
+from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JsonOpt
 from feedcare.cli.output import message, progress_bar, show
 
 EPILOG = (
     "[bold]Examples[/]\n\n"
     "  feedcare kwic pain\n\n"
-    "  feedcare kwic \"chest pain\" --role participant --window 5\n\n"
+    "  feedcare kwic \"chest pain\" --role all --window 5   [dim]# interviewer turns too[/]\n\n"
     "  feedcare kwic feel --lemma --by age_band\n\n"
     "  feedcare kwic \"breath\\w*\" --regex --limit 20 --csv breath.csv"
 )
@@ -31,7 +31,12 @@ def kwic_command(
     window: Annotated[int, typer.Option("--window", "-w", help="Words of context either side.")] = 8,
     role: Annotated[
         list[str] | None,
-        typer.Option("--role", help="Only turns of this role (interviewer, participant, other); repeatable."),
+        typer.Option(
+            "--role",
+            help="Search turns of this role (interviewer, participant, other; repeatable), or 'all'. "
+            "Default: the roles [tokens] models (participant).",
+            show_default=False,
+        ),
     ] = None,
     by: Annotated[
         str | None,
@@ -43,20 +48,26 @@ def kwic_command(
     csv_file: Annotated[
         Path | None, typer.Option("--csv", help="Also write the shown matches to this CSV file.")
     ] = None,
+    config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show every occurrence of a word, phrase or pattern with its context, participant and document.
+    """Show every occurrence of a word, phrase or pattern with its context, role, participant, document.
 
-    Matching is whole-word and case-insensitive.
+    Matching is whole-word and case-insensitive. Only the turns the topic model sees are searched
+    (participant turns, or [tokens] roles); --role all searches every turn.
     """
     from feedcare.corpus.base.errors import UsageError
     from feedcare.corpus.kwic import kwic
 
     if csv_file is not None and csv_file.is_dir():
         raise UsageError(f"--csv {csv_file}: is a folder; give a file name such as matches.csv")
+    if not role:
+        from feedcare.corpus.tokens.config import load_tokens_config
+
+        role = list(load_tokens_config(config).roles)
     with progress_bar(not as_json) as callback:
         result = kwic(
-            corpus, term, regex=regex, lemma=lemma, window=window, roles=role or None, by=by,
+            corpus, term, regex=regex, lemma=lemma, window=window, roles=role, by=by,
             limit=limit, progress=callback,
         )
     if csv_file is not None:
@@ -71,7 +82,13 @@ def _render_all(console, result, term: str, csv_file: Path | None) -> None:
     if result.counts is not None:
         render_counts(console, result)
     shown = f" (showing {len(result.hits)})" if result.truncated else ""
-    message(f"{result.total} matches for {term!r}{shown}." if result.total else f"No matches for {term!r}.")
+    where = f" in {' and '.join(result.roles)} turns" if result.roles is not None else ""
+    found = f"{result.total} matches" if result.total else "No matches"
+    found += f" for {term!r}{where}{shown}"
+    if result.hidden:
+        others = ", ".join(f"{n} in {r} turns" for r, n in result.hidden.items())
+        found += f" ({others}: --role all)"
+    message(found + ".")
     if csv_file is not None:
         message(f"Wrote {len(result.hits)} matches to {csv_file}")
 
@@ -83,6 +100,7 @@ def render(console, result) -> None:
     table = Table(box=None, pad_edge=False, show_header=True)
     table.add_column("document", no_wrap=True)
     table.add_column("participant", no_wrap=True)
+    table.add_column("role", no_wrap=True)
     table.add_column("left", justify="right", no_wrap=True)
     table.add_column("match", no_wrap=True, style="bold")
     table.add_column("right", no_wrap=True)
@@ -90,7 +108,8 @@ def render(console, result) -> None:
         left = hit.left if len(hit.left) <= CONTEXT_CHARS else "…" + hit.left[-CONTEXT_CHARS:]
         right = hit.right if len(hit.right) <= CONTEXT_CHARS else hit.right[:CONTEXT_CHARS] + "…"
         table.add_row(
-            Text(hit.doc_id), Text(hit.participant_id or ""), Text(left), Text(hit.match), Text(right)
+            Text(hit.doc_id), Text(hit.participant_id or ""), Text(hit.role), Text(left), Text(hit.match),
+            Text(right),
         )
     console.print(table)
 

@@ -6,13 +6,17 @@ Matching is whole-word and case-insensitive. With ``lemma=True`` each word is co
 to "feel" and "went" to "go", but keeps "felt" and "feeling" as words of their own (they
 are also nouns), so ``feel`` with ``--lemma`` does not find them; a pattern such as
 ``--regex "feel\\w*|felt"`` does.
+
+By default only participant turns are searched, the turns ``feedcare tokens`` models, so kwic
+shows the words behind the topics; matches in other roles are counted (``hidden``) so the
+reader knows what ``roles=["all"]`` would add.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +30,8 @@ from feedcare.corpus.tokens.normalise import lemma
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 MAX_WINDOW = 100
 GROUP_COLUMNS = ("doc_id", "participant_id", "role", "speaker")
+ALL_ROLES = "all"
+DEFAULT_ROLES = ("participant",)  # as [tokens] roles
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,8 @@ class KwicResult:
     total: int  # all matches, also those beyond the limit
     by: str | None
     counts: dict[str, int] | None  # matches per value of `by` (most first), when asked
+    roles: list[str] | None = None  # the roles searched; None: every role
+    hidden: dict[str, int] | None = None  # matches in the turns of the other roles, per role
 
     @property
     def truncated(self) -> bool:
@@ -60,7 +68,8 @@ class KwicResult:
     def to_dict(self) -> dict[str, object]:
         return {
             "term": self.term, "total": self.total, "shown": len(self.hits), "by": self.by,
-            "counts": self.counts, "hits": [h.to_dict() for h in self.hits],
+            "counts": self.counts, "roles": self.roles, "hidden": self.hidden or {},
+            "hits": [h.to_dict() for h in self.hits],
         }
 
 
@@ -71,19 +80,25 @@ def kwic(
     regex: bool = False,
     lemma: bool = False,
     window: int = 8,
-    roles: list[str] | None = None,
+    roles: Sequence[str] | None = DEFAULT_ROLES,
     by: str | None = None,
     limit: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> KwicResult:
-    """Every occurrence of ``term`` in the corpus turns, with ``window`` words either side."""
+    """Every occurrence of ``term`` in the corpus turns, with ``window`` words either side.
+
+    ``roles``: the speaker roles searched (default: participant); None or ``["all"]`` for every
+    turn. Matches in the other roles are counted in ``hidden``.
+    """
     matcher = _matcher(term, regex=regex, lemma=lemma)
     _check(window=window, roles=roles, limit=limit)
+    shown_roles = None if roles is None or ALL_ROLES in roles else frozenset(roles)
     corpus = open_corpus(Path(corpus_dir))
     groups = _document_values(corpus, by)
     participants = _document_values(corpus, "participant_id")
     hits: list[KwicHit] = []
     counts: Counter[str] = Counter()
+    hidden: Counter[str] = Counter()
     total = 0
     columns = ["doc_id", "seg", "speaker", "role", "char_start", "text"]
     n_segments = corpus.manifest.counts.segments
@@ -91,7 +106,9 @@ def kwic(
     for batch in corpus.iter_segments(columns, batch_size=8192):
         rows = zip(*(batch[c].to_pylist() for c in columns), strict=True)
         for doc_id, seg, speaker, role, offset, text in rows:
-            if roles and role not in roles:
+            if shown_roles is not None and role not in shown_roles:
+                for _match in matcher(text):
+                    hidden[role] += 1
                 continue
             for start, end in matcher(text):
                 total += 1
@@ -106,15 +123,18 @@ def kwic(
         done += batch.num_rows
         report(progress, "Searching turns", done, n_segments)
     ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) if by else None
-    return KwicResult(term, hits, total, by, ordered)
+    searched = sorted(shown_roles) if shown_roles is not None else None
+    return KwicResult(term, hits, total, by, ordered, searched, dict(sorted(hidden.items())))
 
 
-def _check(*, window: int, roles: list[str] | None, limit: int | None) -> None:
+def _check(*, window: int, roles: Sequence[str] | None, limit: int | None) -> None:
     if not 0 <= window <= MAX_WINDOW:
         raise UsageError(f"--window must be between 0 and {MAX_WINDOW} words, got {window}")
+    if roles is not None and not roles:
+        raise UsageError(f"--role must name a role ({', '.join(ROLES)}) or {ALL_ROLES}")
     for role in roles or ():
-        if role not in ROLES:
-            raise UsageError(f"--role must be one of {', '.join(ROLES)}, got {role!r}")
+        if role not in (*ROLES, ALL_ROLES):
+            raise UsageError(f"--role must be one of {', '.join(ROLES)} or {ALL_ROLES}, got {role!r}")
     if limit is not None and limit < 0:
         raise UsageError(f"--limit must be 0 or more, got {limit}")
 

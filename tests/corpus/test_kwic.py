@@ -31,6 +31,9 @@ def corpus(tmp_path):
 
 
 def _hits(invoke, corpus, *args):
+    """Matches in every turn (the matching tests); the role tests pass --role themselves."""
+    if "--role" not in args:
+        args = (*args, "--role", "all")
     result = invoke("kwic", *args, "--corpus", corpus, "--json")
     assert result.exit_code == EXIT_OK, result.output
     return json.loads(result.stdout)
@@ -88,7 +91,9 @@ def test_by_attribute_counts_all_matches_even_beyond_the_limit(invoke, corpus):
 
 def test_table_output_and_csv_export(invoke, corpus, tmp_path):
     out = tmp_path / "hits.csv"
-    result = invoke("kwic", "chest pain", "--corpus", corpus, "--csv", out, "--by", "participant_id")
+    result = invoke(
+        "kwic", "chest pain", "--corpus", corpus, "--csv", out, "--by", "participant_id", "--role", "all"
+    )
     assert result.exit_code == EXIT_OK
     assert "chest-pain" in result.stdout and "Matches by participant_id" in result.stdout
     assert "2 matches for 'chest pain'." in result.stderr
@@ -99,7 +104,7 @@ def test_table_output_and_csv_export(invoke, corpus, tmp_path):
 def test_no_matches_is_not_an_error(invoke, corpus):
     result = invoke("kwic", "zebra", "--corpus", corpus)
     assert result.exit_code == EXIT_OK
-    assert "No matches for 'zebra'." in result.stderr
+    assert "No matches for 'zebra' in participant turns." in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -108,7 +113,8 @@ def test_no_matches_is_not_an_error(invoke, corpus):
         (["(unclosed", "--regex"], "TERM '(unclosed' is not a valid regular expression"),
         (["feel", "--regex", "--lemma"], "--lemma cannot be combined with --regex"),
         (["pain", "--window", "500"], "--window must be between 0 and 100 words, got 500"),
-        (["pain", "--role", "doctor"], "--role must be one of interviewer, participant, other, got 'doctor'"),
+        (["pain", "--role", "doctor"],
+         "--role must be one of interviewer, participant, other or all, got 'doctor'"),
         (["pain", "--by", "ward"], "--by 'ward' is not a document attribute; choose one of doc_id, "
                                    "participant_id, role, speaker, site"),
         (["  "], "TERM is empty"),
@@ -123,3 +129,26 @@ def test_usage_errors(invoke, corpus, args, error):
 def test_missing_corpus(invoke, tmp_path):
     result = invoke("kwic", "pain", "--corpus", tmp_path / "nope")
     assert result.exit_code == EXIT_DATA
+
+
+def test_participant_turns_only_by_default_with_a_role_column(invoke, corpus):
+    data = json.loads(invoke("kwic", "pain", "--corpus", corpus, "--json").stdout)
+    assert [(h["doc_id"], h["role"], h["match"]) for h in data["hits"]] == [
+        ("int01", "participant", "Pain"), ("int01", "participant", "pain"),
+    ]
+    assert data["roles"] == ["participant"] and data["hidden"] == {"interviewer": 2}
+    result = invoke("kwic", "pain", "--corpus", corpus)
+    assert "role" in result.stdout.splitlines()[0] and "participant" in result.stdout
+    assert "interviewer" not in result.stdout
+    assert "2 matches for 'pain' in participant turns (2 in interviewer turns: --role all)." in result.stderr
+
+
+def test_role_all_and_the_roles_tokens_models(invoke, corpus, tmp_path, monkeypatch):
+    everything = json.loads(invoke("kwic", "pain", "--corpus", corpus, "--json", "--role", "all").stdout)
+    assert {h["role"] for h in everything["hits"]} == {"interviewer", "participant"}
+    assert everything["total"] == 4 and everything["roles"] is None and everything["hidden"] == {}
+    # without --role, kwic searches the roles feedcare tokens models
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "feedcare.toml").write_text('[tokens]\nroles = ["participant", "interviewer"]\n')
+    modelled = json.loads(invoke("kwic", "pain", "--corpus", corpus, "--json").stdout)
+    assert modelled["total"] == 4 and modelled["roles"] == ["interviewer", "participant"]
