@@ -34,7 +34,7 @@ def write_tokens(corpus_dir: Path, units: list[list[str]], fingerprint: str = TO
     for i, unit in enumerate(units):
         text_len = len(" ".join(unit))
         for key, value in (
-            ("unit_id", i), ("doc_id", f"d{i:04d}"), ("seg_start", 0), ("seg_end", 0),
+            ("unit_id", i), ("doc_id", f"d{i:04d}"), ("seg_start", 0), ("seg_end", 0), ("question_seg", None),
             ("char_start", len("P: ")), ("char_end", len("P: ") + text_len), ("participant_id", f"d{i:04d}"),
             ("tokens", unit), ("token_ids", [ids[t] for t in unit]), ("n_tokens", len(unit)),
         ):
@@ -92,3 +92,67 @@ def set_run_status(run_dir: Path, status: str) -> None:
     """Mark a run as, e.g., interrupted ("running")."""
     info = RunInfo.from_json(run_dir / RUN_FILE)
     dataclasses.replace(info, status=status).to_json(run_dir / RUN_FILE)
+
+
+
+CONTINUERS = ("Mm-hm.", "Okay.", "Right.", "I see.", "Go on?", "Yeah.")
+_FILLERS = ("well", "um", "so", "I think", "you know", "and", "the", "it was", "yeah")
+
+
+def planted_transcripts(
+    folder: Path,
+    n_docs: int = 60,
+    n_topics: int = 5,
+    words_per_topic: int = 15,
+    seed: int = 11,
+    design: str = "guide",
+) -> list[list[str]]:
+    """Interview transcripts whose answers are drawn from planted topics; the topics' top-10 terms.
+
+    ``design="guide"`` follows a topic guide, as semi-structured interviews do: every interview
+    goes through all topics in its own order, one to three questions each. ``design="mixture"``
+    draws each of 10 questions' topic from the interview's sparse Dirichlet(0.3) mixture (LDA's
+    own assumption: most interviews are about one or two topics). The participant's answer draws
+    its content words from the question's topic (as :func:`planted_units`: 95% of a topic's
+    mass on its own words). Answers come as
+    qualitative interviews have them: a short opener, an "Mm-hm." and the rest (40%); one turn
+    (30%); or a few words only before the next question (30%). Filler words are added for the
+    stopword filters to remove. ``folder`` gets I:/P: labelled .txt files.
+    """
+    rng = np.random.default_rng(seed)
+    vocab = [f"t{t}w{j:02d}" for t in range(n_topics) for j in range(words_per_topic)]
+    beta = np.full((n_topics, len(vocab)), 0.05 / len(vocab))
+    zipf = 1.0 / np.arange(1, words_per_topic + 1)
+    for t in range(n_topics):
+        beta[t, t * words_per_topic : (t + 1) * words_per_topic] += 0.95 * zipf / zipf.sum()
+    beta /= beta.sum(axis=1, keepdims=True)
+
+    def speech(topic: int, n: int) -> str:
+        words = []
+        for w in rng.choice(len(vocab), size=n, p=beta[topic]):
+            if rng.random() < 0.4:
+                words.append(_FILLERS[int(rng.integers(len(_FILLERS)))])
+            words.append(vocab[w])
+        return " ".join(words).capitalize() + "."
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for d in range(n_docs):
+        if design == "guide":
+            order = [int(t) for t in rng.permutation(n_topics) for _ in range(int(rng.integers(1, 4)))]
+        else:
+            theta = rng.dirichlet(np.full(n_topics, 0.3))
+            order = [int(rng.choice(n_topics, p=theta)) for _ in range(10)]
+        lines = []
+        for q, topic in enumerate(order):
+            lines.append(f"I: Question {q + 1}, tell me about q{topic}x{q}?")
+            kind = rng.random()
+            if kind < 0.4:
+                lines.append(f"P: {speech(topic, int(rng.integers(1, 5)))}")
+                lines.append(f"I: {CONTINUERS[int(rng.integers(len(CONTINUERS)))]}")
+                lines.append(f"P: {speech(topic, int(rng.integers(10, 31)))}")
+            elif kind < 0.7:
+                lines.append(f"P: {speech(topic, int(rng.integers(10, 31)))}")
+            else:
+                lines.append(f"P: {speech(topic, int(rng.integers(1, 6)))}")
+        (folder / f"P{d + 1:03d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [[vocab[i] for i in np.argsort(-beta[t], kind="stable")[:10]] for t in range(n_topics)]

@@ -75,6 +75,10 @@ TOKENS = pa.schema(
         pa.field("doc_id", pa.string(), nullable=False),
         pa.field("seg_start", pa.int32(), nullable=False),  # first turn in the unit
         pa.field("seg_end", pa.int32(), nullable=False),  # last turn in the unit (inclusive)
+        # The interviewer question the unit answers: the last interviewer turn with content words
+        # at or before seg_start (a seg of segments.parquet); null before the first question and
+        # in documents without an interviewer (comments). Not the "Mm-hm" continuers.
+        pa.field("question_seg", pa.int32()),
         pa.field("char_start", pa.int64(), nullable=False),  # into documents.text
         pa.field("char_end", pa.int64(), nullable=False),
         pa.field("participant_id", pa.string()),

@@ -135,6 +135,9 @@ class TokensSummary(Record):
     documents_left_out_language: int = 0  # not in [tokens] languages
     turns_left_out_language: int = 0
     left_out_language_examples: list[LanguageExample] = field(default_factory=list)  # the first 20
+    units_across_questions: int = 0  # units whose span holds an interviewer question
+    interviewer_turns: int = 0
+    questions: int = 0  # interviewer turns with a content word; the rest are continuers (Mm-hm)
 
 
 @dataclass(frozen=True)

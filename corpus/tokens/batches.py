@@ -27,11 +27,16 @@ SEGMENT_COLUMNS = ["doc_id", "seg", "speaker", "role", "char_start", "text"]
 _READ_ROWS = 8192
 
 
+# What 'auto' uses for transcripts: 'turn' measured better than 'answer' on planted topics and on
+# the OSCE interviews (docs/performance.md, "Validity: analysis units").
+TRANSCRIPT_UNIT = "turn"
+
+
 def resolve_mode(unit: str, fmt: str) -> str:
     """The unit mode for a document: 'auto' is 'document' for comment-table rows, else 'turn'."""
     if unit != "auto":
         return unit
-    return "document" if fmt in TABLE_FORMATS else "turn"
+    return "document" if fmt in TABLE_FORMATS else TRANSCRIPT_UNIT
 
 
 @dataclass(frozen=True)
@@ -52,12 +57,17 @@ class DocBatch:
             *(column.to_pylist() for column in self.documents.columns), strict=True
         ):
             modelled = self.languages is None or language in self.languages
-            turns = []
+            turns, interviewer = [], []
             for _ in range(n_segments):
                 _doc, seg, speaker, role, char_start, text = next(rows)
-                if modelled and role in roles:
+                if not modelled:
+                    continue
+                if role in roles:
                     turns.append(Turn(seg, speaker, char_start, text))
-            out.append(DocTurns(doc_id, participant_id, resolve_mode(self.unit, fmt), tuple(turns)))
+                if role == "interviewer":
+                    interviewer.append(Turn(seg, speaker, char_start, text))
+            mode = resolve_mode(self.unit, fmt)
+            out.append(DocTurns(doc_id, participant_id, mode, tuple(turns), tuple(interviewer)))
         return out
 
 
@@ -108,7 +118,7 @@ class Reading:
         else:
             is_table = pc.is_in(documents["format"], value_set=pa.array(sorted(TABLE_FORMATS)))
             tables = int(pc.sum(is_table).as_py() or 0)
-            modes = {"document": tables, "turn": documents.num_rows - tables}
+            modes = {"document": tables, TRANSCRIPT_UNIT: documents.num_rows - tables}
         self.modes.update({mode: n for mode, n in modes.items() if n})
 
 

@@ -197,7 +197,7 @@ def _rows(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple]:
 
 def _needs_sentences(corpus: Corpus, config: TokensConfig, stoplists: StopLists) -> bool:
     """Whether any selected turn has more than max_tokens tokens (Punkt training is costly)."""
-    if config.unit not in ("auto", "turn"):
+    if config.unit not in ("auto", "turn", "answer"):
         return False
     split_docs = None  # every document splits its turns
     if config.unit == "auto":
@@ -330,6 +330,9 @@ def _build(corpus: Corpus, config: TokensConfig, tokens_fp: str, jobs: int | Non
         vocabulary=pruned["after"],
         phrases_found=len(phrases),
         jobs=jobs,
+        units_across_questions=first["stats"].across_questions,
+        interviewer_turns=first["stats"].interviewer_turns,
+        questions=first["stats"].questions,
         languages=dict(sorted(reading.languages.items(), key=lambda kv: (-kv[1], kv[0]))),
         documents_left_out_language=reading.language_documents,
         turns_left_out_language=reading.language_turns,

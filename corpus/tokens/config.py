@@ -18,7 +18,7 @@ from feedcare.corpus.base.errors import ConfigError
 from feedcare.corpus.base.settings import Settings
 from feedcare.corpus.store.schema import ROLES, UNDETERMINED
 
-UNITS = ("auto", "turn", "document", "window")
+UNITS = ("auto", "answer", "turn", "document", "window")
 SCORINGS = ("default", "npmi")
 ALL_LANGUAGES = "all"
 
@@ -47,10 +47,12 @@ class TokensConfig:
     unit: str = field(
         default="auto",
         metadata={
-            "help": "Analysis unit: 'turn' merges short turns of one speaker up to min_tokens and "
-            "splits long ones at sentence boundaries into pieces of at most max_tokens; 'document' "
-            "uses each document whole; 'window' cuts fixed windows of window_size tokens; 'auto' "
-            "is 'document' for rows of a comment table (csv, tsv, parquet) and 'turn' for transcripts.",
+            "help": "Analysis unit: 'answer' is the speech between two interviewer questions, short "
+            "pieces merged up to min_tokens only within the answer and long turns split at sentence "
+            "boundaries into pieces of at most max_tokens; 'turn' merges short turns of one speaker "
+            "up to min_tokens, also across questions; 'document' uses each document whole; 'window' "
+            "cuts fixed windows of window_size tokens; 'auto' is 'document' for rows of a comment "
+            "table (csv, tsv, parquet) and 'turn' for transcripts.",
             "choices": UNITS,
         },
     )
@@ -72,17 +74,26 @@ class TokensConfig:
     min_tokens: int = field(
         default=20,
         metadata={
-            "help": "turn units: consecutive turns of the same speaker are merged until a unit has "
-            "this many tokens (counted after stopword removal).",
+            "help": "answer and turn units: short pieces are merged until a unit has this many "
+            "tokens (counted after stopword removal).",
             "min": 1,
         },
     )
     max_tokens: int = field(
         default=200,
         metadata={
-            "help": "turn units: longer turns are split at sentence boundaries into pieces of at most "
-            "this many tokens; a single longer sentence is cut into equal parts.",
+            "help": "answer and turn units: longer turns are split at sentence boundaries into pieces "
+            "of at most this many tokens; a single longer sentence is cut into equal parts.",
             "min": 2,
+        },
+    )
+    question_min_tokens: int = field(
+        default=1,
+        metadata={
+            "help": "answer units: an interviewer turn with fewer content tokens than this "
+            "(Mm-hm, Okay, Go on?) is a continuer, not a question, and the answer goes on across "
+            "it; 0 makes every interviewer turn end an answer.",
+            "min": 0,
         },
     )
     window_size: int = field(default=100, metadata={"help": "window units: tokens per window.", "min": 2})

@@ -1,24 +1,33 @@
 """Analysis units: the pieces of text a topic model sees as documents.
 
+- ``answer``: the selected speech between two interviewer questions. Short pieces are merged
+  up to ``min_tokens`` only with the rest of the same answer, never across a question; long
+  turns are split as in ``turn``. An interviewer turn with fewer than ``question_min_tokens``
+  content tokens ("Mm-hm.", "Okay.", "Go on?") is a continuer, not a question: the answer goes
+  on across it.
 - ``turn``: consecutive selected turns of the same speaker are merged until a unit has
-  ``min_tokens`` tokens; a turn longer than ``max_tokens`` is split at sentence boundaries
-  (NLTK Punkt, trained on the corpus itself) into balanced pieces of at most ``max_tokens``;
-  a single sentence longer than that is cut at word boundaries into equal parts. A short
-  remainder at the end of a speaker's run joins the previous unit when it fits.
+  ``min_tokens`` tokens (across interviewer turns in between); a turn longer than
+  ``max_tokens`` is split at sentence boundaries (NLTK Punkt, trained on the corpus itself)
+  into balanced pieces of at most ``max_tokens``; a single sentence longer than that is cut at
+  word boundaries into equal parts. A short remainder at the end of a speaker's run joins the
+  previous unit when it fits.
 - ``document``: all selected turns of a document as one unit.
 - ``window``: windows of ``window_size`` tokens (every ``window_step``) over the selected turns.
 
 Token counts are taken after the stopword filters (the tokens the model will see). Every unit
-keeps ``doc_id``, its first and last turn (``seg_start``, ``seg_end``) and character offsets
-into ``documents.text``. A merged unit's character span covers the turns between its first and
-last turn, including left-out interviewer turns, so an excerpt reads as in the transcript; its
-tokens come from the selected turns only.
+keeps ``doc_id``, its first and last turn (``seg_start``, ``seg_end``), the interviewer
+question it answers (``question_seg``: the last question at or before its first turn, in any
+mode) and character offsets into ``documents.text``. A merged unit's character span covers the
+turns between its first and last turn, including left-out interviewer turns (continuers, for
+answer units), so an excerpt reads as in the transcript; its tokens come from the selected
+turns only.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from feedcare.corpus.tokens.config import TokensConfig
@@ -39,8 +48,9 @@ class DocTurns:
 
     doc_id: str
     participant_id: str | None
-    mode: str  # "turn" | "document" | "window"
+    mode: str  # "answer" | "turn" | "document" | "window"
     turns: tuple[Turn, ...]
+    interviewer: tuple[Turn, ...] = ()  # every interviewer turn, selected or not (the questions)
 
 
 @dataclass
@@ -52,6 +62,7 @@ class Unit:
     char_end: int
     chunks: Chunks = field(default_factory=list)
     n_tokens: int = 0
+    question_seg: int | None = None
 
     def extend(self, other: Unit) -> None:
         """Append ``other``, which follows this unit in the document."""
@@ -66,11 +77,17 @@ class UnitStats:
     units: int = 0
     merged_units: int = 0  # units made of more than one turn
     split_turns: int = 0  # turns cut into several units
+    across_questions: int = 0  # units whose span holds an interviewer question
+    interviewer_turns: int = 0
+    questions: int = 0  # interviewer turns that are questions (the rest are continuers)
 
     def add(self, other: UnitStats) -> None:
         self.units += other.units
         self.merged_units += other.merged_units
         self.split_turns += other.split_turns
+        self.across_questions += other.across_questions
+        self.interviewer_turns += other.interviewer_turns
+        self.questions += other.questions
 
 
 # --- sentence splitting ---------------------------------------------------------------------
@@ -175,9 +192,15 @@ def _turn_pieces(
 
 
 def turn_units(
-    doc: DocTurns, tokenizer: Tokenizer, splitter, config: TokensConfig, stats: UnitStats
+    doc: DocTurns,
+    tokenizer: Tokenizer,
+    splitter,
+    config: TokensConfig,
+    stats: UnitStats,
+    run_of: Callable[[Turn], object] = lambda turn: turn.speaker,
 ) -> list[Unit]:
-    """Merge short and split long turns, run by run of the same speaker."""
+    """Merge short and split long turns, run by run: a run is the turns with one ``run_of``
+    value in a row (the same speaker for ``turn`` units, the same question for ``answer``)."""
     units: list[Unit] = []
     run_start = 0
     buffer: Unit | None = None
@@ -190,14 +213,15 @@ def turn_units(
         else:
             units.append(piece)
 
-    previous_speaker: object = object()
+    previous_run: object = object()
     for turn in doc.turns:
-        if turn.speaker != previous_speaker:
+        run = run_of(turn)
+        if run != previous_run:
             if buffer is not None:
                 close_short(buffer)
                 buffer = None
             run_start = len(units)
-            previous_speaker = turn.speaker
+            previous_run = run
         for piece in _turn_pieces(doc.doc_id, turn, tokenizer, splitter, config, stats):
             if buffer is not None and buffer.n_tokens + piece.n_tokens > high:
                 if buffer.n_tokens >= low:
@@ -216,6 +240,50 @@ def turn_units(
         close_short(buffer)
     stats.merged_units += sum(1 for u in units if u.seg_end > u.seg_start)
     return units
+
+
+# --- answer units ---------------------------------------------------------------------------
+
+
+def question_segs(doc: DocTurns, tokenizer: Tokenizer, config: TokensConfig) -> list[int]:
+    """The interviewer turns that ask something: ``question_min_tokens`` content tokens or more.
+
+    "Mm-hm.", "Okay." and "Go on?" have none: they keep the participant talking, and an answer
+    goes on across them. The filter counts are left as they were (these turns are not modelled).
+    """
+    if config.question_min_tokens == 0:
+        return [turn.seg for turn in doc.interviewer]
+    counted = tokenizer.snapshot()
+    segs = [
+        turn.seg
+        for turn in doc.interviewer
+        if sum(map(len, tokenizer.chunks(turn.text))) >= config.question_min_tokens
+    ]
+    tokenizer.restore(counted)
+    return segs
+
+
+def answer_units(
+    doc: DocTurns,
+    tokenizer: Tokenizer,
+    splitter,
+    config: TokensConfig,
+    stats: UnitStats,
+    questions: list[int],
+) -> list[Unit]:
+    """Merge short and split long pieces within each answer, never across a question."""
+    return turn_units(
+        doc, tokenizer, splitter, config, stats, run_of=lambda turn: bisect.bisect_right(questions, turn.seg)
+    )
+
+
+def _link_questions(units: list[Unit], questions: list[int], stats: UnitStats) -> None:
+    """Each unit's question (the last at or before its first turn); count units spanning one."""
+    for unit in units:
+        before = bisect.bisect_right(questions, unit.seg_start)
+        unit.question_seg = questions[before - 1] if before else None
+        if before < len(questions) and questions[before] <= unit.seg_end:
+            stats.across_questions += 1
 
 
 # --- document and window units --------------------------------------------------------------
@@ -266,13 +334,19 @@ def window_units(doc: DocTurns, tokenizer: Tokenizer, config: TokensConfig) -> l
 def build_units(
     doc: DocTurns, tokenizer: Tokenizer, splitter, config: TokensConfig, stats: UnitStats
 ) -> list[Unit]:
-    """The analysis units of one document, in text order."""
-    if doc.mode == "turn":
+    """The analysis units of one document, in text order, each linked to its question."""
+    questions = question_segs(doc, tokenizer, config) if doc.interviewer else []
+    stats.interviewer_turns += len(doc.interviewer)
+    stats.questions += len(questions)
+    if doc.mode == "answer":
+        units = answer_units(doc, tokenizer, splitter, config, stats, questions)
+    elif doc.mode == "turn":
         units = turn_units(doc, tokenizer, splitter, config, stats)
     elif doc.mode == "window":
         units = window_units(doc, tokenizer, config)
     else:
         units = document_units(doc, tokenizer)
+    _link_questions(units, questions, stats)
     stats.units += len(units)
     return units
 
@@ -292,7 +366,9 @@ class BatchResult:
     documents: int
 
 
-UNIT_COLUMNS = ("doc_id", "seg_start", "seg_end", "char_start", "char_end", "participant_id", "chunks")
+UNIT_COLUMNS = (
+    "doc_id", "seg_start", "seg_end", "question_seg", "char_start", "char_end", "participant_id", "chunks",
+)
 
 _STATE: dict[str, object] = {}
 

@@ -28,6 +28,7 @@ UNITS = pa.schema(
         pa.field("doc_id", pa.string()),
         pa.field("seg_start", pa.int32()),
         pa.field("seg_end", pa.int32()),
+        pa.field("question_seg", pa.int32()),
         pa.field("char_start", pa.int64()),
         pa.field("char_end", pa.int64()),
         pa.field("participant_id", pa.string()),

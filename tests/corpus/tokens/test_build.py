@@ -190,7 +190,7 @@ def test_unknown_key_names_the_key_and_the_allowed_keys(invoke, corpus_dir, tmp_
     [
         (
             'unit = "sentence"',
-            "[tokens] unit must be one of 'auto', 'turn', 'document', 'window', got 'sentence'",
+            "[tokens] unit must be one of 'auto', 'answer', 'turn', 'document', 'window', got 'sentence'",
         ),
         (
             'roles = ["doctor"]',

@@ -26,12 +26,12 @@ def test_the_xxxx_redaction_marker_is_no_longer_a_term(fft):
     # Before issue 13 'xxxx' was the 17th most frequent term (398 times).
     vocabulary = pq.read_table(corpus.vocabulary_path, columns=["term"])["term"].to_pylist()
     assert not [t for t in vocabulary if re.fullmatch(r"x{3,}\w*|redacted", t)]
-    assert report.summary["removed"]["markers"] >= 400
+    assert report.summary.removed["markers"] >= 400
     tokens = pq.read_table(corpus.tokens_path, columns=["tokens"])["tokens"].to_pylist()
     assert not [t for unit in tokens for t in unit if "xxx" in t]
 
 
 def test_no_comment_is_left_out_for_its_language(fft):
     _, report = fft
-    assert report.summary["documents_left_out_language"] == 0
-    assert set(report.summary["languages"]) == {"en", "und"}
+    assert report.summary.documents_left_out_language == 0
+    assert set(report.summary.languages) == {"en", "und"}

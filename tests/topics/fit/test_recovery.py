@@ -68,3 +68,20 @@ def test_recovery_does_not_depend_on_lucky_seeds(tmp_path, planted, seed):
     topics = _fitted_top_terms(corpus, f"s{seed}", TopicsConfig(k=5, seed=seed))
     _, sims = match_topics(topics, truth)
     assert np.mean(sims) >= RECOVERED, sims
+
+
+def test_planted_topics_are_recovered_from_generated_interviews(tmp_path):
+    """Interviews (I:/P: turns, fillers, "Mm-hm." continuers) whose answers are drawn from planted
+    topics, through ingest and tokens with default settings: the default unit finds the topics
+    again (benchmarks/validity_units.py compares the units)."""
+    from feedcare.corpus import ingest, open_corpus
+    from feedcare.corpus.tokens.build import build_tokens
+    from feedcare.corpus.tokens.config import TokensConfig
+    from topics_fixtures import planted_transcripts
+
+    truth = planted_transcripts(tmp_path / "interviews", n_docs=40)
+    ingest([tmp_path / "interviews"], tmp_path / "c")
+    build_tokens(open_corpus(tmp_path / "c"), TokensConfig(), jobs=1)
+    topics = _fitted_top_terms(tmp_path / "c", "interviews", TopicsConfig(k=5))
+    _, sims = match_topics(topics, truth)
+    assert np.mean(sims) >= 0.6, sims
