@@ -34,7 +34,7 @@ MIN_CONFIDENCE = 0.5
 SAMPLE_CHARS = 2000
 _SAMPLE_PIECES = 8
 _NO_LANGUAGE = frozenset({"zxx"})  # py3langid's "no linguistic content"
-_CHUNK = 32768  # texts per scoring step: bounds the texts x languages score matrix
+_CHUNK = 8192  # texts per scoring step: bounds the feature hits and the texts x languages scores
 
 
 def detector_version() -> dict[str, object]:
@@ -81,10 +81,11 @@ class Detector:
         model = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         self.nextmove = _as_numpy(model.tk_nextmove)
         self.rowbase = _as_numpy(model.tk_row).astype(np.int64) << 8
-        self.output = np.asarray(model.tk_output, dtype=np.int64)
+        self.output = np.asarray(model.tk_output, dtype=np.int32)
         self.ptc = np.asarray(model.nb_ptc, dtype=np.float32)
         self.pc = np.asarray(model.nb_pc, dtype=np.float32)
         self.classes = np.array(model.nb_classes, dtype=object)
+        self._busy = threading.Lock()
         # A label listed twice (a language in two scripts) sums into its first column.
         first: dict[str, int] = {}
         self.aliases = []
@@ -99,7 +100,10 @@ class Detector:
         labels: list[str] = []
         probabilities = []
         for lo in range(0, len(texts), _CHUNK):
-            chunk_labels, chunk_probabilities = self._classify(texts[lo : lo + _CHUNK])
+            # One chunk at a time even when ingest's threads call in together: the work holds the
+            # GIL for the most part, and this keeps the transient arrays to one chunk's.
+            with self._busy:
+                chunk_labels, chunk_probabilities = self._classify(texts[lo : lo + _CHUNK])
             labels += chunk_labels
             probabilities.append(chunk_probabilities)
         return labels, np.concatenate(probabilities) if probabilities else np.zeros(0, np.float32)
@@ -128,8 +132,8 @@ class Detector:
             if len(hit):
                 rows.append(hit)
                 features.append(found[hit])
-        r = np.concatenate(rows) if rows else np.zeros(0, np.int64)
-        f = np.concatenate(features) if features else np.zeros(0, np.int64)
+        r = np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32)
+        f = np.concatenate(features) if features else np.zeros(0, np.int32)
         counts = sp.csr_matrix((np.ones(len(r), np.float32), (r, f)), shape=(n, self.ptc.shape[0]))
         counts.sum_duplicates()
         counts.data = np.log1p(counts.data).astype(np.float32)
