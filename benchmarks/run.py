@@ -40,6 +40,7 @@ SUITES = {
     "ingest": ("benchmarks.bench_ingest", "Ingest throughput (comment tables and transcripts)"),
     "tokens": ("benchmarks.bench_tokens", "Tokenisation throughput against a naive NLTK pipeline"),
     "topics": ("benchmarks.bench_topics", "Topic fitting: parallel sweep, overhead and quality"),
+    "validity": ("benchmarks.bench_validity", "Validity"),
 }
 
 HEADER = """# Performance

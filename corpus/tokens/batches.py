@@ -28,7 +28,7 @@ _READ_ROWS = 8192
 
 
 # What 'auto' uses for transcripts: 'turn' measured better than 'answer' on planted topics and on
-# the OSCE interviews (docs/performance.md, "Validity: analysis units").
+# the OSCE interviews (docs/performance.md, "Validity", "Analysis units").
 TRANSCRIPT_UNIT = "turn"
 
 

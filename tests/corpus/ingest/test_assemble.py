@@ -26,7 +26,8 @@ def documents(rows: list[tuple[str, str]], attributes: dict[str, list[str | None
     base = {
         "doc_id": [d for d, _ in rows], "source": [s for _, s in rows], "sha256": ["0" * 64] * n,
         "format": ["txt"] * n, "encoding": ["utf-8"] * n, "participant_id": [d for d, _ in rows],
-        "language": ["en"] * n, "n_segments": [1] * n, "n_words": [2] * n, "text": [f"text of {d}" for d, _ in rows],
+        "language": ["en"] * n, "n_segments": [1] * n, "n_words": [2] * n,
+        "text": [f"text of {d}" for d, _ in rows],
     }
     return pa.Table.from_pydict({**base, **attributes}, schema=documents_schema(list(attributes)))
 
