@@ -121,22 +121,27 @@ class Detector:
         # active[i]: how many texts are longer than i bytes (a prefix of the longest-first order)
         steps = int(ordered[0]) if n else 0
         active = n - np.searchsorted(ordered[::-1], np.arange(steps), side="right")
+        # The automaton's state after each byte, stored at that byte's place in ``data``.
         state = np.zeros(n, dtype=np.int64)
-        rows, features = [], []
+        visited = np.empty(len(data), dtype=np.int64)
         for step in range(steps):
             k = int(active[step])
-            current = self.nextmove[self.rowbase[state[:k]] + data[position[:k] + step]]
+            at = position[:k] + step
+            current = self.nextmove[self.rowbase[state[:k]] + data[at]]
             state[:k] = current
-            found = self.output[current]
-            hit = np.flatnonzero(found >= 0)
-            if len(hit):
-                rows.append(hit)
-                features.append(found[hit])
-        r = np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32)
-        f = np.concatenate(features) if features else np.zeros(0, np.int32)
-        counts = sp.csr_matrix((np.ones(len(r), np.float32), (r, f)), shape=(n, self.ptc.shape[0]))
-        counts.sum_duplicates()
-        counts.data = np.log1p(counts.data).astype(np.float32)
+            visited[at] = current
+        # A feature is counted at every byte whose state emits one; count each (text, feature).
+        found = self.output[visited]
+        hit = found >= 0
+        n_features = self.ptc.shape[0]
+        text_of_byte = np.repeat(np.arange(n, dtype=np.int64), ordered)
+        keys, counts_ = np.unique(text_of_byte[hit] * n_features + found[hit], return_counts=True)
+        per_text = np.bincount(keys // n_features, minlength=n)
+        indptr = np.concatenate([[0], np.cumsum(per_text)])
+        counts = sp.csr_matrix(
+            (np.log1p(counts_.astype(np.float32)), (keys % n_features).astype(np.int32), indptr),
+            shape=(n, n_features),
+        )
         scores = np.asarray(counts @ self.ptc, dtype=np.float32) + self.pc
         scores[np.diff(counts.indptr) == 0] = 0.0  # no feature: uniform, as py3langid
         # py3langid's temperature: sqrt(bytes) keeps the softmax calibrated across lengths
