@@ -81,9 +81,9 @@ def measure(source: Path, corpus_dir: Path, k: int, ingest_config, settings: dic
         terms = [[r["term"] for r in rows if r["topic"] == t and r["rank"] < 10] for t in range(k)]
         fits.append({**f, "top_terms": terms})
     result = {
-        "units": report.summary["units"],
+        "units": report.summary.units,
         "median_tokens": statistics.median(sizes),
-        "across_questions": report.summary["units_across_questions"] / max(1, report.summary["units"]),
+        "across_questions": report.summary.units_across_questions / max(1, report.summary.units),
         "stability": by_k.get("stability"),
         "c_npmi_units": by_k.get("c_npmi"),
         "c_npmi_reference": float(np.mean([_reference_npmi(corpus, f["top_terms"]) for f in fits])),
