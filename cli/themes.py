@@ -19,6 +19,11 @@ class Sort(StrEnum):
     id = "id"
 
 
+class QdpxCoding(StrEnum):
+    units = "units"
+    excerpts = "excerpts"
+
+
 # The rich view on the terminal: the default, and not an export (it is not a file format).
 TERMINAL = "table"
 
@@ -117,6 +122,15 @@ def themes(
         bool,
         typer.Option("--force", help="Apply a labels file written for another run (or naming none) anyway."),
     ] = False,
+    qdpx_coding: Annotated[
+        QdpxCoding | None,
+        typer.Option(
+            "--qdpx-coding",
+            help="What a .qdpx codes: every unit with its theme(s), excerpts as 'exemplar' codes "
+            "(units, the default), or only the excerpts.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show each topic as a theme: label, top terms, prevalence, spread and representative excerpts.
@@ -137,6 +151,7 @@ def themes(
             "per_participant": per_participant,
             "sort": sort.value if sort else None,
             "excerpts_per_group": excerpts_per_group,
+            "qdpx_coding": qdpx_coding.value if qdpx_coding else None,
         },
     )
     corpus_dir = _corpus_for(ctx, run, corpus)
@@ -154,7 +169,19 @@ def themes(
             progress=callback,
             force=force,
         )
+    _write_theme_table(result)
     _emit(result, chosen, output)
+
+
+def _write_theme_table(result) -> None:
+    """Keep <run>/themes.parquet (one row per unit: its theme) for DuckDB, polars, R."""
+    from feedcare.topics.themes.table import should_write, write_themes_table
+
+    if should_write(result):
+        try:
+            write_themes_table(result)
+        except OSError as err:  # a read-only run directory must not stop the export asked for
+            message(f"[yellow]note[/]: themes.parquet not written ({err.strerror}: {err.filename})")
 
 
 def _choose_format(fmt: str | None, output: Path | None, as_json: bool, codebook: bool) -> str:

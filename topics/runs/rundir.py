@@ -8,6 +8,8 @@
 - ``doc_topics.parquet``: the full unit × topic distribution of every model, in long form;
 - ``sweep.parquet``: one row per fit with its measures;
 - ``topic_measures.parquet``: per-topic coherence and spread of every fit;
+- ``themes.parquet``: the chosen model's theme of every unit, with participant and label
+  (written by ``feedcare themes``; see :mod:`feedcare.topics.themes.table`);
 - ``models/<model>/``: the engine's native model files, for Python users only;
 - ``fits/<model>/``: each fit's Parquet files and ``fit.json``, written as it finishes (resume
   checkpoints).
@@ -34,6 +36,7 @@ TOPICS_FILE = "topics.parquet"
 DOC_TOPICS_FILE = "doc_topics.parquet"
 SWEEP_FILE = "sweep.parquet"
 TOPIC_MEASURES_FILE = "topic_measures.parquet"
+THEMES_FILE = "themes.parquet"
 MODELS_DIR = "models"
 
 TOPICS = pa.schema(
@@ -58,6 +61,27 @@ DOC_TOPICS = pa.schema(
         pa.field("seg_end", pa.int32(), nullable=False),
         pa.field("topic", pa.int32(), nullable=False),
         pa.field("weight", pa.float64(), nullable=False),  # p(topic | unit); rows sum to 1
+    ]
+)
+
+# One row per unit of the chosen model: its dominant theme, ready to join documents.parquet
+# (document attributes) on doc_id. Nullable topic/weight: a unit the model gave no weights.
+THEMES = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("model", pa.string(), nullable=False),
+        pa.field("unit_id", pa.int64(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("participant_id", pa.string()),  # null for an anonymous document (a comment)
+        pa.field("seg_start", pa.int32(), nullable=False),  # first turn, 0-based
+        pa.field("seg_end", pa.int32(), nullable=False),  # last turn, inclusive
+        pa.field("char_start", pa.int64(), nullable=False),  # into documents.text (code points)
+        pa.field("char_end", pa.int64(), nullable=False),
+        pa.field("n_tokens", pa.int32(), nullable=False),
+        pa.field("topic", pa.int32()),  # the dominant theme (highest weight; ties: lower topic)
+        pa.field("weight", pa.float64()),  # its weight p(topic | unit)
+        pa.field("label", pa.string()),  # from the labels file; null when unlabelled
+        pa.field("theme", pa.string()),  # the label, or the topic's first three top terms
     ]
 )
 

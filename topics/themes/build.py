@@ -35,6 +35,7 @@ from feedcare.topics.themes.prevalence import (
     PrevalenceAccumulator,
     TopicPrevalence,
 )
+from feedcare.topics.themes.units import OtherThemes, UnitThemes
 
 BATCH_ROWS = 65_536
 
@@ -104,6 +105,7 @@ class ThemesResult:
     @property
     def stopword_hint(self) -> str:
         return stopword_hint(self.corpus_wide)
+    units: UnitThemes | None = field(default=None, repr=False, compare=False)  # per-unit themes
 
     def theme(self, topic: int) -> Theme:
         for theme in self.themes:
@@ -191,7 +193,8 @@ def build_themes(
             )
             for g, name in enumerate(group_names)
         ]
-    sinks = (accumulator, candidates, *(c for _, c in per_group))
+    others = OtherThemes(config.other_weight)
+    sinks = (accumulator, candidates, others, *(c for _, c in per_group))
     _scan_doc_topics(run, model_id, len(units.n_tokens), n_topics, sinks, progress)
     if not accumulator.seen.any():
         raise DataError(f"{run.path / DOC_TOPICS_FILE}: no topic weights for model {model_id}; re-run it")
@@ -274,6 +277,7 @@ def build_themes(
         group_excerpts={
             g: {t: tuple(v) for t, v in by_topic.items()} for g, by_topic in group_excerpts.items()
         },
+        units=UnitThemes.collect(accumulator.best_topic, accumulator.best_weight, others),
     )
 
 

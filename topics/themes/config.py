@@ -31,6 +31,7 @@ from feedcare.corpus.base.settings import Settings
 SortKey = Literal["prevalence", "coherence", "id"]
 CoherenceMeasure = Literal["c_npmi", "c_v", "u_mass"]
 Distinctiveness = Literal["frex", "relevance"]
+QdpxCoding = Literal["units", "excerpts"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,23 @@ class ThemesConfig:
     coherence: CoherenceMeasure = field(
         default="c_npmi",
         metadata={"choices": ("c_npmi", "c_v", "u_mass"), "help": "Per-topic coherence measure shown."},
+    )
+    qdpx_coding: QdpxCoding = field(
+        default="units",
+        metadata={
+            "choices": ("units", "excerpts"),
+            "help": "What a .qdpx codes: every unit's participant speech with its theme(s) ('units'), "
+            "or only the chosen excerpts ('excerpts').",
+        },
+    )
+    other_weight: float = field(
+        default=0.3,
+        metadata={
+            "min": 0.0,
+            "max": 1.0,
+            "help": "A unit is also coded with (and themes.parquet lists) every non-dominant theme "
+            "of at least this weight.",
+        },
     )
 
 
