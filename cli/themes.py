@@ -90,7 +90,7 @@ def themes(
     ] = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help="Document attribute for a topic × group prevalence table."),
+        typer.Option("--by", help="Document attribute for a topic × group table (mean weight, prevalence)."),
     ] = None,
     excerpts_per_group: Annotated[
         int | None,
@@ -392,9 +392,9 @@ def _group_table(result):
     same = all(c.n_units == c.n_participants for c in groups.cells)
     counted = "units the topic dominates" + ("" if same else " / their participants")
     table = Table(
-        title=f"Mean topic share by {groups.attribute}",
+        title=f"Mean weight by {groups.attribute}",
         caption=(
-            f"{counted}; † fewer than "
+            f"mean weight of the theme over the group's units; below: {counted}; † fewer than "
             f"{groups.min_participants} participants: too few to read anything into"
         ),
     )

@@ -311,8 +311,9 @@ def _group_section(result: ThemesResult) -> str:
             )
         rows.append(f"<tr><td>{theme.topic}: {escape(theme.name)}</td>{''.join(cells)}</tr>")
     return (
-        f'<h2>Prevalence by {escape(table.attribute)}</h2><p class="note">Mean topic share over each '
-        "group's units; below it, the units the topic dominates and their participants. † fewer than "
+        f'<h2>Mean weight by {escape(table.attribute)}</h2><p class="note">Mean weight of the theme over '
+        "each group's units; below it, the units whose dominant theme it is and their participants. "
+        "† fewer than "
         f"{table.min_participants} participants: too few to read anything into.</p>"
         f"<table><thead><tr><th>Topic</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )

@@ -36,7 +36,7 @@ def to_markdown(result: ThemesResult) -> str:
         f"## Themes (run {md_escape(result.run_id)}, model {md_escape(result.model)})",
         "",
         f"{result.n_topics} topics over {result.n_units} units from {result.n_participants} participants. "
-        "Prevalence: share of units where the topic dominates / share of words. Spread: participants "
+        "Prevalence: share of units whose dominant theme it is; word share: share of words. Spread: participants "
         "voicing the topic in at least one unit it dominates.",
         "",
     ]
@@ -60,7 +60,7 @@ def to_markdown(result: ThemesResult) -> str:
             "",
             *([md_escape(theme.memo), ""] if theme.memo else []),
             *(f"*{heading}:* {md_escape(terms)}  " for heading, terms in term_lines(result, theme)),
-            f"*Prevalence:* {percent(p.unit_share)} of units, {percent(p.word_share)} of words; "
+            f"*Prevalence:* {percent(p.unit_share)} of units; *word share:* {percent(p.word_share)}; "
             f"{spread}*coherence ({result.config.coherence}):* "
             f"{coherence_text(theme.coherence)}",
             "",
@@ -110,9 +110,9 @@ def markdown_group_table(result: ThemesResult) -> list[str]:
     same = all(c.n_units == c.n_participants for c in table.cells)  # comments: one count is enough
     header = ["Topic", *(f"{md_escape(g.group)} (n={g.n_participants})" for g in table.groups)]
     lines = [
-        f"### Prevalence by {md_escape(table.attribute)}",
+        f"### Mean weight by {md_escape(table.attribute)}",
         "",
-        "Mean topic share per group; in brackets: units the topic dominates"
+        "Mean weight of the theme over each group's units; in brackets: units whose dominant theme it is"
         + ("" if same else " / their participants")
         + ". "
         f"† fewer than {table.min_participants} participants: too few to interpret.",

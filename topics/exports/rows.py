@@ -17,10 +17,11 @@ from feedcare.topics.measures.distinctive import RANKING_NAMES
 from feedcare.topics.themes.build import Theme, ThemesResult
 from feedcare.topics.themes.excerpts import Excerpt
 
+# One name and one definition per measure, used by every export, the terminal and the docs.
 DEFINITIONS = {
-    "unit_share": "share of units whose highest-weight topic is this topic",
+    "prevalence": "share of units whose dominant (highest-weight) theme this is",
     "word_share": "sum of topic weight x unit token count over all tokens",
-    "mean_share": "mean topic weight over units",
+    "mean_weight": "mean topic weight p(topic | unit) over units (--by compares it across groups)",
     "spread": "distinct participants with at least one unit dominated by the topic",
     "top_terms": "the topic's most probable terms, p(term | topic): what is frequent in it",
     "distinctive_terms": "terms ranked by FREX (stm labelTopics: harmonic mean of frequency and "
@@ -115,9 +116,9 @@ def topic_row(result: ThemesResult, theme: Theme) -> dict[str, Any]:
         "distinctive_terms": "; ".join(t.term for t in theme.distinctive),
         "distinctive_by": result.config.distinctive if theme.distinctive else None,
         "n_units": p.n_units,
-        "unit_share": round(p.unit_share, 6),
+        "prevalence": round(p.unit_share, 6),
         "word_share": round(p.word_share, 6),
-        "mean_share": round(p.mean_share, 6),
+        "mean_weight": round(p.mean_share, 6),
         "spread": p.spread,
         f"coherence_{result.config.coherence}": None
         if theme.coherence is None
@@ -213,7 +214,8 @@ def group_rows(result: ThemesResult) -> list[dict[str, Any]]:
             "label": names[c.topic].label or "",
             "name": names[c.topic].name,
             "group": c.group,
-            "mean_share": round(c.mean_share, 6),
+            "mean_weight": round(c.mean_share, 6),
+            "prevalence": round(c.n_units / summary[c.group].n_units, 6) if summary[c.group].n_units else 0.0,
             "n_units": c.n_units,
             "n_participants": c.n_participants,
             "few_participants": c.few_participants,

@@ -237,5 +237,5 @@ def test_report_renders_offline_with_no_errors_and_hostile_text_inert(report, br
     assert dom["hidden"] == "block"
     assert all(href.startswith("#topic-") for href in dom["links"])
     assert "<script>alert(1)</script> the nurse was kind <img src=x onerror=alert(2)>" in dom["text"]
-    assert "Prevalence by platform" in dom["text"] and "Choosing k" in dom["text"]
+    assert "Mean weight by platform" in dom["text"] and "Choosing k" in dom["text"]
     assert dom["svgs"] >= 3 + 1 + 2  # term bars per topic, prevalence chart, two sweep charts

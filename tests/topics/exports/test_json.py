@@ -30,7 +30,7 @@ def test_json_has_topics_excerpts_groups_and_sweep(invoke, project):
     assert [t["topic"] for t in data["topics"]] and all(t["terms"] for t in data["topics"])
     assert len(data["excerpts"]) == 15 and len(data["groups"]) == 12
     assert [p["model"] for p in data["sweep"]] == ["k2-s1", "k3-s1", "k3-s2", "k4-s1"]
-    assert data["config"]["excerpts"] == 5 and "unit_share" in data["definitions"]
+    assert data["config"]["excerpts"] == 5 and "prevalence" in data["definitions"]
     frame = pd.DataFrame(data["excerpts"])
     assert set(frame["topic"]) == {0, 1, 2}
 

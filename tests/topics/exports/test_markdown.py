@@ -38,6 +38,6 @@ def test_markdown_section_escapes_transcript_text(invoke, project, tmp_path):
 
 def test_markdown_includes_the_group_table(invoke, project):
     text = run(invoke, project, "--format", "md", "--by", "platform").stdout
-    assert "### Prevalence by platform" in text
+    assert "### Mean weight by platform" in text
     assert "| Topic | paper (n=" in text
     assert "†" in text

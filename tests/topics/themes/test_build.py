@@ -167,15 +167,15 @@ def test_prevalence_and_spread_follow_their_definitions(invoke, project):
     dominant = {u: min(w, key=lambda t: (-w[t], t)) for u, w in weights.items()}
     total_tokens = sum(units[u]["n_tokens"] for u in weights)
     topics = {t["topic"]: t for t in data["topics"]}
-    assert sum(t["unit_share"] for t in topics.values()) == pytest.approx(1.0, abs=1e-5)
+    assert sum(t["prevalence"] for t in topics.values()) == pytest.approx(1.0, abs=1e-5)
     for topic, row in topics.items():
         mine = [u for u, t in dominant.items() if t == topic]
         assert row["n_units"] == len(mine)
-        assert row["unit_share"] == pytest.approx(len(mine) / len(weights), abs=1e-6)
+        assert row["prevalence"] == pytest.approx(len(mine) / len(weights), abs=1e-6)
         assert row["spread"] == len({person[u] for u in mine})
         words = sum(weights[u][topic] * units[u]["n_tokens"] for u in weights) / total_tokens
         assert row["word_share"] == pytest.approx(words, abs=1e-6)
-        assert row["mean_share"] == pytest.approx(
+        assert row["mean_weight"] == pytest.approx(
             sum(w[topic] for w in weights.values()) / len(weights), abs=1e-6
         )
 
@@ -186,7 +186,7 @@ def test_sort_orders(invoke, project):
     by_prevalence = themes_json(invoke, project)["topics"]
     assert by_id == [0, 1, 2]
     assert by_coherence == [2, 1, 0]  # fixture: c_npmi = 0.05 × (topic + 1)
-    shares = [t["unit_share"] for t in by_prevalence]
+    shares = [t["prevalence"] for t in by_prevalence]
     assert shares == sorted(shares, reverse=True)
 
 
@@ -348,13 +348,14 @@ def test_group_table_by_attribute(invoke, project):
     for row in rows:
         mine = [u for u in units if platform[units[u]["doc_id"]] == row["group"]]
         share = sum(r["weight"] for r in doc_topics if r["topic"] == row["topic"] and r["unit_id"] in mine)
-        assert row["mean_share"] == pytest.approx(share / len(mine), abs=1e-6)
+        assert row["mean_weight"] == pytest.approx(share / len(mine), abs=1e-6)
         assert row["group_units"] == len(mine)
+        assert row["prevalence"] == pytest.approx(row["n_units"] / len(mine), abs=1e-6)
         assert row["few_participants"] == (row["n_participants"] < 3)
     assert any(r["few_participants"] for r in rows) and not all(r["few_participants"] for r in rows)
     table = invoke("themes", "latest", "--corpus", project.corpus, "--by", "platform")
     assert table.exit_code == 0
-    assert "Mean topic share by platform" in table.stdout and "†" in table.stdout
+    assert "Mean weight by platform" in table.stdout and "†" in table.stdout
 
 
 def test_unknown_group_attribute_lists_the_available_ones(invoke, project):
