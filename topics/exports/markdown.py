@@ -36,8 +36,8 @@ def to_markdown(result: ThemesResult) -> str:
         f"## Themes (run {md_escape(result.run_id)}, model {md_escape(result.model)})",
         "",
         f"{result.n_topics} topics over {result.n_units} units from {result.n_participants} participants. "
-        "Prevalence: share of units whose dominant theme it is; word share: share of words. Spread: participants "
-        "voicing the topic in at least one unit it dominates.",
+        "Prevalence: share of units whose dominant theme it is; word share: share of words. "
+        "Spread: participants voicing the topic in at least one unit it dominates.",
         "",
     ]
     if result.themes and result.themes[0].distinctive:
