@@ -7,6 +7,7 @@ network access, so a transcript containing ``<script>`` shows as text and cannot
 
 from __future__ import annotations
 
+import math
 from html import escape
 from statistics import mean
 
@@ -60,6 +61,29 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.few { color: #8a8f99; font-style: italic; }
 a { color: #1b6ca8; } svg { max-width: 100%; height: auto; }
 .note { color: #5a6272; font-size: .9em; }
+figure.bars { margin: 0; min-width: 0; }
+figure.bars figcaption { font-weight: 600; margin-bottom: 6px; }
+.legend { color: #5a6272; font-size: .88em; margin-bottom: 6px; }
+.key { display: inline-block; width: 10px; height: 10px; background: #555; margin: 0 4px 0 10px; }
+.key.words { opacity: .45; }
+.bar-row { display: grid; grid-template-columns: minmax(7em, 13em) minmax(60px, 1fr) auto; gap: 4px 8px;
+           align-items: center; margin: 4px 0; font-size: .9em; }
+.bar-label { overflow-wrap: anywhere; line-height: 1.25; }
+.bar-track { min-width: 0; }
+.bar { height: 10px; background: var(--c); } .bar.words { opacity: .45; margin-top: 2px; }
+.bar-value { color: #5a6272; font-variant-numeric: tabular-nums; white-space: nowrap; }
+aside.howto { background: #fff; border: 1px solid #dde1e7; border-radius: 8px; padding: 8px 16px;
+              margin: 12px 0; font-size: .92em; }
+aside.howto h3 { margin: 4px 0; font-size: 1em; } aside.howto ul { margin: 4px 0; padding-left: 20px; }
+@media print {
+  body { background: #fff; font-size: 11pt; }
+  main { max-width: none; padding: 0; }
+  section.topic, figure, aside.howto, table, blockquote, svg { break-inside: avoid; }
+  section.topic { border: 1px solid #999; border-left: 6px solid var(--c); }
+  h2, h3 { break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
+  .bar, .key, mark, td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 """
 
 
@@ -75,6 +99,7 @@ def to_html(result: ThemesResult) -> str:
         _header(result),
         _overview(result),
     ]
+    parts.append(_how_to_read(result))
     if result.sweep:
         parts.append(_sweep_section(result))
     parts.append("<h2>Topics</h2>")
@@ -109,7 +134,7 @@ def _overview(result: ThemesResult) -> str:
         for t in result.themes
     )
     table = (
-        "<table><thead><tr><th>Topic</th><th>Theme</th><th>Units</th><th>Words</th><th>Spread</th>"
+        "<table><thead><tr><th>Topic</th><th>Theme</th><th>Prevalence</th><th>Word share</th><th>Spread</th>"
         f"<th>Coherence ({escape(result.config.coherence)})</th></tr></thead><tbody>{rows}</tbody></table>"
     )
     return (
@@ -128,8 +153,8 @@ def _topic_section(result: ThemesResult, theme: Theme, index: int) -> str:
     return (
         f'<section class="topic" id="topic-{theme.topic}" style="--c: {_colour(theme.topic)}">'
         f"<h3>Topic {theme.topic}: {escape(theme.name)}</h3>{memo}"
-        f'<p class="stats"><b>{percent(p.unit_share)}</b> of units ({p.n_units}) · '
-        f"<b>{percent(p.word_share)}</b> of words · "
+        f'<p class="stats">prevalence <b>{percent(p.unit_share)}</b> of units ({p.n_units}) · '
+        f"word share <b>{percent(p.word_share)}</b> · "
         + ("" if result.single_turn else f"spread <b>{p.spread}</b> participants · ")
         + f"coherence {coherence_text(theme.coherence)}</p>"
         f"{_term_lists(result, theme)}"
@@ -203,55 +228,106 @@ def term_bars(theme: Theme) -> str:
 
 
 def prevalence_chart(themes: tuple[Theme, ...]) -> str:
+    """Prevalence and word share per theme as HTML bars: the labels wrap, never cut."""
     top = max((max(t.prevalence.unit_share, t.prevalence.word_share) for t in themes), default=0) or 1.0
-    rows = []
-    for i, theme in enumerate(themes):
-        y = 24 + i * 30
-        unit_w = 220 * theme.prevalence.unit_share / top
-        word_w = 220 * theme.prevalence.word_share / top
-        name = escape(_clip(f"{theme.topic}: {theme.name}", 20))
-        rows.append(
-            f'<text x="150" y="{y + 14}" text-anchor="end">{name}'
-            f'</text><rect x="156" y="{y}" width="{unit_w:.1f}" height="11" fill="{_colour(theme.topic)}"/>'
-            f'<rect x="156" y="{y + 12}" width="{word_w:.1f}" height="11" fill="{_colour(theme.topic)}" '
-            f'fill-opacity="0.45"/><text x="{160 + max(unit_w, word_w):.1f}" y="{y + 16}" fill="#5a6272">'
-            f"{percent(theme.prevalence.unit_share)} / {percent(theme.prevalence.word_share)}</text>"
-        )
-    legend = (
-        '<rect x="156" y="4" width="10" height="10" fill="#555"/><text x="170" y="13">units</text>'
-        '<rect x="216" y="4" width="10" height="10" fill="#555" fill-opacity="0.45"/>'
-        '<text x="230" y="13">words</text>'
+    rows = "".join(
+        f'<div class="bar-row" style="--c: {_colour(t.topic)}">'
+        f'<div class="bar-label">{t.topic}: {escape(t.name)}</div><div class="bar-track">'
+        f'<div class="bar" style="width: {100 * t.prevalence.unit_share / top:.1f}%"></div>'
+        f'<div class="bar words" style="width: {100 * t.prevalence.word_share / top:.1f}%"></div></div>'
+        f'<div class="bar-value">{percent(t.prevalence.unit_share)} / {percent(t.prevalence.word_share)}'
+        "</div></div>"
+        for t in themes
     )
-    return _svg(470, 30 + 30 * len(themes), legend + "".join(rows), "Prevalence by topic")
+    return (
+        '<figure class="bars" role="img" aria-label="Prevalence by topic">'
+        "<figcaption>Prevalence by topic</figcaption>"
+        '<div class="legend"><span class="key"></span>prevalence (share of units)'
+        '<span class="key words"></span>word share</div>'
+        f"{rows}</figure>"
+    )
 
 
-def line_chart(points: list[tuple[int, float]], chosen_k: int | None, title: str, colour: str) -> str:
-    """Values against k: a dot per fit and a line through the mean at each k."""
-    width, height, left, right, top, bottom = 300, 190, 52, 12, 26, 30
+def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """About ``n`` round tick values covering [lo, hi] (1, 2, 2.5 or 5 × a power of ten apart)."""
+    span = hi - lo
+    raw = span / max(n - 1, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.floor(lo / step) * step
+    ticks = []
+    value = first
+    while value <= hi + step * 1e-6:
+        ticks.append(round(value, 10))
+        value += step
+    if ticks[-1] < hi - step * 1e-6:
+        ticks.append(round(value, 10))
+    return ticks
+
+
+def _tick_text(value: float, step: float) -> str:
+    decimals = max(
+        0, -math.floor(math.log10(step)) + (1 if step / 10 ** math.floor(math.log10(step)) == 2.5 else 0)
+    )
+    return f"{value:.{decimals}f}".replace("-", "−")
+
+
+def line_chart(
+    points: list[tuple[int, float]], chosen_k: int | None, title: str, colour: str, y_title: str = ""
+) -> str:
+    """Values against k: a dot per fit and a line through the mean at each k, with titled axes."""
+    width, height, left, right, top, bottom = 420, 250, 64, 14, 28, 46
     ks = sorted({k for k, _ in points})
     values = [v for _, v in points]
     lo, hi = min(values), max(values)
     if hi - lo < 1e-9:
         lo, hi = lo - 0.5, hi + 0.5
+    ticks = nice_ticks(lo, hi)
+    lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
+    plot_w = width - left - right
 
     def x(k: int) -> float:
-        return left + (width - left - right) * (ks.index(k) + 0.5) / len(ks)
+        return left + plot_w * (ks.index(k) + 0.5) / len(ks)
 
     def y(v: float) -> float:
         return top + (height - top - bottom) * (hi - v) / (hi - lo)
 
     body = [
-        f'<text x="{width / 2}" y="15" text-anchor="middle" font-weight="600">{escape(title)}</text>',
+        f'<text x="{width / 2}" y="16" text-anchor="middle" font-weight="600">{escape(title)}</text>',
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" '
         'stroke="#999"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#999"/>',
-        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{hi:.3g}</text>',
-        f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end">{lo:.3g}</text>',
     ]
-    for k in ks:
-        weight = ' font-weight="700"' if k == chosen_k else ""
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    for t in ticks:
         body.append(
-            f'<text x="{x(k):.1f}" y="{height - bottom + 16}" text-anchor="middle"{weight}>k={k}</text>'
+            f'<line x1="{left}" y1="{y(t):.1f}" x2="{width - right}" y2="{y(t):.1f}" stroke="#e3e6eb"/>'
+            f'<line x1="{left - 4}" y1="{y(t):.1f}" x2="{left}" y2="{y(t):.1f}" stroke="#999"/>'
+            f'<text x="{left - 7}" y="{y(t) + 4:.1f}" text-anchor="end">{_tick_text(t, step)}</text>'
+        )
+    # k labels: thin them out when they would collide (~26 px each), always keeping the chosen k.
+    every = max(1, math.ceil(26 / (plot_w / len(ks))))
+    chosen_i = ks.index(chosen_k) if chosen_k in ks else None
+    for i, k in enumerate(ks):
+        body.append(
+            f'<line x1="{x(k):.1f}" y1="{height - bottom}" x2="{x(k):.1f}" y2="{height - bottom + 4}" '
+            'stroke="#999"/>'
+        )
+        shown = i == chosen_i or (i % every == 0 and (chosen_i is None or abs(i - chosen_i) >= every))
+        if shown:
+            weight = ' font-weight="700"' if k == chosen_k else ""
+            body.append(
+                f'<text x="{x(k):.1f}" y="{height - bottom + 17}" text-anchor="middle"{weight}>{k}</text>'
+            )
+    body.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle" fill="#3b4252">'
+        "number of topics k (bold: chosen)</text>"
+    )
+    if y_title:
+        middle = top + (height - top - bottom) / 2
+        body.append(
+            f'<text transform="translate(14 {middle:.1f}) rotate(-90)" text-anchor="middle" '
+            f'fill="#3b4252">{escape(y_title)}</text>'
         )
     means = [(k, mean(v for kk, v in points if kk == k)) for k in ks]
     if len(means) > 1:
@@ -260,6 +336,35 @@ def line_chart(points: list[tuple[int, float]], chosen_k: int | None, title: str
     for k, v in points:
         body.append(f'<circle cx="{x(k):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}" fill-opacity="0.7"/>')
     return _svg(width, height, "".join(body), title)
+
+
+MEASURES_HELP = {
+    "c_npmi": "topic coherence from −1 to 1: how often a topic's top words occur together in the "
+    "units. Around 0 or below is weak (−0.06 is low); 0.1 and above is usually readable.",
+    "c_v": "topic coherence from 0 to 1, higher is better; roughly 0.4–0.7 for interpretable topics.",
+    "u_mass": "topic coherence, always ≤ 0; closer to 0 is better. Compare it only within one corpus.",
+}
+
+
+def _how_to_read(result: ThemesResult) -> str:
+    measure = result.config.coherence
+    others = [m for m in MEASURES_HELP if m != measure]
+    items = [
+        "<li><b>Prevalence</b>: share of units whose dominant (highest-weight) theme it is. "
+        "<b>Word share</b>: share of the words the model gives the theme. <b>Mean weight</b> (by group): "
+        "the theme's average weight over the group's units.</li>",
+        "<li><b>Spread</b>: how many participants voice the theme in at least one unit it dominates; "
+        "a theme from one or two people is not a finding about the group.</li>",
+        f"<li><b>{escape(measure)}</b> (shown): {escape(MEASURES_HELP[measure])}</li>",
+        *(f"<li><b>{escape(m)}</b>: {escape(MEASURES_HELP[m])}</li>" for m in others),
+        "<li><b>Stability</b>: 0 to 1, how alike the topics of fits with different seeds are (matched "
+        "Jaccard of top terms); low stability means another seed could give other themes.</li>",
+    ]
+    return (
+        '<aside class="howto"><h3>How to read these measures</h3><ul>' + "".join(items) + "</ul>"
+        '<p class="note">Measures help choose and check; the themes are defended by reading the '
+        "excerpts.</p></aside>"
+    )
 
 
 def _sweep_section(result: ThemesResult) -> str:
@@ -272,7 +377,7 @@ def _sweep_section(result: ThemesResult) -> str:
     ):
         points = _points(result.sweep, key)
         if points:
-            charts.append(f"<div>{line_chart(points, chosen, title + ' vs k', colour)}</div>")
+            charts.append(f"<div>{line_chart(points, chosen, title + ' vs k', colour, title)}</div>")
     if not charts:
         return ""
     return (

@@ -140,6 +140,8 @@ class Browser:
 
     def evaluate(self, expression: str):
         result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        if "exceptionDetails" in result:
+            raise RuntimeError(json.dumps(result["exceptionDetails"])[:2000])
         return result["result"]["value"]
 
     def close(self) -> None:
@@ -238,4 +240,122 @@ def test_report_renders_offline_with_no_errors_and_hostile_text_inert(report, br
     assert all(href.startswith("#topic-") for href in dom["links"])
     assert "<script>alert(1)</script> the nurse was kind <img src=x onerror=alert(2)>" in dom["text"]
     assert "Mean weight by platform" in dom["text"] and "Choosing k" in dom["text"]
-    assert dom["svgs"] >= 3 + 1 + 2  # term bars per topic, prevalence chart, two sweep charts
+    assert dom["svgs"] >= 3 + 2  # term bars per topic, two sweep charts (prevalence: HTML bars)
+
+
+# --- layout: nothing cut, nothing overlapping, at a desktop and a narrow width -------------------
+
+LONG_LABELS = {
+    0: "Asking and waiting: appointments that never came, letters that arrived after the date",
+    1: "Kind and caring staff who listened, even on the busiest night shifts",
+    2: "The ward at night: noise, cold food and a bed that was not clean",
+}
+# Text boxes (HTML line boxes and SVG <text> elements) with their page coordinates. A line box is
+# taller than its line-height, so each box is narrowed to its middle half vertically: neighbouring
+# lines touch, overlapping words still collide.
+TEXT_BOXES = """JSON.stringify((() => {
+  const boxes = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(), i = 0; n; n = walker.nextNode(), i++) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || el.closest('title')) continue;
+    const svgText = el.closest('text');
+    const rects = svgText ? [svgText.getBoundingClientRect()] : (() => {
+      const r = document.createRange(); r.selectNodeContents(n); return [...r.getClientRects()];
+    })();
+    for (const b of rects) {
+      if (b.width < 1 || b.height < 1) continue;
+      const svg = el.closest('svg');
+      const frame = svg ? svg.getBoundingClientRect() : null;
+      boxes.push({node: i, text: n.textContent.trim().slice(0, 50), x0: b.left, x1: b.right,
+                  y0: b.top + scrollY + b.height / 4, y1: b.bottom + scrollY - b.height / 4,
+                  outside: frame ? (b.left < frame.left - 1 || b.right > frame.right + 1 ||
+                                    b.top < frame.top - 1 || b.bottom > frame.bottom + 1) : false});
+    }
+  }
+  const overlaps = [];
+  for (let a = 0; a < boxes.length; a++) for (let b = a + 1; b < boxes.length; b++) {
+    const p = boxes[a], q = boxes[b];
+    if (p.node === q.node) continue;
+    if (Math.min(p.x1, q.x1) - Math.max(p.x0, q.x0) > 1 && Math.min(p.y1, q.y1) - Math.max(p.y0, q.y0) > 0)
+      overlaps.push([p.text, q.text]);
+  }
+  const cut = [...document.querySelectorAll('.bar-label, th, td')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 50));
+  const chart = document.querySelector('[aria-label="Prevalence by topic"]');
+  const sweep = [...document.querySelectorAll('svg[aria-label$=" vs k"] text')].map(t => t.textContent);
+  return {n: boxes.length, overlaps, outside: boxes.filter(b => b.outside).map(b => b.text), cut,
+          width: document.documentElement.scrollWidth, text: document.body.innerText,
+          chart: chart ? chart.textContent : '', sweep};
+})())"""
+
+
+@pytest.fixture
+def wide_report(tmp_path):
+    """A report with long theme labels and a sweep over k = 2..20 (two seeds each)."""
+    from dataclasses import replace
+
+    from feedcare.topics.exports.html import to_html
+    from feedcare.topics.themes.build import SweepPoint, build_themes
+
+    project = build_project(tmp_path)
+    labels = tmp_path / "themes.toml"
+    labels.write_text(
+        "[topics]\n" + "".join(f'{t} = "{name}"\n' for t, name in LONG_LABELS.items()), encoding="utf-8"
+    )
+    result = build_themes(project.corpus, "latest", labels=labels, by="platform")
+    sweep = tuple(
+        SweepPoint(f"k{k}-s{s}", k, s, -0.061 + 0.004 * k + 0.002 * s, 0.4, -2.5, 0.8, 0.5 + 0.02 * s)
+        for k in range(2, 21)
+        for s in (1, 2)
+    )
+    out = tmp_path / "wide.html"
+    out.write_text(to_html(replace(result, sweep=sweep, chosen_model="k3-s1")), encoding="utf-8")
+    return out
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [1400, 800])
+def test_report_layout_has_no_cut_or_overlapping_text(wide_report, browser, width, tmp_path):
+    page = wide_report.as_uri()
+    browser.load("about:blank")
+    browser.send(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+    )
+    seen = len(browser.messages)
+    browser.send("Page.navigate", {"url": page})
+    browser.wait(lambda m: m.get("method") == "Page.loadEventFired" and browser.messages.index(m) >= seen)
+    layout = json.loads(browser.evaluate(TEXT_BOXES))
+    assert layout["n"] > 100
+    assert layout["overlaps"] == []
+    assert layout["outside"] == []  # no SVG text runs outside its chart
+    assert layout["cut"] == []
+    assert layout["width"] <= width  # no sideways scrolling
+    for name in LONG_LABELS.values():
+        assert name in layout["chart"]  # whole in the prevalence chart, not "Asking and waiti…"
+    assert "How to read these measures" in layout["text"] and "−0.06 is low" in layout["text"]
+    # Axes: titles, y ticks, and k labels thinned out but keeping the chosen k and the last.
+    assert layout["sweep"].count("number of topics k (bold: chosen)") == 2
+    assert {"3", "20"} <= set(layout["sweep"]) and "Stability" in layout["sweep"]
+    assert sum(t.replace("−", "-").replace(".", "").lstrip("-").isdigit() for t in layout["sweep"]) > 20
+    height = browser.evaluate("document.documentElement.scrollHeight")
+    browser.send(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": int(height), "deviceScaleFactor": 1, "mobile": False},
+    )
+    shot = browser.send("Page.captureScreenshot", {"format": "png"})["data"]
+    keep = Path(os.environ.get("FEEDCARE_SCREENSHOTS", tmp_path))
+    keep.mkdir(parents=True, exist_ok=True)
+    import base64
+
+    (keep / f"report-{width}.png").write_bytes(base64.b64decode(shot))
+
+
+@needs_chromium
+def test_report_prints(wide_report, browser, tmp_path):
+    browser.load(wide_report.as_uri())
+    pdf = browser.send("Page.printToPDF", {"printBackground": True})["data"]
+    assert len(pdf) > 1000
+    css = wide_report.read_text(encoding="utf-8")
+    assert "@media print" in css and "break-inside: avoid" in css
