@@ -46,7 +46,7 @@ app = typer.Typer(
     "3 inputs skipped, 4 data, 5 busy, 130 interrupted.",
     rich_markup_mode="rich",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
