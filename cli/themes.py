@@ -34,6 +34,7 @@ EPILOG = (
     "  feedcare themes latest --out report.html      [dim]# format from the suffix[/]\n\n"
     "  feedcare themes latest --format qdpx --out project.qdpx\n\n"
     "  feedcare themes latest --codebook --out codes.qdc\n\n"
+    "  feedcare themes latest --codebook --out codes.csv   [dim]# a code list for Taguette[/]\n\n"
     "[bold]Formats[/] (--format, or from the --out suffix)\n\n"
     "{formats}"
 )
@@ -116,7 +117,10 @@ def themes(
         Path | None, typer.Option("--out", "-o", help="Write to this file (needed for {file_formats}).")
     ] = None,
     codebook: Annotated[
-        bool, typer.Option("--codebook", help="Write only a REFI-QDA codebook (.qdc) to --out.")
+        bool,
+        typer.Option(
+            "--codebook", help="Write only the codebook to --out: REFI-QDA (.qdc) or a code list (.csv)."
+        ),
     ] = False,
     force: Annotated[
         bool,
@@ -196,8 +200,12 @@ def _choose_format(fmt: str | None, output: Path | None, as_json: bool, codebook
     if codebook:
         if output is None:
             raise UsageError("--codebook writes a file; add --out codes.qdc")
+        if output.suffix.lower() == ".csv" and fmt in (None, "csv"):
+            return "codebook-csv"  # the code list Taguette and QualCoder import
         if fmt not in (None, "qdpx"):
-            raise UsageError(f"--codebook writes a REFI-QDA codebook; drop --format {fmt}")
+            raise UsageError(
+                f"--codebook writes a REFI-QDA codebook (.qdc) or a code list (.csv); drop --format {fmt}"
+            )
         return "qdc"
     if fmt is None:
         if output is None:

@@ -86,5 +86,8 @@ for _spec in (
                done="Wrote {path}: {topics} codes, {count} coded excerpts"),
     ExportSpec("qdc", _P + "qdpx", "codebook_xml", (".qdc",), "REFI-QDA codebook (--codebook)",
                needs_out=True, listed=False, done="Wrote {path}: a REFI-QDA codebook with {topics} codes"),
+    ExportSpec("codebook-csv", _P + "csv", "codebook_csv", (".csv",),
+               "code list (name, tag, description) for Taguette, QualCoder (--codebook)",
+               needs_out=True, listed=False, done="Wrote {path}: a code list with {topics} codes"),
 ):
     register_export(_spec)

@@ -88,7 +88,7 @@ def code_name(theme: Theme) -> str:
     return theme.label or f"Topic {theme.topic}: {', '.join(t.term for t in theme.terms[:4])}"
 
 
-def _code_description(result: ThemesResult, theme: Theme) -> str:
+def code_description(result: ThemesResult, theme: Theme) -> str:
     p = theme.prevalence
     facts = (
         f"feedcare run {result.run_id}, model {result.model}, topic {theme.topic}. "
@@ -99,7 +99,7 @@ def _code_description(result: ThemesResult, theme: Theme) -> str:
             if theme.distinctive
             else ""
         )
-        + f"{100 * p.unit_share:.1f}% of units, {100 * p.word_share:.1f}% of words"
+        + f"Prevalence {100 * p.unit_share:.1f}% of units, word share {100 * p.word_share:.1f}%"
         + ("." if result.single_turn else f", spread {p.spread} participants.")
     )
     return f"{theme.memo}\n\n{facts}" if theme.memo else facts
@@ -124,7 +124,7 @@ def _codes(result: ThemesResult, guid: _Guids, exemplars: bool = False) -> ET.El
                 "color": PALETTE[theme.topic % len(PALETTE)].upper(),
             },
         )
-        code.append(_element("Description", text=_code_description(result, theme)))
+        code.append(_element("Description", text=code_description(result, theme)))
         codes.append(code)
     if exemplars:
         parent = _element(

@@ -87,3 +87,24 @@ def test_out_in_a_new_directory_is_created(invoke, project, tmp_path):
     out = tmp_path / "reports" / "themes.csv"
     run(invoke, project, "--out", out)
     assert out.read_text(encoding="utf-8").startswith("run_id,model,topic,")
+
+
+def test_codebook_csv_has_the_columns_taguette_and_qualcoder_read(invoke, project, tmp_path):
+    labels = tmp_path / "themes.toml"
+    labels.write_text('[topics]\n0 = { name = "Waiting", memo = "Delays, queues" }\n', encoding="utf-8")
+    out = tmp_path / "codes.csv"
+    result = invoke(
+        "themes", "latest", "--corpus", project.corpus, "--labels", labels, "--codebook", "--out", out
+    )
+    assert result.exit_code == 0, result.output
+    assert "code list with 3 codes" in result.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert list(rows[0])[:3] == ["name", "tag", "description"]
+    assert {"topic", "label", "memo", "top_terms", "prevalence"} <= set(rows[0])  # what the CSV had
+    assert [r["name"] for r in rows] == [
+        "Waiting",
+        "Topic 1: nurse, kind, caring, friendly",
+        "Topic 2: ward, food, meal, clean",
+    ]
+    assert all(r["tag"] == r["name"] for r in rows)
+    assert rows[0]["description"].startswith("Delays, queues\n\nfeedcare run")
