@@ -30,6 +30,7 @@ run exports byte-identical files.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 import uuid
@@ -63,11 +64,43 @@ def xml_safe(text: str) -> str:
 
 
 class _Guids:
+    """uuid5(run namespace, "kind:key"), computed without uuid.UUID objects (a few per unit at 100k)."""
+
     def __init__(self, run_id: str) -> None:
         self.base = uuid.uuid5(uuid.NAMESPACE_URL, f"feedcare:run:{run_id}")
+        self._prefix = hashlib.sha1(self.base.bytes)
 
     def __call__(self, kind: str, key: object) -> str:
-        return str(uuid.uuid5(self.base, f"{kind}:{key}"))
+        digest = self._prefix.copy()
+        digest.update(f"{kind}:{key}".encode())
+        b = bytearray(digest.digest()[:16])
+        b[6] = (b[6] & 0x0F) | 0x50  # version 5
+        b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+        h = b.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTR_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+)
+
+
+_NEEDS_WORK = re.compile('[&<>"\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+
+
+def _text(value: str) -> str:
+    return xml_safe(value).translate(_TEXT_ESCAPES) if _NEEDS_WORK.search(value) else value
+
+
+def _attr(value: str) -> str:
+    return xml_safe(value).translate(_ATTR_ESCAPES) if _NEEDS_WORK.search(value) else value
+
+
+def _tag(tag: str, attrs: dict[str, str | None], close: bool = False) -> str:
+    """A start tag (or an empty element with ``close``) as a string: the hot path avoids ElementTree."""
+    body = "".join(f' {k}="{_attr(v)}"' for k, v in attrs.items() if v is not None)
+    return f"<{tag}{body}{'/' if close else ''}>"
 
 
 def _timestamp(created: str) -> str | None:
@@ -258,6 +291,8 @@ def write_qdpx(result: ThemesResult, path: Path, progress: ProgressCallback | No
         if row["counts"] > 1
     }
     shown = {t.topic for t in result.themes}
+    variable_guids = {a: guid("variable", a) for a in attributes}
+    stamp_xml = _tag("x", stamp)[2:-1]  # the creatingUser and creationDateTime attributes
     cases: dict[str, dict] = {}  # participant → {"docs": [...], "values": {attribute: [values]}}
     n_selections = 0
     total = corpus.manifest.counts.documents
@@ -274,17 +309,20 @@ def write_qdpx(result: ThemesResult, path: Path, progress: ProgressCallback | No
                 text = xml_safe(doc["text"])
                 archive.writestr(_zip_info(f"sources/{source_guid}.txt"), text.encode("utf-8"))
                 source = doc["source"] or doc["doc_id"]
-                element = _element(
-                    "TextSource",
-                    {
-                        "guid": source_guid,
-                        "name": doc["doc_id"] if source in shared_sources else source,
-                        "plainTextPath": f"internal://{source_guid}.txt",
-                        **stamp,
-                    },
-                )
+                element = [
+                    _tag(
+                        "TextSource",
+                        {
+                            "guid": source_guid,
+                            "name": doc["doc_id"] if source in shared_sources else source,
+                            "plainTextPath": f"internal://{source_guid}.txt",
+                            **stamp,
+                        },
+                    )
+                ]
                 if source in shared_sources:
-                    element.append(_element("Description", text=f"{source}, document {doc['doc_id']}"))
+                    described = f"{source}, document {doc['doc_id']}"
+                    element.append(f"<Description>{_text(described)}</Description>")
                 selections = []
                 if by_units:
                     selections += _unit_selections(
@@ -310,27 +348,22 @@ def write_qdpx(result: ThemesResult, path: Path, progress: ProgressCallback | No
                 for start, end, sel_guid, name, memo, codings in sorted(
                     selections, key=lambda s: (s[0], s[1], s[3])
                 ):
-                    selection = _element(
-                        "PlainTextSelection",
-                        {
-                            "guid": sel_guid,
-                            "name": name,
-                            "startPosition": str(start),
-                            "endPosition": str(end),
-                            **stamp,
-                        },
+                    # Written as strings: GUIDs, numbers and the stamp need no escaping.
+                    element.append(
+                        f'<PlainTextSelection guid="{sel_guid}" name="{_attr(name)}" startPosition="{start}" '
+                        f'endPosition="{end}"{stamp_xml}><Description>{_text(memo)}</Description>'
                     )
-                    selection.append(_element("Description", text=memo))
                     for coding_guid, code in codings:
-                        coding = _element("Coding", {"guid": coding_guid, **stamp})
-                        coding.append(_element("CodeRef", {"targetGUID": code}))
-                        selection.append(coding)
-                    element.append(selection)
+                        element.append(
+                            f'<Coding guid="{coding_guid}"{stamp_xml}><CodeRef targetGUID="{code}"/></Coding>'
+                        )
+                    element.append("</PlainTextSelection>")
                     n_selections += 1
                 for a in attributes:
                     if doc[a] not in (None, ""):
-                        element.append(_value(guid("variable", a), doc[a]))
-                sources_xml.write(_xml(element))
+                        element.append(_value_xml(variable_guids[a], doc[a]))
+                element.append("</TextSource>")
+                sources_xml.write("".join(element))
                 person = doc["participant_id"] or doc["doc_id"]
                 case = cases.setdefault(person, {"docs": [], "values": {a: [] for a in attributes}})
                 case["docs"].append(source_guid)
@@ -383,11 +416,11 @@ def _unit_selections(doc_id, text, units, segments, unit_themes, shown, code_of,
     return out
 
 
-def _value(variable_guid: str, value: str) -> ET.Element:
-    element = _element("VariableValue")
-    element.append(_element("VariableRef", {"targetGUID": variable_guid}))
-    element.append(_element("TextValue", text=value))
-    return element
+def _value_xml(variable_guid: str, value: str) -> str:
+    return (
+        f'<VariableValue><VariableRef targetGUID="{variable_guid}"/>'
+        f"<TextValue>{_text(value)}</TextValue></VariableValue>"
+    )
 
 
 def _write_project(
@@ -437,14 +470,16 @@ def _write_project(
         put(_xml(variables))
     if cases:
         put("<Cases>")
+        case_guids = {a: guid("case-variable", a) for a in attributes}
         for person, case in cases.items():
-            element = _element("Case", {"guid": guid("case", person), "name": person})
+            element = [_tag("Case", {"guid": guid("case", person), "name": person})]
             for a in attributes:
                 if case["values"][a]:
-                    element.append(_value(guid("case-variable", a), "; ".join(case["values"][a])))
+                    element.append(_value_xml(case_guids[a], "; ".join(case["values"][a])))
             for source_guid in case["docs"]:
-                element.append(_element("SourceRef", {"targetGUID": source_guid}))
-            put(_xml(element))
+                element.append(_tag("SourceRef", {"targetGUID": source_guid}, close=True))
+            element.append("</Case>")
+            put("".join(element))
         put("</Cases>")
     if n_docs:
         put("<Sources>")

@@ -59,10 +59,19 @@ class UnitThemes:
         topic = int(self.dominant[unit])
         if topic < 0:
             return []
-        out = [(topic, float(self.weight[unit]))]
-        lo, hi = np.searchsorted(self.other_units, [unit, unit + 1])
-        out += [
-            (int(t), float(w))
-            for t, w in zip(self.other_topics[lo:hi], self.other_weights[lo:hi], strict=True)
-        ]
-        return out
+        return [(topic, float(self.weight[unit])), *self._others().get(unit, ())]
+
+    def _others(self) -> dict[int, list[tuple[int, float]]]:
+        # Built once, on first use: only units with another theme above the threshold have a key.
+        cache = self.__dict__.get("_other_cache")
+        if cache is None:
+            cache = {}
+            for u, t, w in zip(
+                self.other_units.tolist(),
+                self.other_topics.tolist(),
+                self.other_weights.tolist(),
+                strict=True,
+            ):
+                cache.setdefault(u, []).append((t, w))
+            object.__setattr__(self, "_other_cache", cache)
+        return cache
