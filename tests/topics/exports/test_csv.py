@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import pytest
 from feedcare.corpus import open_corpus
-from themes_fixtures import build_project
+from themes_fixtures import RUN_ID, build_project
 
 EVIL = "<script>alert(1)</script> the *nurse* & [staff](http://x) were kind, caring | `staff`"
 
@@ -91,7 +91,10 @@ def test_out_in_a_new_directory_is_created(invoke, project, tmp_path):
 
 def test_codebook_csv_has_the_columns_taguette_and_qualcoder_read(invoke, project, tmp_path):
     labels = tmp_path / "themes.toml"
-    labels.write_text('[topics]\n0 = { name = "Waiting", memo = "Delays, queues" }\n', encoding="utf-8")
+    labels.write_text(
+        f'[run]\nid = "{RUN_ID}"\n[topics]\n0 = {{ name = "Waiting", memo = "Delays, queues" }}\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "codes.csv"
     result = invoke(
         "themes", "latest", "--corpus", project.corpus, "--labels", labels, "--codebook", "--out", out

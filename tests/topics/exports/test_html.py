@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from feedcare.topics.exports.html import CSP
-from themes_fixtures import build_project
+from themes_fixtures import RUN_ID, build_project
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(
@@ -301,7 +301,9 @@ def wide_report(tmp_path):
     project = build_project(tmp_path)
     labels = tmp_path / "themes.toml"
     labels.write_text(
-        "[topics]\n" + "".join(f'{t} = "{name}"\n' for t, name in LONG_LABELS.items()), encoding="utf-8"
+        f'[run]\nid = "{RUN_ID}"\n[topics]\n'
+        + "".join(f'{t} = "{name}"\n' for t, name in LONG_LABELS.items()),
+        encoding="utf-8",
     )
     result = build_themes(project.corpus, "latest", labels=labels, by="platform")
     sweep = tuple(
