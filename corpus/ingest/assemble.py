@@ -27,11 +27,11 @@ from feedcare.corpus.ingest.sources import SourceFile
 from feedcare.corpus.store.schema import (
     DOCUMENT_BASE_COLUMNS,
     DOCUMENTS_FILE,
-    LOCK_FILE,
     MANIFEST_FILE,
     SEGMENTS,
     SEGMENTS_FILE,
     documents_schema,
+    is_own_leftover,
 )
 from feedcare.corpus.store.sidecars import Manifest
 from feedcare.corpus.store.spill import SpilledTable
@@ -227,10 +227,8 @@ def check_corpus_dir(corpus_dir: Path) -> None:
         raise UsageError(f"{corpus_dir}: is a file; --corpus must be a folder")
     if not corpus_dir.is_dir() or (corpus_dir / MANIFEST_FILE).is_file():
         return
-    ours = {DOCUMENTS_FILE, SEGMENTS_FILE, LOCK_FILE}
-    foreign = [
-        p.name for p in corpus_dir.iterdir() if p.name not in ours and not p.name.startswith(STAGING_PREFIX)
-    ]
+    ours = {DOCUMENTS_FILE, SEGMENTS_FILE}
+    foreign = [p.name for p in corpus_dir.iterdir() if p.name not in ours and not is_own_leftover(p.name)]
     if foreign:
         raise UsageError(
             f"{corpus_dir}: this folder is not empty and is not a feedcare corpus (it holds "

@@ -24,6 +24,7 @@ from feedcare.corpus.store.schema import (
     TOKENS_META_FILE,
     VOCABULARY_FILE,
     attribute_columns,
+    is_own_leftover,
 )
 from feedcare.corpus.store.sidecars import Manifest, TokensMeta
 
@@ -136,7 +137,7 @@ def open_corpus(path: Path) -> Corpus:
     """Open a corpus directory written by ``feedcare ingest``; a clear error if it is not one."""
     path = Path(path)
     if not (path / MANIFEST_FILE).is_file():
-        if path.is_dir() and any(path.iterdir()):
+        if path.is_dir() and any(not is_own_leftover(p.name) for p in path.iterdir()):
             raise DataError(f"{path}: not a feedcare corpus (no {MANIFEST_FILE}); check --corpus")
         raise DataError(
             f"{path}: no corpus here; create one with `feedcare ingest SOURCE --corpus {path}`"

@@ -19,6 +19,11 @@ TOKENS_FILE = "tokens.parquet"
 VOCABULARY_FILE = "vocabulary.parquet"
 TOKENS_META_FILE = "tokens.json"
 LOCK_FILE = ".feedcare.lock"
+READERS_DIR = ".feedcare-readers"  # reader registrations (see corpus/store/lock.py)
+HOLDER_FILE = ".feedcare.holder"  # who holds the lock, for the "busy" message
+# Hidden names feedcare itself leaves in a corpus folder: locks, staging folders of a write in
+# progress (or killed), temporary files. A folder holding only these is not "something else".
+_OWN_PREFIXES = (".feedcare", ".ingest-", ".tokens-")
 
 ROLES = ("interviewer", "participant", "other")
 
@@ -97,6 +102,14 @@ VOCABULARY = pa.schema(
         pa.field("coll_freq", pa.int64(), nullable=False),
     ]
 )
+
+
+def is_own_leftover(name: str) -> bool:
+    """True for a lock, staging folder or temporary file feedcare writes next to a corpus."""
+    if name.startswith(_OWN_PREFIXES):
+        return True
+    parts = name.split(".")
+    return name.startswith(".") and len(parts) >= 4 and parts[-1] == "tmp" and parts[-2].isdigit()
 
 
 def documents_schema(attribute_columns: list[str] | tuple[str, ...]) -> pa.Schema:

@@ -18,7 +18,7 @@ from feedcare.corpus.base.errors import DataError, LockedError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.settings import as_dict, fingerprint
 from feedcare.corpus.store.lock import corpus_lock
-from feedcare.corpus.store.schema import TOKENS_META_FILE
+from feedcare.corpus.store.schema import TOKENS_META_FILE, is_own_leftover
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines import get_engine
 from feedcare.topics.fit.fitting import FitJob
@@ -207,7 +207,7 @@ def _run_dir(corpus_dir: Path, run_id: str | None, run_fp: str) -> Path:
                 f"{path}: run '{run_id}' exists with another configuration or other tokens; "
                 "choose a new --run-id (or delete that directory)"
             )
-    elif path.exists() and any(p.name != ".feedcare.lock" for p in path.iterdir()):
+    elif path.exists() and any(not is_own_leftover(p.name) for p in path.iterdir()):
         raise UsageError(f"{path}: exists and is not a feedcare run; choose another --run-id")
     return path
 
