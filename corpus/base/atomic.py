@@ -10,13 +10,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
+import re
+import shutil
+import signal
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from feedcare.corpus.base.errors import DataError
+from feedcare.corpus.base.processes import pid_alive
 
 # Fixed writer settings so the same table always gives the same bytes.
 _PARQUET_OPTIONS: dict[str, Any] = {
@@ -29,7 +34,39 @@ _PARQUET_OPTIONS: dict[str, Any] = {
 
 
 def _temp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    return temp_name(path, os.getpid())
+
+
+def temp_name(path: Path, pid: int) -> Path:
+    """Where process ``pid`` writes ``path`` (a file or folder) before renaming it into place."""
+    return path.with_name(f".{path.name}.{pid}.tmp")
+
+
+_TEMP = re.compile(r"^\..+\.(\d+)\.tmp$")
+
+
+def remove_stale_temps(directory: Path) -> list[Path]:
+    """Delete the temporary files and folders (:func:`temp_name`) of dead processes in ``directory``.
+
+    A kill -9 or power cut leaves them behind; only those whose writing process is gone are
+    removed, so a write in progress elsewhere is never touched. Returns what was removed.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(Path(directory).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMP.match(entry.name)
+        if match is None or int(match[1]) == os.getpid() or pid_alive(int(match[1])):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry)
+    return removed
 
 
 @contextlib.contextmanager
@@ -46,6 +83,34 @@ def atomic_path(path: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def no_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C for the few microseconds a commit's renames take (re-raised after them)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[Any] = []
+    previous = signal.signal(signal.SIGINT, lambda *args: caught.append(args))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            raise KeyboardInterrupt
+
+
+def commit_files(staging: Path, directory: Path, names: Iterable[str]) -> None:
+    """Rename the finished files ``names`` from ``staging`` into ``directory``, in that order.
+
+    Callers write every file of a step into a staging folder first, so an error, Ctrl-C or a
+    full disk while writing leaves the previous files untouched; the renames take microseconds
+    and the file that marks the set as complete (a manifest) comes last.
+    """
+    with no_interrupt():
+        for name in names:
+            os.replace(Path(staging) / name, Path(directory) / name)
 
 
 def check_schema(table: pa.Table | pa.RecordBatch, schema: pa.Schema, what: str) -> None:

@@ -8,20 +8,17 @@ metadata columns last, and segments in document order.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from feedcare.corpus.base.atomic import commit_files
 from feedcare.corpus.base.errors import UsageError
 from feedcare.corpus.ingest.sources import SourceFile
 from feedcare.corpus.store.schema import (
@@ -245,22 +242,6 @@ def remove_stale_staging(corpus_dir: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def _no_interrupt() -> Iterator[None]:
-    """Hold Ctrl-C for the few microseconds the three renames take."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[Any] = []
-    previous = signal.signal(signal.SIGINT, lambda *args: caught.append(args))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if caught:
-            raise KeyboardInterrupt
-
-
 def commit_corpus(corpus_dir: Path, write: Callable[[Path], Manifest]) -> Manifest:
     """Write the whole corpus into a staging folder (``write(staging)``, e.g. a
     :func:`~.writer.write_corpus` call), then rename its files into place.
@@ -276,9 +257,7 @@ def commit_corpus(corpus_dir: Path, write: Callable[[Path], Manifest]) -> Manife
             # write_corpus keeps the "created" time of the manifest it finds next to it.
             shutil.copy2(corpus_dir / MANIFEST_FILE, staging / MANIFEST_FILE)
         manifest = write(staging)
-        with _no_interrupt():
-            for name in (DOCUMENTS_FILE, SEGMENTS_FILE, MANIFEST_FILE):
-                os.replace(staging / name, corpus_dir / name)
+        commit_files(staging, corpus_dir, (DOCUMENTS_FILE, SEGMENTS_FILE, MANIFEST_FILE))
         return manifest
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import shutil
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -28,13 +29,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from feedcare.corpus.base.atomic import BatchWriter
+from feedcare.corpus.base.atomic import BatchWriter, commit_files, remove_stale_temps, temp_name
 from feedcare.corpus.base.errors import DataError
+from feedcare.corpus.base.processes import die_with_parent
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.settings import as_dict, fingerprint
 from feedcare.corpus.store.lock import corpus_lock
 from feedcare.corpus.store.reader import Corpus
-from feedcare.corpus.store.schema import ENGLISH, TOKENS_META_FILE
+from feedcare.corpus.store.schema import ENGLISH, TOKENS_FILE, TOKENS_META_FILE, VOCABULARY_FILE
 from feedcare.corpus.store.sidecars import (
     LanguageExample,
     PhraseCount,
@@ -175,11 +177,20 @@ def build_tokens(
     config = config or TokensConfig()
     tokens_fp = tokens_fingerprint(corpus, config)
     with corpus_lock(corpus.path, wait):
+        remove_stale_temps(corpus.path)  # what a killed `tokens` left behind
         if force or not is_up_to_date(corpus, tokens_fp):
-            # Readers must never pair an old tokens.json with new Parquet files.
-            (corpus.path / TOKENS_META_FILE).unlink(missing_ok=True)
-            meta = _build(corpus, config, tokens_fp, jobs, progress)
-            meta.to_json(corpus.path / TOKENS_META_FILE)
+            # Everything is written into a staging folder and renamed into place at the end, so
+            # until then the previous tokens stay whole and valid (Ctrl-C, kill -9, full disk).
+            staging = temp_name(corpus.path / "tokens", os.getpid())
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            try:
+                meta = _build(corpus, config, tokens_fp, jobs, progress, staging)
+                meta.to_json(staging / TOKENS_META_FILE)
+                # tokens.json last: it names the fingerprint both Parquet files must carry.
+                commit_files(staging, corpus.path, (TOKENS_FILE, VOCABULARY_FILE, TOKENS_META_FILE))
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
             status = "built"
         else:
             meta = TokensMeta.from_json(corpus.path / TOKENS_META_FILE)
@@ -259,7 +270,8 @@ def ordered_map(
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=initializer, initargs=initargs)
+    executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                                   initargs=(os.getpid(), initializer, initargs))
     pending: deque = deque()
     try:
         for task in tasks:
@@ -272,6 +284,11 @@ def ordered_map(
         executor.shutdown(wait=True, cancel_futures=True)
 
 
+def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple) -> None:
+    die_with_parent(parent)  # a killed `tokens` must not leave its workers running
+    initializer(*initargs)
+
+
 def default_jobs() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -282,7 +299,10 @@ def default_jobs() -> int:
 # --- the three passes -----------------------------------------------------------------------
 
 
-def _build(corpus: Corpus, config: TokensConfig, tokens_fp: str, jobs: int | None, progress) -> TokensMeta:
+def _build(
+    corpus: Corpus, config: TokensConfig, tokens_fp: str, jobs: int | None, progress, staging: Path
+) -> TokensMeta:
+    """The three passes; every file goes into ``staging`` (the caller commits them)."""
     file_texts = {
         name: Path(name).read_text(encoding="utf-8", errors="replace") for name in config.stopwords_files
     }
@@ -296,18 +316,18 @@ def _build(corpus: Corpus, config: TokensConfig, tokens_fp: str, jobs: int | Non
     jobs = max(1, min(jobs or default_jobs(), math.ceil(n_segments / config.batch_size) or 1))
     if config.lemmatize:
         lemma("warm")  # loads simplemma's dictionary once; forked workers inherit it
-    temp, temp2 = corpus.path / _TEMP_UNITS, corpus.path / _TEMP_PHRASED
+    temp, temp2 = staging / _TEMP_UNITS, staging / _TEMP_PHRASED
     try:
         first = _pass_units(corpus, config, temp, jobs, (config, stoplists, params), n_docs, progress)
         phrases = first["phrases"].phrases() if config.phrases else []
         table = frozenset(p.phrase for p in phrases)
         dictionary, n_before = pass_phrases(temp, temp2, table, progress, first["units"])
         pruned = prune(dictionary, config)
-        written = pass_write(corpus, temp2, dictionary, tokens_fp, progress, first["units"])
+        written = pass_write(staging / TOKENS_FILE, temp2, dictionary, tokens_fp, progress, first["units"])
     finally:
         temp.unlink(missing_ok=True)
         temp2.unlink(missing_ok=True)
-    vocabulary = write_vocabulary(corpus, dictionary, tokens_fp)
+    vocabulary = write_vocabulary(staging / VOCABULARY_FILE, dictionary, tokens_fp)
     reading: Reading = first["reading"]
     from feedcare import __version__
 

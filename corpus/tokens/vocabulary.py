@@ -16,7 +16,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from feedcare.corpus.base.atomic import BatchWriter, iter_batches, write_table
 from feedcare.corpus.base.progress import report
-from feedcare.corpus.store.reader import Corpus
 from feedcare.corpus.store.schema import TOKENS, VOCABULARY
 from feedcare.corpus.tokens.config import TokensConfig
 from feedcare.corpus.tokens.phrases import DELIMITER
@@ -148,11 +147,11 @@ def prune(dictionary, config: TokensConfig) -> dict[str, Any]:
     }
 
 
-def pass_write(corpus, temp2, dictionary, tokens_fp, progress, total) -> dict[str, int]:
-    """Pass 3: tokens.parquet with the final tokens and ids, non-empty units in corpus order."""
+def pass_write(path: Path, temp2, dictionary, tokens_fp, progress, total) -> dict[str, int]:
+    """Pass 3: tokens.parquet (at ``path``) with the final tokens and ids, non-empty units in order."""
     vocabulary = pa.array(sorted(dictionary.token2id, key=dictionary.token2id.get), pa.string())
     unit_id = tokens = done = 0
-    with BatchWriter(corpus.tokens_path, TOKENS, {FINGERPRINT_KEY: tokens_fp}) as writer:
+    with BatchWriter(path, TOKENS, {FINGERPRINT_KEY: tokens_fp}) as writer:
         for batch in iter_batches(temp2, batch_size=ROWS_PER_WRITE):
             words = batch.column(PHRASED.get_field_index("tokens"))
             ids = pc.index_in(words.flatten(), value_set=vocabulary)
@@ -180,8 +179,8 @@ def pass_write(corpus, temp2, dictionary, tokens_fp, progress, total) -> dict[st
     return {"units": unit_id, "tokens": tokens}
 
 
-def write_vocabulary(corpus: Corpus, dictionary, tokens_fp: str) -> list[dict[str, Any]]:
-    """vocabulary.parquet; returns the terms by collection frequency (for top_terms)."""
+def write_vocabulary(path: Path, dictionary, tokens_fp: str) -> list[dict[str, Any]]:
+    """vocabulary.parquet (at ``path``); returns the terms by collection frequency (for top_terms)."""
     id2token = {i: t for t, i in dictionary.token2id.items()}
     ids = sorted(id2token)
     table = pa.table(
@@ -193,7 +192,7 @@ def write_vocabulary(corpus: Corpus, dictionary, tokens_fp: str) -> list[dict[st
         },
         schema=VOCABULARY,
     )
-    write_table(corpus.vocabulary_path, table, VOCABULARY, {FINGERPRINT_KEY: tokens_fp})
+    write_table(path, table, VOCABULARY, {FINGERPRINT_KEY: tokens_fp})
     ranked = sorted(ids, key=lambda i: (-dictionary.cfs.get(i, 0), id2token[i]))
     return [
         {"term": id2token[i], "count": dictionary.cfs.get(i, 0), "units": dictionary.dfs.get(i, 0)}

@@ -8,6 +8,7 @@ fingerprint.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +19,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from feedcare.corpus.base.atomic import BatchWriter, iter_batches, read_json, write_json, write_table
+from feedcare.corpus.base.atomic import (
+    BatchWriter,
+    iter_batches,
+    read_json,
+    temp_name,
+    write_json,
+    write_table,
+)
 from feedcare.topics.config import MEASURE_TOP_N
 from feedcare.topics.engines import get_engine
 from feedcare.topics.fit.bow import BowCorpus, load_terms
@@ -221,7 +229,7 @@ def _measures_table(model: str, per_topic: dict[str, list[float | None]]) -> pa.
 
 def _save_native(save: Callable[[Path], None], target: Path) -> None:
     """Native model files appear whole or not at all (a temp folder, then a rename)."""
-    tmp = target.with_name(f".{target.name}.tmp")
+    tmp = temp_name(target, os.getpid())  # a killed writer's folder is swept by the next run
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:

@@ -13,7 +13,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 from feedcare.corpus import open_corpus
-from feedcare.corpus.base.atomic import BatchWriter, iter_batches, parquet_rows, write_table
+from feedcare.corpus.base.atomic import (
+    BatchWriter,
+    iter_batches,
+    parquet_rows,
+    remove_stale_temps,
+    write_table,
+)
 from feedcare.corpus.base.errors import DataError, LockedError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.settings import as_dict, fingerprint
@@ -21,7 +27,7 @@ from feedcare.corpus.store.lock import corpus_lock
 from feedcare.corpus.store.schema import TOKENS_META_FILE, is_own_leftover
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines import get_engine
-from feedcare.topics.fit.fitting import FitJob
+from feedcare.topics.fit.fitting import FITS_DIR, FitJob
 from feedcare.topics.fit.sweep import (
     STABILITY_TOLERANCE,
     KSummary,
@@ -216,6 +222,8 @@ def _run(run_dir: Path, config: TopicsConfig, inputs: _Inputs, engine: Any, sett
          fit_fp: str, run_fp: str, jobs: int, progress: ProgressCallback | None,
          started: float) -> RunReport:
     created = read_run(run_dir).info.created if (run_dir / RUN_FILE).is_file() else now_iso()
+    for folder in (run_dir, run_dir / MODELS_DIR, *sorted((run_dir / FITS_DIR).glob("*"))):
+        remove_stale_temps(folder)  # what a killed run (or its workers) left half-written
     plan = plan_fits(config.ks, config.seed_list)
     info = RunInfo(
         schema_version=RUN_SCHEMA_VERSION,

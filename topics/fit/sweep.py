@@ -6,7 +6,8 @@ Worker processes come from a ``forkserver`` that has already imported the heavy 
 (gensim alone takes 2-5 s to import, as long as a small fit): workers fork from it ready to
 fit, so the import is paid once, not once per worker (``spawn`` where there is no forkserver).
 Workers run one BLAS thread each (two workers on two cores must not each start a BLAS thread
-pool) and ignore Ctrl-C: the parent stops them.
+pool) and ignore Ctrl-C: the parent stops them; if the parent is killed, they exit within a
+second (:func:`~feedcare.corpus.base.processes.die_with_parent`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 from feedcare.corpus.base.errors import UsageError
+from feedcare.corpus.base.processes import die_with_parent
 from feedcare.topics.config import parse_k_spec  # noqa: F401  (re-exported: the sweep's k parsing)
 from feedcare.topics.fit.fitting import FitJob, finished_fit, run_fit
 from feedcare.topics.measures.stability import fit_stability, k_stability, pairwise_stability
@@ -97,7 +99,7 @@ def _run_parallel(todo: list[FitJob], n_jobs: int, on_fit: FitsProgress | None) 
         context = worker_context(sorted({job.engine for job in todo}))
         queue = context.Queue()
         executor = ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_worker,
-                                       initargs=(queue,))
+                                       initargs=(queue, os.getpid()))
         try:
             futures = {executor.submit(_worker_fit, job): job.model for job in todo}
             done: dict[str, Any] = {}
@@ -132,9 +134,11 @@ def _drain(queue: Any, on_fit: FitsProgress | None) -> None:
             on_fit(model, fraction)
 
 
-def _init_worker(queue: Any) -> None:
+def _init_worker(queue: Any, parent: int) -> None:
     global _worker_queue
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    # ... and a killed parent must not leave us fitting (and writing fits) for minutes.
+    die_with_parent(parent)
     _worker_queue = queue
 
 

@@ -304,3 +304,63 @@ def test_languages_in_feedcare_toml_and_bad_codes(invoke, mixed_languages, tmp_p
     (tmp_path / "feedcare.toml").write_text('[tokens]\nlanguages = ["English"]\n')
     result = invoke("tokens", "--corpus", mixed_languages)
     assert result.exit_code == 2 and "'English' is not a language code" in result.stderr
+
+
+# --- crash safety (issue 14, #3 and #9) --------------------------------------------------------
+
+
+def _token_files(corpus_dir):
+    return {name: (corpus_dir / name).read_bytes()
+            for name in ("tokens.parquet", "vocabulary.parquet", "tokens.json")}
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt(), OSError(28, "No space left on device")])
+def test_an_interrupted_rebuild_keeps_the_previous_tokens_valid(corpus_dir, monkeypatch, failure):
+    """tokens.json was deleted before the rebuild: Ctrl-C or a full disk lost the old tokens."""
+    from feedcare.corpus.tokens import build, vocabulary
+    from feedcare.topics.config import TopicsConfig
+    from feedcare.topics.fit.pipeline import check_inputs
+
+    corpus = open_corpus(corpus_dir)
+    build.build_tokens(corpus, build_section(TokensConfig, {"no_below": 1, "min_tokens": 5}, "tokens"),
+                       jobs=1)
+    before = _token_files(corpus_dir)
+
+    def fail(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(vocabulary, "write_vocabulary", fail)
+    monkeypatch.setattr(build, "write_vocabulary", fail)
+    with pytest.raises(type(failure)):
+        build.build_tokens(corpus, build_section(TokensConfig, {"no_below": 2, "min_tokens": 5}, "tokens"),
+                           jobs=1)
+    assert _token_files(corpus_dir) == before
+    assert check_inputs(corpus_dir, TopicsConfig(k=2)).n_units > 0  # topics still runs on them
+    leftovers = [p.name for p in corpus_dir.iterdir() if p.name.endswith(".tmp") or "tokens-" in p.name]
+    assert leftovers == []
+
+
+def test_temp_files_of_dead_processes_are_removed_and_live_ones_kept(corpus_dir):
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout)
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stale_file = corpus_dir / f"..tokens-units.tmp.parquet.{dead_pid}.tmp"  # what kill -9 left
+        stale_file.write_bytes(b"PAR1 half-written")
+        stale_dir = corpus_dir / f".tokens.{dead_pid}.tmp"
+        (stale_dir / "x").mkdir(parents=True)
+        in_use = corpus_dir / f".tokens.parquet.{live.pid}.tmp"
+        in_use.write_bytes(b"another process is writing this")
+        build_tokens_cli = open_corpus(corpus_dir)
+        from feedcare.corpus.tokens.build import build_tokens
+
+        build_tokens(build_tokens_cli, build_section(TokensConfig, {"no_below": 1}, "tokens"), jobs=1)
+        assert not stale_file.exists() and not stale_dir.exists()
+        assert in_use.exists()
+    finally:
+        live.kill()
+        live.wait()
