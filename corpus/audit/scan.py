@@ -16,6 +16,7 @@ from pathlib import Path
 from feedcare.corpus.audit.identifiers import KINDS, Finding, count_markers, scan_text
 from feedcare.corpus.base.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SKIPPED, InputError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.corpus.ingest.report import display_path
 from feedcare.corpus.ingest.sources import scan_sources
 from feedcare.corpus.readers.registry import READERS
 from feedcare.corpus.store.reader import open_corpus
@@ -203,9 +204,8 @@ def audit_paths(
     listed in ``skipped``: an audit must not pass silently over a file it could not check.
     """
     names = tuple(names or ())
-    files = list(_expand(paths))
+    files, skipped = _expand(paths)
     findings: list[AuditFinding] = []
-    skipped: list[tuple[str, str]] = []
     n_documents = n_turns = n_markers = 0
     for done, (file, label) in enumerate(files, start=1):
         try:
@@ -227,16 +227,18 @@ def audit_paths(
     )
 
 
-def _expand(paths: Sequence[Path]) -> Iterator[tuple[Path, str]]:
-    """(file, document label) pairs, found exactly as ``feedcare ingest`` finds them.
+def _expand(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
+    """(file, document label) pairs, found exactly as ``feedcare ingest`` finds them, and the
+    folders and files that could not be read (skipped: an audit must say what it did not check).
 
     One walker for both commands: hidden files, Word's ``~$`` lock files and unsupported
     suffixes are passed over the same way, and the label is the file's ingest source name.
     """
     if not paths:
         raise UsageError("no SOURCE given; pass transcript files or folders, or --corpus DIR")
-    for file in scan_sources([Path(p) for p in paths]).files:
-        yield file.path, file.source
+    scan = scan_sources([Path(p) for p in paths])
+    skipped = [(display_path(path), reason) for path, reason in scan.unreadable]
+    return [(file.path, file.source) for file in scan.files], skipped
 
 
 def _read_source(file: Path, label: str) -> Iterator[tuple[str, str, list[_TurnSpan]]]:

@@ -97,8 +97,10 @@ def ingest(
         remove_stale_staging(corpus_dir)
         previous, reread_reason = _previous_state(corpus_dir, options)
         files = name_sources(scan.files, previous)
-        plan = plan_sources(files, previous, reread=reread_reason is not None, progress=progress)
+        plan = plan_sources(files, previous, reread=reread_reason is not None, progress=progress,
+                            hidden=scan.hides)
         run = _Run(corpus_dir, config, meta, plan, previous, prune, progress)
+        run.report.skipped[:0] = [(display_path(p), reason) for p, reason in scan.unreadable]
         run.report.reread_reason = reread_reason
         run.report.files_found = len(files)
         run.report.ignored = dict(sorted(scan.ignored.items()))
@@ -187,6 +189,7 @@ class _Run:
         for file, _reason in plan.unreadable:  # cannot even be hashed now: keep what it gave before
             if file.key in previous:
                 self.entries[file.key] = previous[file.key]
+        self.entries.update(plan.held)  # in folders that cannot be read now: kept as they were
         self.pieces: list[Piece] = []
         # Comment tables are parked here while reading (removed with the other staging folders).
         self.spill_dir = corpus_dir / f"{STAGING_PREFIX}{os.getpid()}-read"

@@ -105,8 +105,13 @@ def other_languages_warning(n: int, examples: list[dict[str, Any]]) -> str:
 
 
 def display_path(path: Path) -> str:
-    """A path as the user would type it: relative to the working folder when inside it."""
+    """A path as the user would type it: relative to the working folder when inside it.
+
+    Bytes of a file name that are not UTF-8 are shown as escapes (``P\\xe9rez.txt``), so the
+    path can be printed and stored in JSON.
+    """
     try:
-        return Path(os.path.relpath(path)).as_posix() if path.is_relative_to(Path.cwd()) else path.as_posix()
+        shown = Path(os.path.relpath(path)).as_posix() if path.is_relative_to(Path.cwd()) else path.as_posix()
     except ValueError:
-        return path.as_posix()
+        shown = path.as_posix()
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -58,6 +59,14 @@ class SourceFile:
 class Scan:
     files: list[SourceFile]
     ignored: Counter[str] = field(default_factory=Counter)  # suffix → files skipped silently
+    # Folders and files that exist but cannot be read (permissions, broken links, names that are
+    # not UTF-8): skipped inputs, reported by name. What an earlier ingest read from them stays.
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)
+
+    def hides(self, key: str) -> bool:
+        """Whether the manifest entry ``key`` (a file path) lies in an unreadable folder or is one."""
+        return any(key == p.as_posix() or key.startswith(p.as_posix().rstrip("/") + "/")
+                   for p, _ in self.unreadable)
 
     def ignored_summary(self) -> str:
         """'3 files with other suffixes: .jpg, .pdf' (empty when nothing was ignored)."""
@@ -78,9 +87,25 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".") or name.startswith("~$")
 
 
-def _walk(root: Path, exclude: Path | None) -> list[Path]:
+def _utf8_name(path: Path) -> bool:
+    """File names reach Parquet and JSON as UTF-8; on Linux a name can be any bytes."""
+    try:
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _walk(root: Path, exclude: Path | None, unreadable: list[tuple[Path, str]]) -> list[Path]:
     found: list[Path] = []
-    for folder, dirs, names in os.walk(root):
+
+    def skipped(error: OSError) -> None:
+        # os.walk passes over a folder it cannot list unless told: that was silent data loss.
+        where = Path(error.filename) if error.filename else root
+        unreadable.append((where, f"cannot read the folder ({error.strerror or error}); its files were "
+                                  "left as they were"))
+
+    for folder, dirs, names in os.walk(root, onerror=skipped):
         here = Path(folder)
         dirs[:] = sorted(
             d for d in dirs if not _is_hidden(d) and (exclude is None or (here / d).resolve() != exclude)
@@ -114,8 +139,11 @@ def scan_sources(sources: list[Path], exclude: Path | None = None) -> Scan:
             root, paths = given.resolve().parent, [given.resolve()]
         else:
             root = given.resolve()
-            paths = _walk(root, exclude)
+            paths = _walk(root, exclude, scan.unreadable)
         for path in paths:
+            if not _utf8_name(path):
+                scan.unreadable.append((path, "file name is not valid UTF-8; rename the file"))
+                continue
             fmt = file_format(path)
             if fmt is None:
                 scan.ignored[path.suffix.lower() or "(no suffix)"] += 1
@@ -125,11 +153,12 @@ def scan_sources(sources: list[Path], exclude: Path | None = None) -> Scan:
             seen_paths.add(path)
             try:
                 stat = path.stat()
-            except OSError as exc:
-                raise UsageError(f"{path}: cannot read ({exc.strerror}); check its permissions") from None
+            except OSError as exc:  # a broken link, a file removed while we looked
+                scan.unreadable.append((path, f"cannot read the file ({exc.strerror or exc})"))
+                continue
             source = path.relative_to(root).as_posix()
             scan.files.append(SourceFile(path, root, source, fmt, stat.st_size, stat.st_mtime_ns))
-    if not scan.files:
+    if not scan.files and not scan.unreadable:
         names = ", ".join(str(s) for s in sources)
         ignored = scan.ignored_summary()
         raise UsageError(
@@ -179,6 +208,8 @@ class Plan:
     changed: list[tuple[SourceFile, str]] = field(default_factory=list)
     unchanged: list[tuple[SourceFile, SourceEntry]] = field(default_factory=list)  # updated entry
     gone: dict[str, SourceEntry] = field(default_factory=dict)  # key → previous entry
+    # Previous entries in folders that cannot be read now: not gone, kept as they were.
+    held: dict[str, SourceEntry] = field(default_factory=dict)
     rehashed: int = 0  # unchanged files whose mtime moved, so they were hashed
     unreadable: list[tuple[SourceFile, str]] = field(default_factory=list)  # (file, reason)
 
@@ -196,11 +227,14 @@ def plan_sources(
     *,
     reread: bool = False,
     progress: ProgressCallback | None = None,
+    hidden: Callable[[str], bool] | None = None,
 ) -> Plan:
     """Compare ``files`` with the manifest's ``previous`` sources.
 
     ``reread`` (the parsing options changed) sends every file to be read again, but still
-    trusts the recorded hash of a file whose size and mtime have not moved.
+    trusts the recorded hash of a file whose size and mtime have not moved. ``hidden(key)`` says
+    whether a previous file lies where the scan could not look (:meth:`Scan.hides`): such files
+    are held, not gone.
     """
     plan = Plan()
     current = {f.key for f in files}
@@ -224,7 +258,12 @@ def plan_sources(
             else:
                 plan.new.append((file, sha))
         report(progress, "Checking files", done, len(files))
-    plan.gone = {key: entry for key, entry in previous.items() if key not in current}
+    for key, entry in previous.items():
+        if key not in current:
+            if hidden is not None and hidden(key):
+                plan.held[key] = entry
+            else:
+                plan.gone[key] = entry
     return plan
 
 

@@ -1,12 +1,23 @@
-"""corpus/ingest/sources.py: which files an ingest finds, what it calls them, and which it reads again."""
+"""corpus/ingest/sources.py: which files an ingest finds, what it calls them, and which it reads again.
+
+Unreadable files and folders are skipped inputs, never "gone" (issue 14, #2). Root reads
+everything whatever its permissions, so a folder is made unreadable either by an injected
+PermissionError in the scan, or for real as an unprivileged user (setpriv, when the suite runs
+as root and it exists; directly when the suite does not run as root).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from feedcare.corpus import IngestConfig, ingest, open_corpus
 from feedcare.corpus.base.errors import UsageError
 from feedcare.corpus.ingest.sources import (
     name_sources,
@@ -162,3 +173,139 @@ def test_the_corpus_folder_inside_the_source_is_not_read(invoke, folder, monkeyp
     assert invoke("ingest", ".", "--corpus", "corpus").exit_code == 0
     data = as_json(invoke("ingest", ".", "--corpus", "corpus", "--json"))
     assert (data["documents"], data["status"]) == (3, "up to date")
+
+
+# --- unreadable inputs (issue 14) ------------------------------------------------------------
+
+
+@pytest.fixture
+def sites(tmp_path):
+    data = tmp_path / "data"
+    write(data / "siteA" / "A01.txt", INTERVIEW)
+    write(data / "siteA" / "A02.txt", INTERVIEW.replace("fine", "good"))
+    write(data / "siteB" / "B01.txt", INTERVIEW.replace("fine", "slow"))
+    write(data / "siteB" / "B02.txt", INTERVIEW.replace("fine", "kind"))
+    return data
+
+
+@pytest.fixture
+def unreadable(monkeypatch):
+    """Make folders unreadable for the scan, as chmod 000 does for a non-root user."""
+    blocked: set[str] = set()
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if not isinstance(path, int) and os.fspath(path) in blocked:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    return lambda path: blocked.add(os.fspath(Path(path).resolve()))
+
+
+def doc_ids(corpus):
+    return open_corpus(corpus).documents(columns=["doc_id"])["doc_id"].to_pylist()
+
+
+@pytest.mark.parametrize("prune", [True, False])
+def test_an_unreadable_folder_is_skipped_and_named_never_gone(sites, tmp_path, unreadable, prune):
+    corpus = tmp_path / "c"
+    ingest([sites], corpus, IngestConfig())
+    unreadable(sites / "siteB")
+    report = ingest([sites], corpus, IngestConfig(), prune=prune)
+    assert report.exit_code == 3
+    assert [path for path, _ in report.skipped] == [(sites / "siteB").as_posix()]
+    assert "cannot read the folder (Permission denied)" in report.skipped[0][1]
+    assert report.files_gone == 0 and report.removed == 0 and report.gone_kept == []
+    assert doc_ids(corpus) == ["siteA/A01", "siteA/A02", "siteB/B01", "siteB/B02"]
+
+
+def test_strict_writes_nothing_when_a_folder_cannot_be_read(sites, tmp_path, unreadable):
+    corpus = tmp_path / "c"
+    unreadable(sites / "siteB")
+    from feedcare.corpus.ingest.report import IngestAborted
+
+    with pytest.raises(IngestAborted, match="siteB: cannot read the folder"):
+        ingest([sites], corpus, IngestConfig(), strict=True)
+    assert not (corpus / "manifest.json").exists()
+
+
+def test_an_unreadable_source_folder_alone_is_a_skipped_input(sites, tmp_path, unreadable):
+    corpus = tmp_path / "c"
+    ingest([sites / "siteB"], corpus, IngestConfig())
+    unreadable(sites / "siteB")
+    report = ingest([sites / "siteB"], corpus, IngestConfig(), prune=True)
+    assert report.exit_code == 3 and report.removed == 0
+    assert doc_ids(corpus) == ["B01", "B02"]
+
+
+def test_audit_lists_the_folder_it_could_not_read(sites, unreadable):
+    from feedcare.corpus.audit.scan import audit_paths
+
+    unreadable(sites / "siteB")
+    result = audit_paths([sites])
+    assert result.exit_code == 3
+    assert [s for s, _ in result.skipped] == [(sites / "siteB").as_posix()]
+
+
+def test_a_broken_link_and_a_file_name_that_is_not_utf8_are_skipped_not_fatal(sites, tmp_path):
+    (sites / "siteA" / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    bad = os.fsencode(sites / "siteA") + b"/P\xe9rez.txt"  # Latin-1 bytes in a Linux file name
+    try:
+        with open(bad, "w", encoding="utf-8") as handle:
+            handle.write(INTERVIEW)
+    except (OSError, ValueError):
+        pytest.skip("this file system refuses file names that are not UTF-8")
+    scan = scan_sources([sites])
+    reasons = {Path(p).name: r for p, r in scan.unreadable}
+    assert "cannot read the file" in reasons["gone.txt"]
+    assert "file name is not valid UTF-8" in next(r for n, r in reasons.items() if n.startswith("P"))
+    report = ingest([sites], tmp_path / "c", IngestConfig())
+    assert report.exit_code == 3 and report.written
+    assert len(report.skipped) == 2
+    assert doc_ids(tmp_path / "c") == ["siteA/A01", "siteA/A02", "siteB/B01", "siteB/B02"]
+
+
+# --- for real, as a user root's permissions do not override ----------------------------------
+
+
+def _unprivileged_prefix() -> list[str] | None:
+    if os.name != "posix":
+        return None
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+@pytest.mark.skipif(_unprivileged_prefix() is None,
+                    reason="needs POSIX and either a non-root user or setpriv to drop root's rights")
+def test_chmod_000_folder_with_prune_keeps_its_documents_for_real():
+    prefix = _unprivileged_prefix()
+    base = Path(tempfile.mkdtemp(prefix="feedcare-perm-"))
+    try:
+        os.chmod(base, 0o777)
+        data = base / "data"
+        write(data / "siteA" / "A01.txt", INTERVIEW)
+        write(data / "siteB" / "B01.txt", INTERVIEW.replace("fine", "slow"))
+        corpus = base / "c"
+        ingest([data], corpus, IngestConfig())
+        if os.geteuid() == 0:
+            for path in [base, *base.rglob("*")]:
+                os.chown(path, 65534, 65534)
+        os.chmod(data / "siteB", 0)
+        env = {**os.environ, "HOME": str(base), "NO_COLOR": "1"}
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "feedcare", "ingest", str(data), "--prune",
+             "--corpus", str(corpus)],
+            capture_output=True, text=True, env=env, cwd=base, timeout=300,
+        )
+        assert proc.returncode == 3, proc.stderr
+        shown = proc.stdout + proc.stderr
+        assert "siteB" in shown and "cannot read the folder" in shown
+        os.chmod(data / "siteB", 0o755)
+        assert doc_ids(corpus) == ["siteA/A01", "siteB/B01"]
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
