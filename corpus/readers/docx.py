@@ -1,9 +1,14 @@
 """Word (.docx) transcripts: paragraphs and table cells in body order, then speaker turns.
 
-A .docx is a zip archive; before python-docx opens it, the archive's directory is checked so a
-corrupt file or a zip bomb (a small file that expands to gigabytes) is refused without
-decompressing anything. The sizes checked are the ones the zip directory declares, and
-Python's zipfile never inflates a member beyond its declared size, so the check is sound.
+A .docx is a zip archive, and python-docx never sees the archive as it came. First its
+directory is checked, so a corrupt file or a zip bomb (a small file that expands to
+gigabytes) is refused before anything is decompressed. Then every member is inflated in small
+bounded chunks, never past the size its header declares and never past the limit, whatever
+the header says: zipfile's own ``read()`` inflates a whole member in one call before it
+truncates to the declared size, so a 2 MB file declaring 9,000 bytes took 2 GB of memory.
+python-docx reads the copy made of those checked bytes. A part that declares XML entities
+(a ``<!DOCTYPE>``, which Word never writes) is refused: the parser does not expand them, and
+the text after one would silently vanish.
 """
 
 from __future__ import annotations
@@ -44,9 +49,64 @@ def check_docx_archive(data: bytes, max_expanded: int = MAX_EXPANDED_BYTES) -> N
             raise InputError(f".docx member {member.filename} expands {ratio:.0f}-fold (zip bomb?)")
 
 
+_CHUNK = 64 * 1024
+_PROLOG_BYTES = 4096
+_DOCTYPES = tuple("<!DOCTYPE".encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be"))
+
+
+def checked_copy(data: bytes, max_expanded: int = MAX_EXPANDED_BYTES) -> bytes:
+    """The archive rebuilt from members inflated in bounded chunks (stored, not compressed).
+
+    Raises InputError for a member whose data does not match its header (size or CRC), when the
+    members together exceed ``max_expanded`` bytes, or for an XML part with a ``<!DOCTYPE>``.
+    """
+    out = io.BytesIO()
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, zipfile.ZipFile(out, "w") as copy:
+            for member in archive.infolist():
+                if member.is_dir():
+                    continue
+                parts = []
+                with archive.open(member) as stream:
+                    while chunk := stream.read(_CHUNK):  # inflates at most _CHUNK bytes a call
+                        total += len(chunk)
+                        if total > max_expanded:
+                            limit = max_expanded // _MB
+                            raise InputError(f".docx expands to more than {limit} MB (zip bomb?)")
+                        parts.append(chunk)
+                body = b"".join(parts)
+                if member.filename.endswith((".xml", ".rels")) and any(
+                    mark in body[:_PROLOG_BYTES] for mark in _DOCTYPES
+                ):
+                    raise InputError(
+                        "not a valid .docx (it declares XML entities in a <!DOCTYPE>, which Word never "
+                        "writes, and feedcare does not expand them; re-save it in Word)"
+                    )
+                info = zipfile.ZipInfo(member.filename, date_time=member.date_time)
+                copy.writestr(info, body, compress_type=zipfile.ZIP_STORED)
+    except zipfile.BadZipFile as exc:
+        name = getattr(exc, "filename", None) or _member_in(str(exc))
+        what = f"member {name}" if name else "a member"
+        raise InputError(
+            f"not a valid .docx ({what} does not match its header; damaged, or a zip bomb)"
+        ) from None
+    except (zipfile.LargeZipFile, ValueError, EOFError, NotImplementedError, RuntimeError, OSError):
+        raise InputError("not a valid .docx (corrupt zip)") from None
+    return out.getvalue()
+
+
+def _member_in(message: str) -> str | None:
+    # zipfile says "Bad CRC-32 for file 'word/document.xml'"
+    start = message.find("'")
+    end = message.rfind("'")
+    return message[start + 1 : end] if 0 <= start < end else None
+
+
 def parse_docx(data: bytes, *, labels: Sequence[str] = ()) -> ParsedText:
     """Read a .docx file's bytes into paragraphs joined by newlines, then speaker turns."""
     check_docx_archive(data)
+    data = checked_copy(data)
     text = "\n".join(_paragraph_texts(data))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return parsed_from_text(text, "docx", "docx", labels=labels)
