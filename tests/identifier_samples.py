@@ -22,6 +22,16 @@ PLANTED = [
     ("phone", "+44 (0)7700 900 123", "or +44 (0)7700 900 123 on the card"),
     ("phone", "+447700900123", "WhatsApp +447700900123"),
     ("phone", "0044 20 7946 0958", "dial 0044 20 7946 0958 from France"),
+    # the forms the audit missed (issue 14, #6): no space after a label's colon, Word's
+    # non-breaking, thin and narrow spaces and non-breaking hyphens, dots between the groups
+    ("phone", "07700 900123", "Tel:07700 900123 (mobile)"),
+    ("phone", "07700\u00a0900123", "mobile 07700\u00a0900123 as Word joined it"),
+    ("phone", "0161\u2009496\u20090000", "clinic 0161\u2009496\u20090000 with thin spaces"),
+    ("phone", "07700.900.123", "or 07700.900.123 with dots"),
+    ("phone", "07700\u2011900\u2011123", "texts to 07700\u2011900\u2011123 please"),
+    ("nhs_number", "943 476 5919", "NHS:943 476 5919 on the letter"),
+    ("nhs_number", "943\u202f476\u202f5919", "NHS no 943\u202f476\u202f5919 typed in Word"),
+    ("nhs_number", "472.136.2544", "number 472.136.2544 on the form"),
     # NHS numbers: 3-3-4 with spaces or dashes, or plain; all pass the modulus-11 check
     ("nhs_number", "943 476 5919", "My NHS number is 943 476 5919."),
     ("nhs_number", "472-136-2544", "NHS no. 472-136-2544 on the letter"),
@@ -86,6 +96,9 @@ LOOKALIKES = [
     "reference 12345678901", "case 20231104", "my number was 943 476 5910",
     "NHS number 123 456 7890", "order 4721362545 arrived", "code 7055890013",
     "0800 123 4567 is free", "version 1.2.3", "01 02 2003 was the date on it",
+    # the same look-alikes with Word's spaces and dots, and numbers glued to other numbers
+    "my number was 943\u00a0476\u00a05910", "reference 1234\u00a05678\u00a0901",
+    "the score was 3.0161 496 0007", "a ratio of 1:07700 900456", "0800\u00a0123\u00a04567 is free",
     # not e-mails, handles or URLs
     "I was @home all day", "and/or", "e.g. the nhs.uk website", "Fish & chips",
     # not NI numbers (invalid prefixes) and not postcodes (no such area)

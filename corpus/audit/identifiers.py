@@ -9,6 +9,10 @@ identifiers, and flagging them would bury the real findings (docs/audit.md lists
 Redaction markers already in the text (``[NAME]``, ``<name>``, ``[inaudible 00:12:34]``,
 ``XXXX``, ``***``, ``REDACTED``) are blanked out before detection, so neither they nor the
 digits inside them are reported.
+
+The detectors see the text with Unicode spaces (Word's non-breaking, thin and narrow spaces)
+as plain spaces, Unicode hyphens and dashes as "-", and zero-width characters and soft hyphens
+removed; findings still point into (and quote) the text as written.
 """
 
 from __future__ import annotations
@@ -119,17 +123,19 @@ _HANDLE_WORDS = {
 
 # Phones: a national 0 form or a +44 / 0044 form, groups separated by one space or dash,
 # an optional bracketed area code. Validation decides; the pattern only finds candidates.
-_NO_DIGIT_BEFORE = r"(?<![\w+£$€.,/:])(?<!\d[ \-])"
+# A colon after a label ("Tel:07700 900123", "NHS:943 476 5919") may come before; after a digit
+# ("1:07700 ...") it may not.
+_NO_DIGIT_BEFORE = r"(?<![\w+£$€.,/])(?<!\d:)(?<!\d[ \-])"
 _NO_DIGIT_AFTER = r"(?![\w%/]|[.,:]\d|[ \-]\d)"
 _PHONE_RE = re.compile(
     _NO_DIGIT_BEFORE
-    + r"(?:(?P<intl>(?:\+|00)44[ \-]?(?:\(0\)[ \-]?)?)(?P<rest>\(?\d{1,5}\)?(?:[ \-]?\d{2,8}){0,4})"
-    r"|(?P<nat>\(?0\d{1,5}\)?(?:[ \-]?\d{2,8}){0,4}))"
+    + r"(?:(?P<intl>(?:\+|00)44[ \-]?(?:\(0\)[ \-]?)?)(?P<rest>\(?\d{1,5}\)?(?:[ \-.]?\d{2,8}){0,4})"
+    r"|(?P<nat>\(?0\d{1,5}\)?(?:[ \-.]?\d{2,8}){0,4}))"
     + _NO_DIGIT_AFTER
 )
 
 _NHS_RE = re.compile(
-    _NO_DIGIT_BEFORE + r"(?P<a>[1-9]\d{2})(?P<sep>[ \-]?)(?P<b>\d{3})(?P=sep)(?P<c>\d{4})"
+    _NO_DIGIT_BEFORE + r"(?P<a>[1-9]\d{2})(?P<sep>[ \-.]?)(?P<b>\d{3})(?P=sep)(?P<c>\d{4})"
     + _NO_DIGIT_AFTER
 )
 
@@ -463,13 +469,34 @@ def _context(text: str, spans: list[tuple[int, int, str]], index: int) -> str:
     return ("…" if lo > line_start else "") + body + ("…" if hi < line_end else "")
 
 
+# Same-length replacements: every Unicode space separator becomes " ", every hyphen or dash "-".
+_SPACES = [0x00A0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000]
+_DASHES = [0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE58, 0xFE63, 0xFF0D]
+_SAME_LENGTH = {**{cp: " " for cp in _SPACES}, **{cp: "-" for cp in _DASHES}}
+# Invisible characters Word and web forms put inside numbers: removed (offsets are mapped back).
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+
+
+def normalise_for_matching(text: str) -> tuple[str, list[int] | None]:
+    """The text the detectors see, and (when characters were removed) where each character of
+    it came from in ``text``; None means offsets are the same."""
+    if text.isascii():
+        return text, None
+    mapped = text.translate(_SAME_LENGTH)
+    if not any(ch in mapped for ch in _INVISIBLE):
+        return mapped, None
+    keep = [i for i, ch in enumerate(mapped) if ch not in _INVISIBLE]
+    return "".join(mapped[i] for i in keep), keep
+
+
 def scan_text(text: str, names: Iterable[str] | None = None) -> list[Finding]:
     """Every residual identifier in ``text``, in text order, with masked value and context.
 
     ``names`` are extra names to find (case-insensitive, whole words). Text inside redaction
     markers is never reported.
     """
-    blanked, _ = _blank_markers(text)
+    normal, positions = normalise_for_matching(text)
+    blanked, _ = _blank_markers(normal)
     priority = {kind: i for i, kind in enumerate(KINDS)}
     candidates = [
         (start, end, priority[kind], kind)
@@ -480,6 +507,8 @@ def scan_text(text: str, names: Iterable[str] | None = None) -> list[Finding]:
     pattern = _names_pattern(tuple(names)) if names else None
     candidates += [(s, e, priority[NAME], NAME) for s, e in _spans_names(blanked, pattern)]
     spans = _resolve(candidates)
+    if positions is not None:  # back to offsets into the text as written
+        spans = [(positions[s], positions[e - 1] + 1, kind) for s, e, kind in spans]
     return [
         Finding(kind, s, e, mask(kind, text[s:e]), _context(text, spans, i), text[s:e])
         for i, (s, e, kind) in enumerate(spans)
