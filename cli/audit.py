@@ -108,7 +108,9 @@ def render(console, result) -> None:
     table.add_column("context (masked)", overflow="fold")
     for f in result.findings:
         turn = str(f.seg) if f.seg is not None else "-"
-        if f.speaker:
+        if f.field != "text":  # an id, file name, speaker label or the manifest
+            turn = f.field
+        elif f.speaker:
             turn = f"{turn} {f.speaker}"
         # Text(), not markup: "[NAME]" in a context must print as written.
         table.add_row(*(Text(v) for v in (f.doc_id, turn, f.kind, f.masked, f.context)))
@@ -127,7 +129,7 @@ def _summary(result) -> None:
         message(f"[yellow]Skipped[/] {escape(source)}: {escape(reason)}")
     if result.findings:
         kinds = ", ".join(f"{kind} {n}" for kind, n in result.counts().items())
-        n_docs = len({f.doc_id for f in result.findings})
+        n_docs = len({f.doc_id for f in result.findings if f.field != "manifest"})
         message(
             f"[bold red]{_plural(len(result.findings), 'possible identifier')}[/] in {n_docs} of "
             f"{_plural(result.n_documents, 'document')} ({kinds}){markers}."

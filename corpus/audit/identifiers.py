@@ -124,8 +124,9 @@ _HANDLE_WORDS = {
 # Phones: a national 0 form or a +44 / 0044 form, groups separated by one space or dash,
 # an optional bracketed area code. Validation decides; the pattern only finds candidates.
 # A colon after a label ("Tel:07700 900123", "NHS:943 476 5919") may come before; after a digit
-# ("1:07700 ...") it may not.
-_NO_DIGIT_BEFORE = r"(?<![\w+£$€.,/])(?<!\d:)(?<!\d[ \-])"
+# ("1:07700 ...") it may not. A number then one space or dash ("1 07700 ...") is checked in
+# Python (:func:`_after_number`): after a code with letters ("P01 07700 900123") it may come.
+_NO_DIGIT_BEFORE = r"(?<![\w+£$€.,/])(?<!\d:)"
 _NO_DIGIT_AFTER = r"(?![\w%/]|[.,:]\d|[ \-]\d)"
 _PHONE_RE = re.compile(
     _NO_DIGIT_BEFORE
@@ -197,6 +198,17 @@ _BIRTH_PARTIAL = re.compile(
     r"|\d{1,2}/\d{1,2})(?![\w/])",
     re.IGNORECASE,
 )
+
+
+def _after_number(text: str, start: int) -> bool:
+    """Whether a match at ``start`` follows a number and one space or dash: the tail of a longer
+    number ("1 07700 900123"), not a phone or NHS number of its own. A code ("P01 ...") is not."""
+    if start < 2 or text[start - 1] not in " -" or not text[start - 2].isdigit():
+        return False
+    i = start - 2
+    while i >= 0 and text[i].isalnum():
+        i -= 1
+    return text[i + 1 : start - 1].isdigit()
 
 
 def _phone_ok(match: re.Match[str]) -> bool:
@@ -277,7 +289,7 @@ def _spans_handle(text: str):
 
 def _spans_phone(text: str):
     for m in _PHONE_RE.finditer(text):
-        if _phone_ok(m):
+        if _phone_ok(m) and not _after_number(text, m.start()):
             start, end = m.span()
             value = m.group(0)
             if value.startswith("(") and ")" not in value:
@@ -287,7 +299,7 @@ def _spans_phone(text: str):
 
 def _spans_nhs(text: str):
     for m in _NHS_RE.finditer(text):
-        if nhs_checksum_ok(m.group("a") + m.group("b") + m.group("c")):
+        if nhs_checksum_ok(m.group("a") + m.group("b") + m.group("c")) and not _after_number(text, m.start()):
             yield m.span()
 
 
@@ -513,6 +525,67 @@ def scan_text(text: str, names: Iterable[str] | None = None) -> list[Finding]:
         Finding(kind, s, e, mask(kind, text[s:e]), _context(text, spans, i), text[s:e])
         for i, (s, e, kind) in enumerate(spans)
     ]
+
+
+def mask_all(text: str, names: Iterable[str] | None = None) -> str:
+    """``text`` with every identifier in it masked (for ids and file names shown in reports)."""
+    findings = scan_text(text, names)
+    if not findings:
+        return text
+    pieces, last = [], 0
+    for f in findings:
+        pieces += [text[last:f.start], f.masked]
+        last = f.end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+# Joins short values for one scan; no detector matches across it (no \s, no separator).
+_JOIN = "\n\0\n"
+
+
+# The suffix of a transcript or table file name is not part of what precedes it
+# ("P02_jane.doe@example.com.txt" holds the address jane.doe@example.com, not ...com.txt).
+_FILE_SUFFIX = re.compile(r"\.(?:txt|md|docx|vtt|srt|csv|tsv|parquet|json|jsonl|xlsx?)$", re.IGNORECASE)
+
+
+def scan_value(value: str, names: Iterable[str] | None = None) -> list[Finding]:
+    """:func:`scan_text` for an id or a file name, where "_" often stands for a space
+    ("P02_jane.doe@example.com"): both readings are scanned, the longer finding wins. A file
+    suffix at the end is not read as part of an address."""
+    suffix = _FILE_SUFFIX.search(value)
+    scanned = value[: suffix.start()] + " " * len(suffix[0]) if suffix else value
+    found = scan_text(scanned, names)
+    if "_" not in value and suffix is None:
+        return found
+    spaced = scan_text(scanned.replace("_", " "), names) if "_" in value else []
+    chosen: list[Finding] = []
+    for f in sorted([*found, *spaced], key=lambda f: (-(f.end - f.start), f.start)):
+        if all(f.end <= c.start or f.start >= c.end for c in chosen):
+            chosen.append(f)
+    # Masks and contexts quote the value as written.
+    return [Finding(f.kind, f.start, f.end, mask(f.kind, value[f.start:f.end]), f.context,
+                    value[f.start:f.end]) for f in sorted(chosen, key=lambda f: f.start)]
+
+
+def scan_values(values: Iterable[str | None], names: Iterable[str] | None = None) -> dict[str, list[Finding]]:
+    """:func:`scan_value` findings per distinct value, for the values that have any (ids, file
+    names, labels).
+
+    The values are scanned together first, in chunks, and only those in a chunk with a finding
+    one by one: a million clean document ids cost one pass of the detectors, not a million calls.
+    """
+    names = tuple(names or ())
+    distinct = sorted({v for v in values if v})
+    found: dict[str, list[Finding]] = {}
+    for start in range(0, len(distinct), 512):
+        chunk = distinct[start:start + 512]
+        if scan_text(_JOIN.join(chunk).replace("_", " "), names) or scan_text(_JOIN.join(chunk), names):
+            for value in chunk:
+                hits = scan_value(value, names)
+                if hits:
+                    found[value] = hits
+    return found
 
 
 def count_markers(text: str) -> int:

@@ -6,6 +6,10 @@ as ``[PHONE]``; every other character is kept. Segment offsets are recomputed so
 replacement back to the original; it holds the identifiers, so it must live outside both the
 source and the redacted corpus and is written readable by its owner only.
 
+Identifiers in file names travel into the corpus, so document ids, source names, participant
+ids, speaker labels and the manifest are redacted too (a redacted document id that would
+repeat another gets "-2", "-3"...); the key records each with its ``field``.
+
 Only documents, segments and the manifest are copied: tokens and topic runs of the source
 hold unredacted words, so they are left behind (run ``feedcare tokens`` on the copy).
 """
@@ -25,17 +29,19 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from feedcare.corpus.audit.identifiers import KINDS, REPLACEMENTS, scan_text
+from feedcare.corpus.audit.identifiers import KINDS, REPLACEMENTS, Finding, scan_text, scan_values
+from feedcare.corpus.audit.scan import MANIFEST_SKIP
 from feedcare.corpus.base.atomic import atomic_path
 from feedcare.corpus.base.errors import UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.store.lock import corpus_lock
 from feedcare.corpus.store.reader import Corpus, open_corpus
 from feedcare.corpus.store.schema import MANIFEST_FILE
+from feedcare.corpus.store.sidecars import Manifest
 from feedcare.corpus.store.writer import write_corpus
 
 KEY_FORMATS = (".json", ".csv")
-KEY_COLUMNS = ("doc_id", "position", "original_start", "kind", "replacement", "original")
+KEY_COLUMNS = ("doc_id", "field", "position", "original_start", "kind", "replacement", "original")
 
 
 @dataclass(frozen=True)
@@ -91,25 +97,138 @@ def redact_corpus(
     documents = corpus.documents()
     segments = corpus.segments()
     doc_ids = documents["doc_id"].to_pylist()
-    redacted: dict[str, _Redacted] = {}
     key_rows: list[dict[str, Any]] = []
+    new_ids = _redact_ids(doc_ids, names, key_rows)
+    redacted: dict[str, _Redacted] = {}
     for done, (doc_id, text) in enumerate(zip(doc_ids, documents["text"].to_pylist(), strict=True), 1):
-        redacted[doc_id] = _redact_text(doc_id, text, names, key_rows)
+        redacted[doc_id] = _redact_text(new_ids[doc_id], text, names, key_rows)
         if done % 500 == 0 or done == len(doc_ids):
             report(progress, "Redacting documents", done, len(doc_ids))
     new_segments, word_deltas = _redact_segments(segments, redacted)
     new_documents = _redact_documents(documents, redacted, word_deltas)
+    values = _Values(names, key_rows)
+    new_documents = _map_column(new_documents, "doc_id", new_ids.get)
+    new_segments = _map_column(new_segments, "doc_id", new_ids.get)
+    for column in ("source", "participant_id"):
+        new_documents = _map_column(new_documents, column, values.redactor(column))
+    new_segments = _map_column(new_segments, "speaker", values.redactor("speaker"))
+    manifest = Manifest.from_dict(_redact_manifest(corpus.manifest.to_dict(), new_ids, values))
     counts = Counter(row["kind"] for row in key_rows)
     ordered = {kind: counts[kind] for kind in KINDS if counts[kind]}
     with corpus_lock(out_dir, wait):
         write_corpus(
             out_dir, new_documents, new_segments,
-            options=_options(corpus, key_rows, ordered),
-            sources=corpus.manifest.sources,
-            ingest=corpus.manifest.ingest,
+            options=_options(corpus, manifest.options, key_rows, ordered),
+            sources=manifest.sources,
+            ingest=manifest.ingest,
         )
     _write_key(key_file, corpus_dir, out_dir, key_rows)
     return RedactReport(out_dir, key_file, len(doc_ids), len(key_rows), ordered)
+
+
+def _replace(value: str, findings: list[Finding]) -> tuple[str, list[tuple[int, Finding, str]]]:
+    """``value`` with each finding replaced by its marker; (new position, finding, marker) each."""
+    pieces, placed = [], []
+    cursor = length = 0
+    for finding in findings:
+        replacement = REPLACEMENTS[finding.kind]
+        pieces.append(value[cursor:finding.start])
+        length += finding.start - cursor
+        placed.append((length, finding, replacement))
+        pieces.append(replacement)
+        length += len(replacement)
+        cursor = finding.end
+    pieces.append(value[cursor:])
+    return "".join(pieces), placed
+
+
+def _key_row(doc_id: str, field_name: str, position: int, finding: Finding, replacement: str) -> dict:
+    return {
+        "doc_id": doc_id, "field": field_name, "position": position, "original_start": finding.start,
+        "kind": finding.kind, "replacement": replacement, "original": finding.value,
+    }
+
+
+def _redact_ids(doc_ids: list[str], names: tuple[str, ...], key_rows: list) -> dict[str, str]:
+    """Original → redacted document id; ids stay unique ("P03 [NAME]", "P04 [NAME]", "[NAME]-2")."""
+    found = scan_values(doc_ids, names)
+    taken = {doc_id for doc_id in doc_ids if doc_id not in found}
+    new_ids: dict[str, str] = {}
+    for doc_id in doc_ids:
+        if doc_id not in found:
+            new_ids[doc_id] = doc_id
+            continue
+        base, placed = _replace(doc_id, found[doc_id])
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        taken.add(candidate)
+        new_ids[doc_id] = candidate
+        key_rows += [_key_row(candidate, "doc_id", *item) for item in placed]
+    return new_ids
+
+
+class _Values:
+    """Redacts short values (file names, participant ids, labels, manifest strings), each once."""
+
+    def __init__(self, names: tuple[str, ...], key_rows: list) -> None:
+        self.names, self.key_rows = names, key_rows
+        self._done: dict[tuple[str, str], str] = {}
+
+    def redactor(self, field_name: str):
+        def redact(value: str | None) -> str | None:
+            return value if value is None else self.one(field_name, value)
+        return redact
+
+    def one(self, field_name: str, value: str) -> str:
+        key = (field_name, value)
+        if key not in self._done:
+            hits = scan_values([value], self.names).get(value)
+            if not hits:
+                self._done[key] = value
+            else:
+                new, placed = _replace(value, hits)
+                self.key_rows.extend(_key_row("", field_name, *item) for item in placed)
+                self._done[key] = new
+        return self._done[key]
+
+
+def _map_column(table: pa.Table, name: str, function) -> pa.Table:
+    column = table[name]
+    values = column.to_pylist()
+    mapped = [function(v) if v is not None else None for v in values]
+    if mapped == values:
+        return table
+    field = table.schema.field(name)
+    return table.set_column(table.schema.get_field_index(name), field, pa.array(mapped, field.type))
+
+
+def _redact_manifest(manifest: dict[str, Any], new_ids: dict[str, str], values: _Values) -> dict[str, Any]:
+    """The manifest with every string that could hold an identifier redacted: source paths (the
+    keys too), roots, settings, skipped files; document ids follow the redacted ids."""
+
+    def walk(value: Any, key: str = "") -> Any:
+        if key in MANIFEST_SKIP:
+            return value
+        if key == "doc_ids" and isinstance(value, list):
+            return [new_ids.get(v, v) if isinstance(v, str) else v for v in value]
+        if isinstance(value, dict):
+            out: dict[str, Any] = {}
+            for k, item in value.items():
+                new_key, n = values.one("manifest", str(k)), 1
+                while new_key in out:  # two paths that redact alike stay two entries
+                    n += 1
+                    new_key = f"{values.one('manifest', str(k))}#{n}"
+                out[new_key] = walk(item, str(k))
+            return out
+        if isinstance(value, list):
+            return [walk(item, key) for item in value]
+        if isinstance(value, str):
+            return values.one("manifest", value)
+        return value
+
+    return walk(manifest)
 
 
 def _check_paths(corpus_dir: Path, out_dir: Path, key_file: Path) -> None:
@@ -137,26 +256,15 @@ def _check_paths(corpus_dir: Path, out_dir: Path, key_file: Path) -> None:
 
 
 def _redact_text(doc_id: str, text: str, names: tuple[str, ...], key_rows: list) -> _Redacted:
-    pieces: list[str] = []
-    starts, ends, new_starts, replacements = [], [], [], []
-    cursor = length = 0
-    for finding in scan_text(text, names):
-        replacement = REPLACEMENTS[finding.kind]
-        pieces.append(text[cursor:finding.start])
-        length += finding.start - cursor
-        starts.append(finding.start)
-        ends.append(finding.end)
-        new_starts.append(length)
-        replacements.append(replacement)
-        key_rows.append({
-            "doc_id": doc_id, "position": length, "original_start": finding.start,
-            "kind": finding.kind, "replacement": replacement, "original": finding.value,
-        })
-        pieces.append(replacement)
-        length += len(replacement)
-        cursor = finding.end
-    pieces.append(text[cursor:])
-    return _Redacted("".join(pieces), starts, ends, new_starts, replacements)
+    """``doc_id`` is the document's id in the redacted copy (as the key names it)."""
+    findings = scan_text(text, names)
+    new_text, placed = _replace(text, findings)
+    key_rows += [_key_row(doc_id, "text", *item) for item in placed]
+    return _Redacted(
+        new_text,
+        [f.start for f in findings], [f.end for f in findings],
+        [position for position, _, _ in placed], [replacement for _, _, replacement in placed],
+    )
 
 
 def _redact_segments(
@@ -197,19 +305,21 @@ def _replace_columns(table: pa.Table, columns: dict[str, list]) -> pa.Table:
     return table
 
 
-def _options(corpus: Corpus, key_rows: list[dict[str, Any]], counts: dict[str, int]) -> dict:
+def _options(corpus: Corpus, options: dict[str, Any], key_rows: list[dict[str, Any]],
+             counts: dict[str, int]) -> dict:
     # The fingerprint must change with what was replaced, yet the manifest must not hold
-    # the identifiers: hash positions and kinds only.
+    # the identifiers: hash places and kinds only.
     digest = hashlib.sha256()
     for row in key_rows:
-        digest.update(f"{row['doc_id']}\0{row['original_start']}\0{row['kind']}\n".encode())
+        place = f"{row['doc_id']}\0{row['field']}\0{row['position']}\0{row['original_start']}"
+        digest.update(f"{place}\0{row['kind']}\n".encode())
     redaction = {
         "source_fingerprint": corpus.fingerprint,
         "replacements": len(key_rows),
         "counts": counts,
         "digest": digest.hexdigest(),
     }
-    return {**corpus.manifest.options, "redaction": redaction}
+    return {**options, "redaction": redaction}
 
 
 def _write_key(key_file: Path, corpus_dir: Path, out_dir: Path, rows: list[dict[str, Any]]) -> None:

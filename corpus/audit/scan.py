@@ -1,8 +1,11 @@
 """Residual-identifier audit of a corpus or of source files (``feedcare audit``).
 
 The whole document text is scanned, not only the turns, so speaker labels and headers that
-fall outside every turn are checked too; each finding is then placed in its turn. Reports
-carry masked values only: the original identifiers never leave this module.
+fall outside every turn are checked too; each finding is then placed in its turn. File names
+travel into a corpus too, so the document ids, source names, participant ids, speaker labels
+and the manifest (source paths, settings) are scanned as well; such a finding names its
+``field``. Reports carry masked values only (ids included): the original identifiers never
+leave this module.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedcare.corpus.audit.identifiers import KINDS, Finding, count_markers, scan_text
+from feedcare.corpus.audit.identifiers import KINDS, Finding, count_markers, scan_text, scan_values
 from feedcare.corpus.base.errors import EXIT_FINDINGS, EXIT_OK, EXIT_SKIPPED, InputError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.ingest.report import display_path
@@ -47,11 +50,14 @@ class AuditFinding:
     doc_end: int
     masked: str
     context: str
+    # "text" (offsets into the document's text), or the field the identifier is in: "doc_id",
+    # "source", "participant_id", "speaker" or "manifest" (offsets into that value).
+    field: str = "text"
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "doc_id": self.doc_id, "seg": self.seg, "speaker": self.speaker, "kind": self.kind,
-            "start": self.start, "end": self.end, "doc_start": self.doc_start,
+            "doc_id": self.doc_id, "field": self.field, "seg": self.seg, "speaker": self.speaker,
+            "kind": self.kind, "start": self.start, "end": self.end, "doc_start": self.doc_start,
             "doc_end": self.doc_end, "masked": self.masked, "context": self.context,
         }
 
@@ -122,18 +128,23 @@ def _as_span(index: int, turn: object) -> _TurnSpan:
 
 
 def _locate(
-    doc_id: str, text: str, turns: list[_TurnSpan], findings: list[Finding]
+    doc_id: str, text: str, turns: list[_TurnSpan], findings: list[Finding],
+    labels: dict[str, list[Finding]] | None = None,
 ) -> list[AuditFinding]:
+    """Findings placed in their turns; ``labels`` (findings per speaker label) mask the labels."""
     starts = [t.start for t in turns]
     located = []
     for f in findings:
         i = bisect.bisect_right(starts, f.start) - 1
         turn = turns[i] if i >= 0 and f.start < turns[i].end else None
+        speaker = turn.speaker if turn else None
+        if speaker and labels is not None and speaker in labels:
+            speaker = _shown(speaker, labels)
         located.append(
             AuditFinding(
                 doc_id=doc_id,
                 seg=turn.seg if turn else None,
-                speaker=turn.speaker if turn else None,
+                speaker=speaker,
                 kind=f.kind,
                 start=f.start - turn.start if turn else None,
                 end=min(f.end, turn.end) - turn.start if turn else None,
@@ -156,15 +167,39 @@ def audit_corpus(
     corpus = open_corpus(Path(corpus_dir))
     names = tuple(names or ())
     turns = _turn_index(corpus)
+    labels = scan_values((t.speaker for spans in turns.values() for t in spans), names)
     total = corpus.manifest.counts.documents
     findings: list[AuditFinding] = []
+    reported: set[tuple[str, str]] = set()  # (kind, value) found in document fields
     n_documents = n_markers = 0
-    for batch in corpus.iter_documents(["doc_id", "text"], batch_size=BATCH_SIZE):
-        for doc_id, text in zip(batch["doc_id"].to_pylist(), batch["text"].to_pylist(), strict=True):
-            findings += _locate(doc_id, text, turns.get(doc_id, []), scan_text(text, names))
+    columns = ["doc_id", "source", "participant_id", "text"]
+    for batch in corpus.iter_documents(columns, batch_size=BATCH_SIZE):
+        rows = list(zip(*(batch[c].to_pylist() for c in columns), strict=True))
+        fields = scan_values((v for row in rows for v in row[:3]), names)
+        for doc_id, source, participant_id, text in rows:
+            shown = _shown(doc_id, fields)
+            once: set[tuple[str, str]] = set()  # a file name's identifier is in several fields
+            for name, value in (("doc_id", doc_id), ("source", source), ("participant_id", participant_id)):
+                new = [f for f in fields.get(value, []) if (f.kind, f.value) not in once]
+                once.update((f.kind, f.value) for f in new)
+                reported.update((f.kind, f.value) for f in new)
+                findings += _field_findings(shown, name, new)
+            spans = turns.get(doc_id, [])
+            findings += _locate(shown, text, spans, scan_text(text, names), labels)
             n_markers += count_markers(text)
             n_documents += 1
         report(progress, "Auditing documents", n_documents, total)
+    findings += _speaker_findings(turns, labels, names)
+    # The manifest repeats ids and file names: each identifier not seen in a document is reported
+    # once (the source folder's path, an ingest setting...).
+    in_manifest = scan_values(_manifest_strings(corpus.manifest.to_dict()), names)
+    new = []
+    for hits in in_manifest.values():
+        for f in hits:
+            if (f.kind, f.value) not in reported:
+                reported.add((f.kind, f.value))
+                new.append(f)
+    findings += _field_findings("(manifest)", "manifest", new)
     return AuditReport(
         source=str(corpus_dir),
         findings=findings,
@@ -172,6 +207,60 @@ def audit_corpus(
         n_turns=sum(len(t) for t in turns.values()),
         n_markers=n_markers,
     )
+
+
+def _shown(value: str, fields: dict[str, list[Finding]]) -> str:
+    """An id as reports show it: with every identifier in it masked."""
+    hits = fields.get(value)
+    if not hits:
+        return value
+    pieces, last = [], 0
+    for f in hits:
+        pieces += [value[last:f.start], f.masked]
+        last = f.end
+    return "".join(pieces) + value[last:]
+
+
+def _field_findings(doc_id: str, field_name: str, found: list[Finding]) -> list[AuditFinding]:
+    return [
+        AuditFinding(doc_id=doc_id, seg=None, speaker=None, kind=f.kind, start=f.start, end=f.end,
+                     doc_start=f.start, doc_end=f.end, masked=f.masked, context=f.context, field=field_name)
+        for f in found
+    ]
+
+
+def _speaker_findings(
+    turns: dict[str, list[_TurnSpan]], labels: dict[str, list[Finding]], names: tuple[str, ...]
+) -> list[AuditFinding]:
+    """Speaker labels (once per document and label): the speaker column keeps them as written."""
+    if not labels:
+        return []
+    ids = scan_values(turns, names)
+    findings = []
+    for doc_id, spans in turns.items():
+        for label in dict.fromkeys(t.speaker for t in spans if t.speaker in labels):
+            findings += _field_findings(_shown(doc_id, ids), "speaker", labels[label])
+    return findings
+
+
+# Manifest keys whose values are hashes, times or counts: never identifiers, not scanned.
+MANIFEST_SKIP = {"fingerprint", "sha256", "created", "updated", "mtime_ns", "size", "counts",
+                  "schema_version", "feedcare_version", "reader_version", "meta_sha256", "digest"}
+
+
+def _manifest_strings(value: object, key: str = "") -> Iterator[str]:
+    """Every string (and mapping key) of the manifest that could carry a file name or id."""
+    if key in MANIFEST_SKIP:
+        return
+    if isinstance(value, dict):
+        for k, item in value.items():
+            yield str(k)
+            yield from _manifest_strings(item, str(k))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _manifest_strings(item, key)
+    elif isinstance(value, str):
+        yield value
 
 
 def _turn_index(corpus) -> dict[str, list[_TurnSpan]]:
@@ -207,10 +296,13 @@ def audit_paths(
     files, skipped = _expand(paths)
     findings: list[AuditFinding] = []
     n_documents = n_turns = n_markers = 0
+    labels = scan_values((label for _, label in files), names)
     for done, (file, label) in enumerate(files, start=1):
+        shown = _shown(label, labels)
+        findings += _field_findings(shown, "source", labels.get(label, []))
         try:
             for doc_id, text, turns in _read_source(file, label):
-                findings += _locate(doc_id, text, turns, scan_text(text, names))
+                findings += _locate(doc_id.replace(label, shown, 1), text, turns, scan_text(text, names))
                 n_markers += count_markers(text)
                 n_documents += 1
                 n_turns += len(turns)

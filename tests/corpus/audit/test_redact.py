@@ -66,7 +66,8 @@ def test_every_other_character_is_kept(redacted, source):
     original, copy = _texts(source), _texts(out)
     for doc_id, doc in copy.items():
         text = doc["text"]
-        for row in sorted((r for r in rows if r["doc_id"] == doc_id), key=lambda r: -r["position"]):
+        in_text = (r for r in rows if r["doc_id"] == doc_id and r["field"] == "text")
+        for row in sorted(in_text, key=lambda r: -r["position"]):
             marker = text[row["position"]:row["position"] + len(row["replacement"])]
             assert marker == row["replacement"]
             text = text[:row["position"]] + row["original"] + text[row["position"] + len(marker):]
@@ -106,7 +107,8 @@ def test_csv_key(invoke, source, tmp_path):
     result = invoke("audit", "--corpus", source, "--redact", tmp_path / "out", "--key", key)
     assert result.exit_code == EXIT_FINDINGS
     rows = list(csv.DictReader(key.open(encoding="utf-8")))
-    assert list(rows[0]) == ["doc_id", "position", "original_start", "kind", "replacement", "original"]
+    assert list(rows[0]) == ["doc_id", "field", "position", "original_start", "kind", "replacement",
+                             "original"]
     assert {r["original"] for r in rows} >= {"07700 900123", "943 476 5919"}
 
 
@@ -183,3 +185,72 @@ def test_topics_and_themes_work_on_the_redacted_corpus(invoke, names_file, tmp_p
     assert result.exit_code == EXIT_OK
     for _, value, _ in PLANTED:
         assert value not in result.stdout
+
+
+# --- identifiers in file names and ids (issue 14, #12) ------------------------------------------
+
+
+@pytest.fixture
+def named_files(tmp_path):
+    """Transcripts whose file names, speaker labels and participant ids carry identifiers."""
+    from feedcare.corpus import IngestConfig, ingest
+
+    folder = tmp_path / "Jen interviews"
+    folder.mkdir()
+    (folder / "P01 07700 900123.txt").write_text(
+        "Interviewer: How was it?\nJen: Fine, thanks.\n", encoding="utf-8")
+    (folder / "P02_jane.doe@example.com.txt").write_text(
+        "Interviewer: And for you?\nP02: Slow.\n", encoding="utf-8")
+    (folder / "P03 Mary Ann.txt").write_text("Interviewer: And you?\nP03: Kind staff.\n", encoding="utf-8")
+    (folder / "P04 Mary Ann.txt").write_text("Interviewer: Last one?\nP04: All good.\n", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    ingest([folder], corpus, IngestConfig(participants=("Jen",)))
+    return corpus
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def test_audit_finds_identifiers_in_ids_file_names_and_the_manifest(named_files):
+    from feedcare.corpus.audit.scan import audit_corpus
+
+    result = audit_corpus(named_files, names=NAMES)
+    fields = {(f.field, f.kind) for f in result.findings}
+    # each identifier once per document (doc_id, source and participant_id repeat the file
+    # name), the manifest's only where it says more (the folder's name)
+    assert fields == {("doc_id", "phone"), ("doc_id", "email"), ("doc_id", "name"), ("speaker", "name"),
+                      ("manifest", "name"), ("text", "name")}
+    shown = json.dumps(result.to_dict())
+    for secret in ("07700 900123", "jane.doe@example.com", "Mary Ann"):
+        assert secret not in shown  # ids are shown masked in the report too
+
+
+def test_redaction_scrubs_ids_file_names_speakers_and_the_manifest(invoke, named_files, names_file, tmp_path):
+    out, key = tmp_path / "redacted", tmp_path / "secure" / "key.json"
+    assert invoke("audit", "--corpus", named_files, "--names", names_file, "--redact", out,
+                  "--key", key).exit_code == EXIT_FINDINGS
+    corpus = open_corpus(out)
+    documents = corpus.documents().to_pylist()
+    segments = corpus.segments().to_pylist()
+    everything = [*_strings(corpus.manifest), *_strings(documents), *_strings(segments)]
+    for secret in ("07700 900123", "900123", "jane.doe@example.com", "Mary Ann", "Jen"):
+        assert not [s for s in everything if secret in s], secret
+    ids = [d["doc_id"] for d in documents]
+    assert len(set(ids)) == len(ids) == 4  # the two "P0x [NAME]" ids stay apart
+    assert {s["doc_id"] for s in segments} == set(ids)
+    assert [s["speaker"] for s in segments if s["doc_id"] == ids[0]] == ["Interviewer", "[NAME]"]
+    assert invoke("audit", "--corpus", out, "--names", names_file).exit_code == EXIT_OK
+    rows = json.loads(key.read_text(encoding="utf-8"))["replacements"]
+    assert {"doc_id", "source", "speaker", "manifest"} <= {r["field"] for r in rows}
+    original = [r["original"] for r in rows if r["field"] == "doc_id"]
+    for secret in ("07700 900123", "jane.doe@example.com", "Mary Ann"):
+        assert any(secret in value for value in original), secret
