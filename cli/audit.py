@@ -97,6 +97,7 @@ def _render_all(console, result, redacted) -> None:
 
 
 def render(console, result) -> None:
+    from feedcare.corpus.base.printable import printable
     from rich.table import Table
     from rich.text import Text
 
@@ -113,7 +114,8 @@ def render(console, result) -> None:
         elif f.speaker:
             turn = f"{turn} {f.speaker}"
         # Text(), not markup: "[NAME]" in a context must print as written.
-        table.add_row(*(Text(v) for v in (f.doc_id, turn, f.kind, f.masked, f.context)))
+        cells = (f.doc_id, turn, f.kind, f.masked, f.context)
+        table.add_row(*(Text(printable(v, one_line=True)) for v in cells))
     console.print(table)
 
 
@@ -123,10 +125,11 @@ def _plural(n: int, word: str) -> str:
 
 def _summary(result) -> None:
     markers = f"; {_plural(result.n_markers, 'redaction marker')} recognised" if result.n_markers else ""
+    from feedcare.corpus.base.printable import printable
     from rich.markup import escape
 
     for source, reason in result.skipped:
-        message(f"[yellow]Skipped[/] {escape(source)}: {escape(reason)}")
+        message(f"[yellow]Skipped[/] {escape(printable(source))}: {escape(printable(reason))}")
     if result.findings:
         kinds = ", ".join(f"{kind} {n}" for kind, n in result.counts().items())
         n_docs = len({f.doc_id for f in result.findings if f.field != "manifest"})

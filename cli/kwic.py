@@ -94,6 +94,7 @@ def _render_all(console, result, term: str, csv_file: Path | None) -> None:
 
 
 def render(console, result) -> None:
+    from feedcare.corpus.base.printable import printable
     from rich.table import Table
     from rich.text import Text
 
@@ -105,16 +106,16 @@ def render(console, result) -> None:
     table.add_column("match", no_wrap=True, style="bold")
     table.add_column("right", no_wrap=True)
     for hit in result.hits:
-        left = hit.left if len(hit.left) <= CONTEXT_CHARS else "…" + hit.left[-CONTEXT_CHARS:]
-        right = hit.right if len(hit.right) <= CONTEXT_CHARS else hit.right[:CONTEXT_CHARS] + "…"
-        table.add_row(
-            Text(hit.doc_id), Text(hit.participant_id or ""), Text(hit.role), Text(left), Text(hit.match),
-            Text(right),
-        )
+        left, right = printable(hit.left, one_line=True), printable(hit.right, one_line=True)
+        left = left if len(left) <= CONTEXT_CHARS else "…" + left[-CONTEXT_CHARS:]
+        right = right if len(right) <= CONTEXT_CHARS else right[:CONTEXT_CHARS] + "…"
+        cells = (hit.doc_id, hit.participant_id or "", hit.role, left, hit.match, right)
+        table.add_row(*(Text(printable(cell, one_line=True)) for cell in cells))
     console.print(table)
 
 
 def render_counts(console, result) -> None:
+    from feedcare.corpus.base.printable import printable
     from rich.table import Table
     from rich.text import Text
 
@@ -122,7 +123,7 @@ def render_counts(console, result) -> None:
     table.add_column(result.by)
     table.add_column("matches", justify="right")
     for value, count in result.counts.items():
-        table.add_row(Text(str(value)), str(count))
+        table.add_row(Text(printable(str(value), one_line=True)), str(count))
     console.print(table)
 
 
@@ -131,12 +132,14 @@ def _write_csv(path: Path, result) -> None:
     import io
 
     from feedcare.corpus.base.atomic import write_text
+    from feedcare.corpus.base.printable import printable
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for hit in result.hits:
-        writer.writerow([getattr(hit, column) for column in CSV_COLUMNS])
+        values = (getattr(hit, column) for column in CSV_COLUMNS)
+        writer.writerow([printable(v) if isinstance(v, str) else v for v in values])
     write_text(path, buffer.getvalue())
 
 

@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from feedcare.corpus.base.errors import UsageError
+from feedcare.corpus.base.printable import printable
 from feedcare.corpus.tokens.config import MARKER_FAMILIES, PLAIN_MARKER_FAMILIES
 
 EMAIL, PHONE, NHS_NUMBER, NI_NUMBER = "email", "phone", "nhs_number", "ni_number"
@@ -477,7 +478,7 @@ def _context(text: str, spans: list[tuple[int, int, str]], index: int) -> str:
             pieces.append(mask(kind, text[s:e]))
             cursor = e
     pieces.append(text[cursor:hi])
-    body = " ".join("".join(pieces).split())
+    body = " ".join(printable("".join(pieces), one_line=True).split())
     return ("…" if lo > line_start else "") + body + ("…" if hi < line_end else "")
 
 

@@ -152,3 +152,20 @@ def test_role_all_and_the_roles_tokens_models(invoke, corpus, tmp_path, monkeypa
     (tmp_path / "feedcare.toml").write_text('[tokens]\nroles = ["participant", "interviewer"]\n')
     modelled = json.loads(invoke("kwic", "pain", "--corpus", corpus, "--json").stdout)
     assert modelled["total"] == 4 and modelled["roles"] == ["interviewer", "participant"]
+
+
+HOSTILE = "\x1b[2J\x1b]0;pwned\x07The nurse\x1b[31m was \u202ekind\u202c to me\x9b1m today\x08\x08."
+
+
+def test_control_characters_never_reach_the_terminal_or_the_csv(invoke, tmp_path):
+    """Escape sequences in a transcript reached the terminal through kwic (issue 14, #11)."""
+    corpus = build_corpus(tmp_path / "c", {"doc\x1b[1m01": [("P\x1b[5m01", "participant", HOSTILE)]},
+                          participants={"doc\x1b[1m01": "P\x07001"})
+    out = tmp_path / "hits.csv"
+    result = invoke("kwic", "nurse", "--corpus", corpus, "--csv", out)
+    assert result.exit_code == EXIT_OK, result.output
+    for text in (result.stdout, result.stderr, out.read_text(encoding="utf-8")):
+        assert not any(ch in text for ch in "\x1b\x07\x08\x9b\u202e\u202c"), repr(text)
+    assert "nurse" in result.stdout and "kind" in result.stdout
+    data = _hits(invoke, corpus, "nurse")  # JSON keeps the data as stored (escaped by JSON)
+    assert data["hits"][0]["doc_id"] == "doc\x1b[1m01"

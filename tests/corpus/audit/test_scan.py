@@ -176,3 +176,12 @@ def test_audit_document_places_findings_in_reader_turns():
     turns = [Turn("P", "my email is x.y@example.com", 23, 50)]
     found = audit_document("doc", text, turns)
     assert [(f.kind, f.seg, f.start) for f in found] == [("phone", None, None), ("email", 0, 12)]
+
+
+def test_control_characters_in_the_text_never_reach_the_audit_table(invoke, tmp_path):
+    corpus = build_corpus(tmp_path / "c", {"int\x1b[2J01": [
+        ("P01", "participant", "\x1b]0;pwned\x07Call me on 07700 900123\x1b[31m any time.")]})
+    result = invoke("audit", "--corpus", corpus)
+    assert result.exit_code == EXIT_FINDINGS
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "07*** ***123" in result.stdout
