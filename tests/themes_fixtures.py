@@ -272,7 +272,6 @@ def write_run(
                 "u_mass": -3.0 + 0.1 * k,
                 "diversity": 0.9,
                 "stability": 0.5 + 0.1 * (k == 3),
-                "fit_seconds": 0.1,
             }
         )
     write_table(run_dir / TOPICS_FILE, pa.Table.from_pylist(topic_rows, schema=TOPICS), TOPICS)

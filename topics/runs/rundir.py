@@ -6,7 +6,7 @@
 - ``topics.parquet``: per (model, topic), the terms in its top ``top_n`` by probability, by FREX
   or by relevance, each with its probability rank, weight and both distinctiveness scores;
 - ``doc_topics.parquet``: the full unit × topic distribution of every model, in long form;
-- ``sweep.parquet``: one row per fit with its measures;
+- ``sweep.parquet``: one row per fit with its measures (no timings: run.json has them);
 - ``topic_measures.parquet``: per-topic coherence and spread of every fit;
 - ``themes.parquet``: the chosen model's theme of every unit, with participant and label
   (written by ``feedcare themes``; see :mod:`feedcare.topics.themes.table`);
@@ -95,7 +95,7 @@ SWEEP = pa.schema(
         pa.field("u_mass", pa.float64()),
         pa.field("diversity", pa.float64()),
         pa.field("stability", pa.float64()),  # mean matched Jaccard against the other seeds at this k
-        pa.field("fit_seconds", pa.float64()),
+        # No fit_seconds: the file promises the same bytes on every rerun; timings are in run.json.
     ]
 )
 
