@@ -7,7 +7,7 @@ import traceback
 from typing import Annotated
 
 import typer
-from feedcare.corpus.base.errors import EXIT_INTERRUPTED, FeedcareError
+from feedcare.corpus.base.errors import EXIT_INTERRUPTED, EXIT_USAGE, FeedcareError, os_error_message
 from typer.core import TyperGroup
 
 
@@ -28,6 +28,27 @@ class FeedcareGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("Interrupted: finished files were kept, nothing half-written.", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            quiet_stdout()  # the reader stopped early (| head): not an error
+            raise typer.Exit(0) from None
+        except OSError as exc:  # a full disk, a folder not writable: the system's refusal, one line
+            if _debug(ctx):
+                traceback.print_exc()
+            typer.echo(f"Error: {os_error_message(exc)}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+
+
+def quiet_stdout() -> None:
+    """Point stdout at the null device, so nothing more is written (or flushed) into a closed
+    pipe or a full disk when Python exits."""
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _debug(ctx) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from feedcare.corpus.base.errors import DataError
+from feedcare.corpus.base.errors import DataError, os_errno
 from feedcare.corpus.base.processes import pid_alive
 
 # Fixed writer settings so the same table always gives the same bytes.
@@ -80,6 +80,11 @@ def atomic_path(path: Path) -> Iterator[Path]:
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        # Name the file being written (pyarrow's errors name none, ours the temp file).
+        if not isinstance(exc.filename, str) or exc.filename == str(tmp):
+            raise OSError(os_errno(exc), exc.strerror or str(exc), str(path)) from exc
+        raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -167,11 +172,17 @@ class BatchWriter:
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         assert self._writer is not None
-        self._writer.close()
+        try:
+            self._writer.close()  # writes the footer: a full disk can fail here too
+        except OSError as error:
+            if exc_type is None:
+                exc_type, exc, tb = type(error), error, error.__traceback__
         if exc_type is None:
             self._ctx.__exit__(None, None, None)
         else:
             self._ctx.__exit__(exc_type, exc, tb)
+            if isinstance(exc, OSError):
+                raise exc
         return False
 
 
