@@ -9,6 +9,7 @@ without the prefix in ``engine_overrides`` (``--iterations``) goes to the chosen
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -87,9 +88,11 @@ class TopicsConfig:
         default=100, metadata=_meta("tomotopy: iterations before priors are optimised.", min=0)
     )
     tomotopy_alpha: float = field(
-        default=0.1, metadata=_meta("tomotopy: initial document-topic prior.", min=1e-6)
+        default=0.1, metadata=_meta("tomotopy: initial document-topic prior.", min=1e-6, max=1000.0)
     )
-    tomotopy_eta: float = field(default=0.01, metadata=_meta("tomotopy: topic-term prior.", min=1e-6))
+    tomotopy_eta: float = field(
+        default=0.01, metadata=_meta("tomotopy: topic-term prior.", min=1e-6, max=1000.0)
+    )
     tomotopy_optim_interval: int = field(
         default=10, metadata=_meta("tomotopy: iterations between alpha optimisations (0 = fixed).", min=0)
     )
@@ -115,14 +118,17 @@ class TopicsConfig:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+# A prior above this means nothing for LDA, and gensim computes in float32: 1e308 gave NaN weights.
+PRIOR_MAX = 1000.0
+
+
 def _check_prior(name: str, value: str | float, allowed: tuple[str, ...]) -> None:
+    what = f"{name} must be one of {', '.join(allowed)} or a number > 0 and at most {PRIOR_MAX:g}"
     if isinstance(value, str):
         if value not in allowed:
-            raise ValueError(
-                f"{name} must be one of {', '.join(allowed)} or a number > 0, got {value!r}"
-            )
-    elif not value > 0:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)} or a number > 0, got {value!r}")
+            raise ValueError(f"{what}, got {value!r}")
+    elif not (math.isfinite(value) and 0 < value <= PRIOR_MAX):
+        raise ValueError(f"{what}, got {value!r}")
 
 
 def load_topics_config(

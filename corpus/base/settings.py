@@ -56,7 +56,8 @@ def load_toml(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        # utf-8-sig: Notepad and Excel save "UTF-8" with a byte-order mark, which TOML refuses.
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -258,6 +259,8 @@ def _check_limits(where: str, section: str, key: str, value: Any, meta: Any) -> 
     for item in items:
         if item is None:
             continue
+        if isinstance(item, float) and not math.isfinite(item):  # TOML allows inf and nan
+            raise ConfigError(f"{where}[{section}] {key} must be a finite number, got {item!r}")
         if "choices" in meta and item not in meta["choices"]:
             allowed = ", ".join(repr(c) for c in meta["choices"])
             raise ConfigError(f"{where}[{section}] {key} must be one of {allowed}, got {item!r}")

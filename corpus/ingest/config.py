@@ -49,7 +49,9 @@ class IngestConfig:
         default="participant_id", metadata={"help": "the participant id column of the meta file"}
     )
     max_file_mb: float = field(
-        default=50.0, metadata={"help": "transcripts larger than this are skipped", "min": 0.001}
+        # At most 4 GB: a transcript is read into memory whole (and 1e308 overflowed).
+        default=50.0, metadata={"help": "transcripts larger than this are skipped", "min": 0.001,
+                                "max": 4096}
     )
     strict: bool = field(default=False, metadata={"help": "any skipped file aborts the ingest"})
     prune: bool = field(default=False, metadata={"help": "remove documents whose source files are gone"})

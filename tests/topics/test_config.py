@@ -44,3 +44,20 @@ def test_a_bad_engine_override_names_the_engines_key(tmp_path):
     expected = r"^command line: \[topics\] tomotopy_iterations must be at least 1, got 0$"
     with pytest.raises(ConfigError, match=expected):
         load_topics_config(config, {}, engine_overrides={"iterations": 0})
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("alpha", "inf"), ("eta", "inf"), ("eta", "1e308"), ("alpha", "nan"), ("alpha", "-1.0"),
+    ("tomotopy_alpha", "inf"), ("tomotopy_eta", "1e308"),
+])
+def test_priors_must_be_finite_positive_numbers_within_reach(invoke, tmp_path, key, value):
+    """alpha = inf, eta = inf and eta = 1e308 gave a "complete" run of NaN weights (issue 14, #8)."""
+    from topics_fixtures import planted_corpus
+
+    corpus, _ = planted_corpus(tmp_path / "c", n_docs=20)
+    config = tmp_path / "feedcare.toml"
+    config.write_text(f"[topics]\n{key} = {value}\n")
+    result = invoke("topics", "--corpus", corpus, "--config", config, "--k", "2", "--jobs", "1")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"Error: {config}: [topics] {key} must be ")
+    assert not (corpus / "runs").exists() or not any((corpus / "runs").iterdir())

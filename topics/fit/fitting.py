@@ -27,6 +27,7 @@ from feedcare.corpus.base.atomic import (
     write_json,
     write_table,
 )
+from feedcare.corpus.base.errors import UsageError
 from feedcare.topics.config import MEASURE_TOP_N
 from feedcare.topics.engines import get_engine
 from feedcare.topics.fit.bow import BowCorpus, load_terms
@@ -87,6 +88,11 @@ def run_fit(job: FitJob, progress: FitProgress | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     result = engine.fit(bow, terms, job.k, job.seed, job.settings, progress=report)
     fit_seconds = time.perf_counter() - started
+    if not np.isfinite(result.topic_term).all():  # never a "complete" run of NaN weights
+        raise UsageError(
+            f"the {job.engine} fit {job.model} produced weights that are not numbers; its priors "
+            "(alpha, eta) or settings are out of range: use smaller values"
+        )
 
     _save_native(result.save, job.run_dir / MODELS_DIR / job.model)
     started = time.perf_counter()

@@ -276,3 +276,41 @@ def test_the_rendered_file_loads_back_to_the_defaults(tmp_path):
     assert [settings.build(cls) for cls in CLASSES] == [cls() for cls in CLASSES]
     text = path.read_text()
     assert "# with audit: a file of names to flag, one per line\n# audit_names =   (not set)" in text
+
+
+# --- issue 14: a BOM, and numbers that are not finite ------------------------------------------
+
+
+def test_a_file_saved_with_a_utf8_byte_order_mark_is_read(tmp_path):
+    """Notepad and Excel save UTF-8 with a BOM; the file was rejected as not valid TOML (#14)."""
+    from feedcare.corpus.tokens.config import TokensConfig
+
+    path = tmp_path / "feedcare.toml"
+    path.write_bytes("\ufeff[tokens]\nno_below = 3\n".encode())
+    assert Settings.load(path).build(TokensConfig).no_below == 3
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "+inf"])
+def test_a_number_that_is_not_finite_is_refused_by_name(tmp_path, value):
+    from feedcare.corpus.tokens.config import TokensConfig
+
+    path = tmp_path / "feedcare.toml"
+    path.write_text(f"[tokens]\nno_above = {value}\n")
+    expected = rf"\[tokens\] no_above must be a finite number, got {value.lstrip('+')}"
+    with pytest.raises(ConfigError, match=expected):
+        Settings.load(path).build(TokensConfig)
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ("max_file_mb = 1e308", "[ingest] max_file_mb must be at most"),
+    ("max_file_mb = inf", "[ingest] max_file_mb must be a finite number"),
+])
+def test_max_file_mb_too_large_is_one_line_not_an_overflow(invoke, tmp_path, toml, message):
+    """max_file_mb = 1e308 overflowed into a traceback (#7)."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text("Interviewer: hi?\nP01: fine.\n")
+    config = tmp_path / "feedcare.toml"
+    config.write_text(f"[ingest]\n{toml}\n")
+    result = invoke("ingest", tmp_path / "src", "--corpus", tmp_path / "c", "--config", config)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"Error: {config}: {message}")
