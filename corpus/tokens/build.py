@@ -55,7 +55,14 @@ from feedcare.corpus.tokens.batches import (
 from feedcare.corpus.tokens.config import TokensConfig, stopword_file_hashes
 from feedcare.corpus.tokens.normalise import lemma
 from feedcare.corpus.tokens.phrases import PhraseCounter
-from feedcare.corpus.tokens.tokenizer import StopLists, Tokenizer, load_stoplists, spoken_list_text
+from feedcare.corpus.tokens.tokenizer import (
+    BLOCK_CHARS,
+    StopLists,
+    Tokenizer,
+    blocks,
+    load_stoplists,
+    spoken_list_text,
+)
 from feedcare.corpus.tokens.units import UnitStats, init_worker, train_punkt
 from feedcare.corpus.tokens.vocabulary import (
     FINGERPRINT_KEY,
@@ -242,7 +249,8 @@ def _punkt_sample(corpus: Corpus, config: TokensConfig) -> list[str]:
         if role not in roles:
             continue
         if index % stride == 0:
-            sample.append(text)
+            # A huge turn gives its first block only: Punkt trains on a bounded text.
+            sample.append(text if len(text) <= BLOCK_CHARS else text[: blocks(text)[0][1]])
             size += len(text)
             if size >= config.punkt_sample_chars:
                 break

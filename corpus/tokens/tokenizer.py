@@ -11,6 +11,11 @@ natural text repeats a small vocabulary, so the per-token cost is one dictionary
 
 Multi-word fillers ("you know", "kind of") are blanked out of the text before tokenising, so
 "the nurses were kind" keeps "kind". Blanking keeps every character offset unchanged.
+
+NLTK runs every regular expression under a 5-second wall-clock timeout, so a long text (a
+20 MB transcript on one line) could fail or not depending on machine load. Texts are therefore
+tokenised in blocks of at most :data:`BLOCK_CHARS`, cut where no token can span the cut
+(:func:`blocks`): the tokens are the same, and NLTK never sees more than one block.
 """
 
 from __future__ import annotations
@@ -31,6 +36,39 @@ TOKEN_PATTERN = r"""
   | [^\W_]+(?:['’&-][^\W_]+)*       # words: can't, well-being, a&e, covid-19
   | [.!?;:,()\[\]{}<>"“”…–—/-]      # punctuation: a boundary for phrases
 """
+
+BLOCK_CHARS = 100_000
+# Markers are placeholders by the time text is cut (see MARKER_CHAR), but a cut is still kept out
+# of anything bracketed on one line, so a block edge never falls where a marker could be.
+_OPEN_MARKER = re.compile(r"[\[<{][^\[\]<>{}\n]{0,202}$")
+
+
+def blocks(text: str, size: int = BLOCK_CHARS) -> list[tuple[int, int]]:
+    """[start, end) pieces of ``text``, each at most ``size`` long (unless one token is longer),
+    cut after a newline where there is one, else at a space outside every marker."""
+    if len(text) <= size:
+        return [(0, len(text))]
+    pieces, start = [], 0
+    while len(text) - start > size:
+        end = start + size
+        cut = text.rfind("\n", start + size // 2, end) + 1
+        if cut <= 0:
+            cut = _space_cut(text, start + size // 2, end)
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, len(text)))
+    return pieces
+
+
+def _space_cut(text: str, low: int, end: int) -> int:
+    position = end
+    while True:
+        position = max(text.rfind(" ", low, position), text.rfind("\t", low, position))
+        if position < 0:
+            return end  # no space at all: a single "word" of that size is cut
+        if not _OPEN_MARKER.search(text, max(low, position - 203), position):
+            return position + 1
+
 
 # Why a raw token was dropped; codes below BREAK_MAX also end a phrase chunk.
 PUNCTUATION, MARKER, NUMBER, SHORT, STOPWORD = range(5)
@@ -236,7 +274,9 @@ class Tokenizer:
         current: list[str] = []
         lookup = self._cache.get
         drops = self.drops
-        for raw in self._regexp.tokenize(self._prepare(text)):
+        prepared = self._prepare(text)
+        raws = (raw for start, end in blocks(prepared) for raw in self._regexp.tokenize(prepared[start:end]))
+        for raw in raws:
             value = lookup(raw)
             if value is None:
                 value = self._lookup(raw)
@@ -257,7 +297,9 @@ class Tokenizer:
         out: SpanChunks = []
         current: list[tuple[str, int, int]] = []
         prepared = self._prepare(text)
-        for start, end in self._regexp.span_tokenize(prepared):
+        spans = ((lo + a, lo + b) for lo, hi in blocks(prepared)
+                 for a, b in self._regexp.span_tokenize(prepared[lo:hi]))
+        for start, end in spans:
             value = self._lookup(prepared[start:end])
             if value.__class__ is str:
                 current.append((value, start + offset, end + offset))  # type: ignore[arg-type]

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from feedcare.corpus.tokens.config import TokensConfig
-from feedcare.corpus.tokens.tokenizer import Chunks, Tokenizer
+from feedcare.corpus.tokens.tokenizer import Chunks, Tokenizer, blocks
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,11 @@ def _regroup(tokens: list[tuple[str, int, int, object]]) -> Chunks:
 def _split_turn(doc_id: str, turn: Turn, tokenizer: Tokenizer, splitter, limit: int) -> list[Unit]:
     """Sentence pieces of a long turn, packed into balanced units of at most ``limit`` tokens."""
     sentences: list[Unit] = []
-    for start, end in splitter.span_tokenize(turn.text):
+    # Punkt sees one bounded block at a time (see tokenizer.blocks): a sentence longer than a
+    # block is cut at the block's edge, and no regular expression meets the whole turn at once.
+    spans = ((lo + a, lo + b) for lo, hi in blocks(turn.text)
+             for a, b in splitter.span_tokenize(turn.text[lo:hi]))
+    for start, end in spans:
         text = turn.text[start:end]
         offset = turn.char_start + start
         counted = tokenizer.snapshot()

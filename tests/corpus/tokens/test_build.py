@@ -364,3 +364,33 @@ def test_temp_files_of_dead_processes_are_removed_and_live_ones_kept(corpus_dir)
     finally:
         live.kill()
         live.wait()
+
+
+def test_nltk_never_sees_more_than_a_bounded_block_of_a_huge_single_line_turn(tmp_path, monkeypatch):
+    """A 20 MB one-line transcript ingested fine, then tokens died in Punkt with NLTK's 5-second
+    regex timeout, so the result depended on machine load (issue 14, #7): every regular
+    expression NLTK runs now sees at most one bounded block of text."""
+    from feedcare.corpus.tokens.build import build_tokens
+    from nltk import redos
+
+    seen = [0]
+    for name in ("search", "match", "fullmatch", "findall", "finditer", "split", "sub", "subn"):
+        original = getattr(redos.TimedPattern, name)
+
+        def spy(self, string, *args, _original=original, **kwargs):
+            if isinstance(string, str):
+                seen[0] = max(seen[0], len(string))
+            return _original(self, string, *args, **kwargs)
+
+        monkeypatch.setattr(redos.TimedPattern, name, spy)
+    sentence = "The zebrafish nurse explained the scan results to me very kindly and slowly today. "
+    huge = sentence * 15_000  # ~1.2 MB, one line, one turn
+    docs = interviews(6)
+    docs["huge"] = [("I", "interviewer", "Tell me everything?"), ("P", "participant", huge)]
+    corpus_dir = build_corpus(tmp_path / "c", docs)
+    config = build_section(TokensConfig, {"no_below": 1, "no_above": 1.0, "max_tokens": 200}, "tokens")
+    build_tokens(open_corpus(corpus_dir), config, jobs=1)
+    assert 0 < seen[0] <= 120_000, f"NLTK saw {seen[0]:,} characters at once"
+    tokens = pq.read_table(corpus_dir / "tokens.parquet", columns=["doc_id", "tokens"]).to_pylist()
+    zebrafish = sum(row["tokens"].count("zebrafish") for row in tokens if row["doc_id"] == "huge")
+    assert zebrafish == 15_000  # every word of the huge turn was tokenised, none lost at a block edge

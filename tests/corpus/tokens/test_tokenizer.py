@@ -203,3 +203,25 @@ def test_lemmas_of_british_and_spoken_forms():
         "cancel", "travel", "label", "fill", "spell",
     ]
     assert [lemma(w) for w in ("felt", "feeling", "tired", "nurses")] == ["feel", "feel", "tired", "nurse"]
+
+
+def test_blocks_never_cut_a_token_or_a_marker():
+    """Long texts are tokenised block by block (issue 14, #7): the tokens must not change."""
+    import random
+    import re
+
+    from feedcare.corpus.tokens.tokenizer import TOKEN_PATTERN, blocks
+
+    rng = random.Random(5)
+    pieces = ["word", "can't", "well-being", "[inaudible 00:12:34]", "[NAME]", "<name>", "{HOSPITAL}",
+              "a&e", ",", ".", "\n", "[crosstalk  and more]"]
+    text = " ".join(rng.choice(pieces) for _ in range(40_000))
+    pattern = re.compile(TOKEN_PATTERN, re.VERBOSE)
+    for size in (500, 1_000, 7_777):
+        cuts = blocks(text, size)
+        assert cuts[0][0] == 0 and cuts[-1][1] == len(text)
+        assert all(a[1] == b[0] for a, b in zip(cuts, cuts[1:], strict=False))
+        assert max(end - start for start, end in cuts) <= size
+        pieced = [token for start, end in cuts for token in pattern.findall(text[start:end])]
+        assert pieced == pattern.findall(text)
+    assert blocks("short") == [(0, 5)]
