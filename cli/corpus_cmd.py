@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
 from feedcare.cli.output import show
+from feedcare.corpus.base.printable import printable
 
 INFO_EPILOG = (
     "[bold]Examples[/]\n\n"
@@ -55,7 +56,7 @@ def render(console, summary, limit: int) -> None:
         ("languages (documents)", _counts(summary.languages)),
         ("updated", summary.updated or "-"),
     ):
-        overview.add_row(name, Text(value))
+        overview.add_row(name, Text(printable(value, one_line=True)))
     console.print(overview)
     if summary.other_languages:
         from feedcare.corpus.ingest.report import other_languages_warning
@@ -68,7 +69,8 @@ def render(console, summary, limit: int) -> None:
     for column in ("speaker", "role", "turns", "words", "documents"):
         speakers.add_column(column, justify="right" if column in ("turns", "words", "documents") else "left")
     for s in summary.speakers:
-        label = Text(s.speaker) if s.speaker is not None else Text("(no label)", style="dim")
+        label = Text(printable(s.speaker, one_line=True)) if s.speaker is not None else Text(
+            "(no label)", style="dim")
         speakers.add_row(label, s.role, f"{s.turns:,}", f"{s.words:,}", f"{s.documents:,}")
     console.print(speakers)
 
@@ -77,7 +79,8 @@ def render(console, summary, limit: int) -> None:
         people.add_column(column, justify="left" if column == "participant" else "right")
     shown = summary.per_participant if limit == 0 else summary.per_participant[:limit]
     for p in shown:
-        name = Text(p.participant_id) if p.participant_id is not None else Text("(none)", style="dim")
+        name = Text(printable(p.participant_id, one_line=True)) if p.participant_id is not None else Text(
+            "(none)", style="dim")
         people.add_row(name, f"{p.documents:,}", f"{p.turns:,}", f"{p.words:,}", f"{p.all_words:,}")
     if len(shown) < len(summary.per_participant):
         people.caption = f"{len(summary.per_participant) - len(shown):,} more: --limit 0 or --json lists all"
@@ -88,7 +91,7 @@ def render(console, summary, limit: int) -> None:
         for column in ("column", "documents with a value", "distinct values"):
             attributes.add_column(column, justify="left" if column == "column" else "right")
         for a in summary.attributes:
-            attributes.add_row(Text(a.name), f"{a.filled:,}", f"{a.distinct:,}")
+            attributes.add_row(Text(printable(a.name, one_line=True)), f"{a.filled:,}", f"{a.distinct:,}")
         console.print(attributes)
 
 

@@ -9,6 +9,7 @@ import typer
 from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JsonOpt, WaitOpt
 from feedcare.cli.output import message, progress_bar, show
 from feedcare.cli.registry_help import registry_help
+from feedcare.corpus.base.printable import printable
 
 EPILOG = (
     "[bold]Examples[/]\n\n"
@@ -184,24 +185,26 @@ def render(console, report) -> None:
     table.add_row("turns", f"{report.turns:,}")
     table.add_row("words", f"{report.words:,}")
     table.add_row("participants", f"{report.participants:,}")
-    table.add_row("speakers → roles", escape(_speakers(report)))
+    table.add_row("speakers → roles", escape(printable(_speakers(report), one_line=True)))
     if report.languages:
-        table.add_row("languages", escape(", ".join(f"{lang} {n:,}" for lang, n in report.languages.items())))
+        languages = ", ".join(f"{lang} {n:,}" for lang, n in report.languages.items())
+        table.add_row("languages", escape(printable(languages)))
     if report.audit_findings:
         found = ", ".join(f"{kind} {n}" for kind, n in sorted(report.audit_findings.items()))
         table.add_row("audit findings", escape(found))
     if report.ignored:
         table.add_row("ignored", escape(", ".join(f"{n} {s}" for s, n in report.ignored.items())))
     if report.gone_kept:
-        table.add_row("gone, kept", escape(_some(report.gone_kept) + " (use --prune to remove)"))
+        table.add_row("gone, kept", escape(printable(_some(report.gone_kept)) + " (use --prune to remove)"))
     if report.id_pattern_unmatched:
-        table.add_row("--id-pattern", escape("no match, stem used: " + _some(report.id_pattern_unmatched)))
+        table.add_row("--id-pattern",
+                      escape("no match, stem used: " + printable(_some(report.id_pattern_unmatched))))
     if report.meta:
         table.add_row("metadata", escape(report.meta))
-        table.add_row("  ids with no document", escape(_some(report.metadata_without_documents) or "none"))
-        table.add_row(
-            "  documents with no metadata", escape(_some(report.documents_without_metadata) or "none")
-        )
+        table.add_row("  ids with no document",
+                      escape(printable(_some(report.metadata_without_documents)) or "none"))
+        no_metadata = printable(_some(report.documents_without_metadata))
+        table.add_row("  documents with no metadata", escape(no_metadata) or "none")
     table.add_row("skipped", str(len(report.skipped)))
     console.print(table)
     _skipped_table(console, report)
@@ -216,7 +219,8 @@ def render(console, report) -> None:
     elif not report.documents:
         message("[yellow]Nothing was ingested: no file could be read.[/]")
     if report.turns and not report.roles.get("participant"):
-        others = [s.speaker for s in report.speakers if s.role == "other" and s.speaker is not None]
+        others = [printable(s.speaker, one_line=True) for s in report.speakers
+                  if s.role == "other" and s.speaker is not None]
         named = f" ({', '.join(others[:3])}{', …' if len(others) > 3 else ''})" if others else ""
         message(escape(
             "Note: no turn has the participant role, so `feedcare tokens` would model nothing by "
@@ -255,7 +259,7 @@ def _skipped_table(console, report) -> None:
     table.add_column("file", overflow="fold")
     table.add_column("reason", overflow="fold")
     for path, reason in report.skipped:
-        table.add_row(Text(path), Text(reason))
+        table.add_row(Text(printable(path, one_line=True)), Text(printable(reason, one_line=True)))
     console.print(table)
 
 

@@ -225,6 +225,13 @@ def _choose_format(fmt: str | None, output: Path | None, as_json: bool, codebook
     spec = get_export(fmt)
     if spec.needs_out and output is None:
         raise UsageError(f"--format {fmt} writes a file; add --out FILE{spec.suffixes[0]}")
+    claimed = export_for_suffix(output.suffix) if output is not None else None
+    if claimed is not None and claimed.name != spec.name:
+        # --out x.qdpx --format csv wrote CSV into a file every tool would open as a project.
+        raise UsageError(
+            f"--out {output}: the suffix is the {claimed.name} format's but --format {fmt} writes "
+            f"{spec.name.upper()}; name the file {output.with_suffix(spec.suffixes[0])} or drop --format"
+        )
     return fmt
 
 
@@ -291,6 +298,7 @@ def _emit(result, chosen: str, output: Path | None) -> None:
 
 def render(console, result) -> None:
     """Per topic a panel (or, with --by, the group table) on the data console."""
+    from feedcare.corpus.base.printable import printable
     from feedcare.topics.exports.rows import percent
     from rich.console import Group
     from rich.panel import Panel
@@ -305,7 +313,7 @@ def render(console, result) -> None:
         )
     )
     for note in result.notes:
-        console.print(Text(f"Note: {note}", style="dim"))
+        console.print(Text(printable(f"Note: {note}"), style="dim"))
     if result.groups is not None:
         console.print(_group_table(result))
         _print_group_excerpts(console, result)
@@ -314,7 +322,7 @@ def render(console, result) -> None:
         p = theme.prevalence
         parts = []
         if theme.memo:
-            parts.append(Text(theme.memo, style="italic"))
+            parts.append(Text(printable(theme.memo), style="italic"))
         terms = Text("Top terms by probability: ", style="bold")
         for i, term in enumerate(theme.terms):
             terms.append(("  " if i else "") + term.term, style="cyan")
@@ -340,7 +348,7 @@ def render(console, result) -> None:
             parts.append(_excerpt_text(excerpt))
         if not theme.excerpts:
             parts.append(Text("No excerpts (check --min-weight).", style="dim"))
-        title = f"[bold]Topic {theme.topic}[/]: {_escape(theme.name)}"
+        title = f"[bold]Topic {theme.topic}[/]: {_escape(printable(theme.name, one_line=True))}"
         console.print(Panel(Group(*parts), title=title, title_align="left", expand=True))
 
 
@@ -351,23 +359,27 @@ def _escape(text: str) -> str:
 
 
 def _excerpt_text(excerpt):
+    from feedcare.corpus.base.printable import printable
     from feedcare.topics.exports.rows import place, question_place
     from rich.text import Text
 
-    # Text objects, not markup: a transcript containing "[bold]" stays literal.
+    # Text objects, not markup: a transcript containing "[bold]" stays literal. Control
+    # characters are removed piece by piece, so the highlights stay on their words.
     body = Text()
     if excerpt.question:
         # The interviewer's question is context on its own dim line, outside the quotation marks.
-        body.append(f"Interviewer ({question_place(excerpt)}): ", style="dim bold")
-        body.append(" ".join(excerpt.question.split()) + "\n", style="dim italic")
+        body.append(printable(f"Interviewer ({question_place(excerpt)}): "), style="dim bold")
+        body.append(printable(" ".join(excerpt.question.split())) + "\n", style="dim italic")
     body.append("“" + ("… " if excerpt.trimmed_before else ""))
-    offset = len(body)
-    body.append(excerpt.text)
+    last = 0
     for start, end in excerpt.highlights:
-        body.stylize("bold yellow", offset + start, offset + end)
+        body.append(printable(excerpt.text[last:start]))
+        body.append(printable(excerpt.text[start:end]), style="bold yellow")
+        last = end
+    body.append(printable(excerpt.text[last:]))
     body.append((" …" if excerpt.trimmed_after else "") + "”")
     speaker = f"{excerpt.speaker}: " if excerpt.speaker not in (None, excerpt.participant_id) else ""
-    body.append(f"\n   — {speaker}{place(excerpt)} · weight {excerpt.weight:.2f}", style="dim")
+    body.append(printable(f"\n   — {speaker}{place(excerpt)} · weight {excerpt.weight:.2f}"), style="dim")
     return body
 
 
@@ -392,6 +404,7 @@ def _print_group_excerpts(console, result) -> None:
 
 
 def _group_table(result):
+    from feedcare.corpus.base.printable import printable
     from feedcare.topics.exports.rows import percent
     from rich.table import Table
 
@@ -409,7 +422,7 @@ def _group_table(result):
     table.add_column("Topic")
     for g in groups.groups:
         who = "" if same else f", {g.n_participants} part."
-        table.add_column(f"{g.group}\n{g.n_units} units{who}", justify="right")
+        table.add_column(_escape(printable(f"{g.group}\n{g.n_units} units{who}")), justify="right")
     for theme in result.themes:
         cells = []
         for g in groups.groups:
@@ -419,7 +432,7 @@ def _group_table(result):
                 " †" if c.few_participants else ""
             )
             cells.append(f"[dim]{text}[/]" if c.few_participants else text)
-        table.add_row(f"{theme.topic}: {_escape(theme.name)}", *cells)
+        table.add_row(f"{theme.topic}: {_escape(printable(theme.name, one_line=True))}", *cells)
     return table
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 
+from feedcare.corpus.base.printable import printable
 from feedcare.topics.exports.rows import excerpt_rows, group_rows, topic_row
 from feedcare.topics.themes.build import ThemesResult
 
@@ -42,4 +43,4 @@ def _write(rows: list[dict]) -> str:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    return buffer.getvalue()
+    return printable(buffer.getvalue())  # no terminal escape from a transcript reaches `cat`

@@ -11,6 +11,7 @@ import math
 from html import escape
 from statistics import mean
 
+from feedcare.corpus.base.printable import printable
 from feedcare.topics.exports.rows import (
     DEFINITIONS,
     coherence_text,
@@ -108,7 +109,7 @@ def to_html(result: ThemesResult) -> str:
         parts.append(_group_section(result))
     parts.append(_definitions())
     parts.append("</main></body></html>\n")
-    return "\n".join(parts)
+    return printable("\n".join(parts))  # escaped for HTML, and no control characters either
 
 
 def _colour(topic: int) -> str:

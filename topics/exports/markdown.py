@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from feedcare.corpus.base.printable import printable
 from feedcare.topics.exports.rows import (
     coherence_text,
     percent,
@@ -69,7 +70,7 @@ def to_markdown(result: ThemesResult) -> str:
     if result.groups is not None:
         lines += markdown_group_table(result)
         lines += markdown_group_excerpts(result)
-    return "\n".join(lines).rstrip() + "\n"
+    return printable("\n".join(lines).rstrip() + "\n")  # no control characters from transcripts
 
 
 def markdown_excerpts(excerpts) -> list[str]:
