@@ -174,7 +174,8 @@ def test_bad_toml_value_names_the_file_and_key(small, invoke, tmp_path):
     config.write_text('[topics]\nalpha = "flat"\n')
     result = invoke("topics", "--corpus", small, "--config", config)
     assert result.exit_code == 2
-    expected = (f"{config}: [topics] alpha must be one of symmetric, asymmetric, auto or a number > 0, "
+    expected = (f"{config}: [topics] alpha must be one of symmetric, asymmetric, auto or a number > 0 "
+                "and at most 1000, "
                 "got 'flat'")
     assert expected in result.stderr
 
