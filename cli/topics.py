@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, SeedOpt
+from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, SeedOpt, WaitOpt
 from feedcare.cli.output import message, progress_bar, show
 from feedcare.cli.registry_help import registry_help, spoken_list
 from feedcare.cli.run_report import render_report
@@ -18,8 +18,9 @@ EPILOG = (
     "  feedcare topics --k 4:16:2 --seeds 5  sweep k = 4, 6, ..., 16\n\n"
     "  feedcare topics --k 10 --seed 7 --json\n\n"
     "  feedcare topics --run-id pilot        resume or name a run\n\n"
-    "Exit codes: 0 ok, 2 bad option or configuration, 4 tokens missing or stale, 130 interrupted "
-    "(finished fits are kept: resume with --run-id). Docs: docs/topics.md"
+    "Exit codes: 0 ok, 2 bad option or configuration, 4 tokens missing or stale, 5 the corpus is "
+    "being written (--wait), 130 interrupted (finished fits are kept: resume with --run-id). "
+    "Docs: docs/topics.md"
 )
 
 
@@ -54,6 +55,7 @@ def topics(
         typer.Option("--iterations", help="gensim E-step iterations (tomotopy: Gibbs iterations).",
                      show_default=False),
     ] = None,
+    wait: WaitOpt = 0.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Fit reproducible LDA topic models on the corpus tokens; sweep k and seeds; measure them.
@@ -74,7 +76,7 @@ def topics(
     # --iterations belongs to the engine that --engine or the file chooses (tomotopy_iterations)
     settings = load_topics_config(config, overrides, engine_overrides={"iterations": iterations})
     with progress_bar() as progress:
-        report = fit_topics(corpus, settings, run_id=run_id, jobs=jobs, progress=progress)
+        report = fit_topics(corpus, settings, run_id=run_id, jobs=jobs, wait=wait, progress=progress)
     show(report, _render, as_json=as_json)
 
 

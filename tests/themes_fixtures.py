@@ -17,7 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 from feedcare.corpus import open_corpus
 from feedcare.corpus.base.atomic import write_table
-from feedcare.corpus.store.schema import SEGMENTS, TOKENS, VOCABULARY
+from feedcare.corpus.store.schema import TOKENS, VOCABULARY
+from feedcare.corpus.store.writer import write_corpus
 from feedcare.topics.runs.rundir import (
     DOC_TOPICS,
     DOC_TOPICS_FILE,
@@ -145,10 +146,12 @@ def build_project(
 
 def add_timestamps(corpus_dir: Path) -> None:
     """Give every turn a start time of 30 s × its turn number (as vtt/srt ingest would)."""
-    segments = open_corpus(corpus_dir).segments()
+    corpus = open_corpus(corpus_dir)
+    segments = corpus.segments()
     starts = [30.0 * s for s in segments["seg"].to_pylist()]
     segments = segments.set_column(segments.schema.get_field_index("start_s"), "start_s", pa.array(starts))
-    write_table(corpus_dir / "segments.parquet", segments, SEGMENTS)
+    # Through the writer, so the manifest records the new file (readers check it).
+    write_corpus(corpus_dir, corpus.documents(), segments, options=corpus.manifest.options)
 
 
 def words(text: str) -> list[str]:
@@ -191,7 +194,10 @@ def write_tokens(corpus_dir: Path, across_questions: bool = False) -> list[dict]
         unit["unit_id"] = i
         unit["token_ids"] = [vocab[t] for t in unit["tokens"]]
         unit["n_tokens"] = len(unit["tokens"])
-    write_table(corpus_dir / "tokens.parquet", pa.Table.from_pylist(units, schema=TOKENS), TOKENS)
+    # Stamped as `feedcare tokens` stamps them: readers check both carry tokens.json's fingerprint.
+    stamp = {"feedcare.fingerprint": TOKENS_FINGERPRINT}
+    table = pa.Table.from_pylist(units, schema=TOKENS)
+    write_table(corpus_dir / "tokens.parquet", table, TOKENS, metadata=stamp)
     vocabulary = pa.Table.from_pydict(
         {
             "token_id": list(vocab.values()),
@@ -201,7 +207,7 @@ def write_tokens(corpus_dir: Path, across_questions: bool = False) -> list[dict]
         },
         schema=VOCABULARY,
     )
-    write_table(corpus_dir / "vocabulary.parquet", vocabulary, VOCABULARY)
+    write_table(corpus_dir / "vocabulary.parquet", vocabulary, VOCABULARY, metadata=stamp)
     write_tokens_meta(corpus_dir, TOKENS_FINGERPRINT, [u["tokens"] for u in units],
                       {"lemmatize": True, "unit": "turn"})
     return units

@@ -47,7 +47,7 @@ def write_tokens(corpus_dir: Path, units: list[list[str]], fingerprint: str = TO
          "doc_freq": [doc_freq[t] for t in terms], "coll_freq": [coll_freq[t] for t in terms]},
         schema=VOCABULARY,
     )
-    write_table(corpus_dir / VOCABULARY_FILE, vocab, VOCABULARY)
+    write_table(corpus_dir / VOCABULARY_FILE, vocab, VOCABULARY, metadata=meta)
     write_tokens_meta(corpus_dir, fingerprint, units, {"built_by": "tests.topics_fixtures"})
 
 

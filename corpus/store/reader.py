@@ -17,6 +17,7 @@ from feedcare.corpus.base.atomic import iter_batches, parquet_rows
 from feedcare.corpus.base.errors import DataError
 from feedcare.corpus.store.schema import (
     DOCUMENTS_FILE,
+    FINGERPRINT_KEY,
     MANIFEST_FILE,
     SCHEMA_VERSION,
     SEGMENTS_FILE,
@@ -26,7 +27,7 @@ from feedcare.corpus.store.schema import (
     attribute_columns,
     is_own_leftover,
 )
-from feedcare.corpus.store.sidecars import Manifest, TokensMeta
+from feedcare.corpus.store.sidecars import FileStamp, Manifest, TokensMeta
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,30 @@ class Corpus:
             raise DataError(f"{self.path}: no tokens yet; run `feedcare tokens` first")
         return TokensMeta.from_json(self.path / TOKENS_META_FILE)
 
+    def check_tokens(self) -> TokensMeta:
+        """tokens.json, after checking the chain: built from this corpus, and tokens.parquet and
+        vocabulary.parquet stamped with its fingerprint (files of one build, not of two).
+
+        One-line DataErrors (exit 4) say which command to re-run.
+        """
+        meta = self.tokens_meta()
+        meta_file = self.path / TOKENS_META_FILE
+        if meta.corpus_fingerprint != self.fingerprint:
+            raise DataError(
+                f"{meta_file}: the tokens are stale (the corpus changed after `feedcare tokens` ran); "
+                "re-run `feedcare tokens`"
+            )
+        for file in (self.tokens_path, self.vocabulary_path):
+            if not file.is_file():
+                raise DataError(f"{file}: missing; re-run `feedcare tokens`")
+            stored = (pq.read_schema(file).metadata or {}).get(FINGERPRINT_KEY.encode(), b"").decode()
+            if stored != meta.fingerprint:
+                raise DataError(
+                    f"{file}: does not match {TOKENS_META_FILE} (an interrupted `feedcare tokens`?); "
+                    "re-run `feedcare tokens`"
+                )
+        return meta
+
     def iter_tokens(
         self, columns: list[str] | None = None, batch_size: int = 65_536
     ) -> Iterator[pa.RecordBatch]:
@@ -154,9 +179,10 @@ def open_corpus(path: Path) -> Corpus:
         file = path / name
         if not file.is_file():
             raise DataError(f"{file}: missing; re-run `feedcare ingest` to rebuild the corpus")
-        if parquet_rows(file) != count:
+        stamp = (manifest.files or {}).get(name)
+        if (stamp is not None and FileStamp.of(file) != stamp) or parquet_rows(file) != count:
             raise DataError(
-                f"{file}: row count disagrees with {MANIFEST_FILE} (an interrupted write?); "
+                f"{file}: does not match {MANIFEST_FILE} (an interrupted write?); "
                 "re-run `feedcare ingest` to rebuild it"
             )
     return Corpus(path=path, manifest=manifest)

@@ -19,6 +19,9 @@ TOKENS_FILE = "tokens.parquet"
 VOCABULARY_FILE = "vocabulary.parquet"
 TOKENS_META_FILE = "tokens.json"
 LOCK_FILE = ".feedcare.lock"
+# Key of the Parquet metadata entry that stamps tokens.parquet and vocabulary.parquet with the
+# fingerprint tokens.json names: a file of another build is caught by reading its footer.
+FINGERPRINT_KEY = "feedcare.fingerprint"
 READERS_DIR = ".feedcare-readers"  # reader registrations (see corpus/store/lock.py)
 HOLDER_FILE = ".feedcare.holder"  # who holds the lock, for the "busy" message
 # Hidden names feedcare itself leaves in a corpus folder: locks, staging folders of a write in

@@ -8,7 +8,9 @@ and ``to_json``.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from feedcare.corpus.base.sidecar import FLATTEN, Record, Sidecar
@@ -75,6 +77,31 @@ class IngestRecord(Record):
 
 
 @dataclass(frozen=True)
+class FileStamp(Record):
+    """A data file as its commit wrote it: its size and a hash of its Parquet footer.
+
+    The footer holds every row group's offsets, sizes and statistics, so a file of another
+    commit (a crash between the renames) differs in it; checking it reads a few kilobytes.
+    """
+
+    size: int
+    footer_sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> FileStamp:
+        """The stamp of the Parquet file at ``path`` (a file too short to be Parquet: no hash)."""
+        with open(path, "rb") as handle:
+            size = handle.seek(0, 2)
+            if size < 12:
+                return cls(size=size, footer_sha256="")
+            handle.seek(size - 8)
+            length = min(int.from_bytes(handle.read(4), "little"), size - 8)
+            handle.seek(size - 8 - length)
+            footer = handle.read(length)
+        return cls(size=size, footer_sha256=hashlib.sha256(footer).hexdigest())
+
+
+@dataclass(frozen=True)
 class Manifest(Sidecar):
     """``manifest.json``: what the corpus holds and how it was made; written last by every writer."""
 
@@ -94,6 +121,9 @@ class Manifest(Sidecar):
     sources: dict[str, SourceEntry]
     counts: Counts
     ingest: IngestRecord | None = field(default=None, metadata=FLATTEN)  # absent: not made by ingest
+    # documents.parquet and segments.parquet as written with this manifest (absent: an older
+    # feedcare wrote it), checked when the corpus is opened.
+    files: dict[str, FileStamp] | None = None
 
 
 # --- tokens.json --------------------------------------------------------------------------

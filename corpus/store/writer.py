@@ -19,7 +19,7 @@ from feedcare.corpus.store.schema import (
     attribute_columns,
     documents_schema,
 )
-from feedcare.corpus.store.sidecars import Counts, IngestRecord, Manifest, SourceEntry
+from feedcare.corpus.store.sidecars import Counts, FileStamp, IngestRecord, Manifest, SourceEntry
 from feedcare.corpus.store.streamwrite import FingerprintCollector, write_streams
 
 
@@ -100,6 +100,7 @@ def _write_manifest(
 
     now = datetime.now(UTC).isoformat(timespec="seconds")
     manifest = Manifest(
+        files={name: FileStamp.of(path / name) for name in (DOCUMENTS_FILE, SEGMENTS_FILE)},
         schema_version=SCHEMA_VERSION,
         feedcare_version=__version__,
         created=_created(path / MANIFEST_FILE) or now,

@@ -36,7 +36,13 @@ from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.settings import as_dict, fingerprint
 from feedcare.corpus.store.lock import corpus_lock
 from feedcare.corpus.store.reader import Corpus
-from feedcare.corpus.store.schema import ENGLISH, TOKENS_FILE, TOKENS_META_FILE, VOCABULARY_FILE
+from feedcare.corpus.store.schema import (
+    ENGLISH,
+    FINGERPRINT_KEY,
+    TOKENS_FILE,
+    TOKENS_META_FILE,
+    VOCABULARY_FILE,
+)
 from feedcare.corpus.store.sidecars import (
     LanguageExample,
     PhraseCount,
@@ -65,7 +71,6 @@ from feedcare.corpus.tokens.tokenizer import (
 )
 from feedcare.corpus.tokens.units import UnitStats, init_worker, train_punkt
 from feedcare.corpus.tokens.vocabulary import (
-    FINGERPRINT_KEY,
     UNITS,
     pass_phrases,
     pass_write,

@@ -16,11 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from feedcare.corpus.base.atomic import BatchWriter, iter_batches, write_table
 from feedcare.corpus.base.progress import report
-from feedcare.corpus.store.schema import TOKENS, VOCABULARY
+from feedcare.corpus.store.schema import FINGERPRINT_KEY, TOKENS, VOCABULARY
 from feedcare.corpus.tokens.config import TokensConfig
 from feedcare.corpus.tokens.phrases import DELIMITER
 
-FINGERPRINT_KEY = "feedcare.fingerprint"
 ROWS_PER_WRITE = 50_000
 UNITS = pa.schema(
     [

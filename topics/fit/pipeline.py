@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,8 @@ from feedcare.corpus.base.atomic import (
 from feedcare.corpus.base.errors import DataError, LockedError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.settings import as_dict, fingerprint
-from feedcare.corpus.store.lock import corpus_lock
-from feedcare.corpus.store.schema import TOKENS_META_FILE, is_own_leftover
+from feedcare.corpus.store.lock import corpus_lock, reading_lock
+from feedcare.corpus.store.schema import FINGERPRINT_KEY, is_own_leftover
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines import get_engine
 from feedcare.topics.fit.fitting import FITS_DIR, FitJob
@@ -64,8 +65,6 @@ from feedcare.topics.runs.runjson import (
     RunInfo,
     Timings,
 )
-
-FINGERPRINT_KEY = b"feedcare.fingerprint"
 
 
 @dataclass(frozen=True)
@@ -128,23 +127,7 @@ class _Inputs:
 def check_inputs(corpus_dir: Path, config: TopicsConfig) -> _Inputs:
     """Every reason the run cannot start, before any work, as one-line errors."""
     corpus = open_corpus(corpus_dir)
-    if not corpus.has_tokens():
-        raise DataError(f"{corpus.path}: no tokens yet; run `feedcare tokens` first")
-    meta = corpus.tokens_meta()
-    meta_file = corpus.path / TOKENS_META_FILE
-    if meta.corpus_fingerprint != corpus.fingerprint:
-        raise DataError(
-            f"{meta_file}: the tokens are stale (the corpus changed after `feedcare tokens` ran); "
-            "re-run `feedcare tokens`"
-        )
-    if not corpus.vocabulary_path.is_file():
-        raise DataError(f"{corpus.vocabulary_path}: missing; re-run `feedcare tokens`")
-    stored = (pq.read_schema(corpus.tokens_path).metadata or {}).get(FINGERPRINT_KEY, b"").decode()
-    if stored != meta.fingerprint:
-        raise DataError(
-            f"{corpus.tokens_path}: does not match tokens.json (an interrupted `feedcare tokens`?); "
-            "re-run `feedcare tokens`"
-        )
+    meta = corpus.check_tokens()  # built from this corpus, files of one build
     n_units = parquet_rows(corpus.tokens_path)
     n_terms = parquet_rows(corpus.vocabulary_path)
     if n_units == 0 or n_terms == 0:
@@ -167,13 +150,16 @@ def fit_topics(
     *,
     run_id: str | None = None,
     jobs: int | None = None,
+    wait: float = 0.0,
     progress: ProgressCallback | None = None,
 ) -> RunReport:
     """Fit every (k, seed) of ``config`` on the corpus tokens and write ``runs/<run-id>/``.
 
     ``run_id`` names the run; an existing unfinished run with the same configuration is
     resumed (finished fits are re-used). ``jobs`` worker processes (default ``config.jobs``,
-    else all cores) give byte-identical results whatever their number.
+    else all cores) give byte-identical results whatever their number. The run registers as a
+    reader of the corpus while it works, so ``ingest`` and ``tokens`` wait for it (or refuse);
+    ``wait`` is how many seconds it waits for one of them already writing.
     """
     config = config or TopicsConfig()
     started = time.perf_counter()
@@ -186,14 +172,29 @@ def fit_topics(
     fit_fp = fingerprint(config.engine, settings, config.top_n, inputs.tokens_fingerprint)
     run_fp = fingerprint(fit_fp, config.ks, config.seed_list)
     run_dir = _run_dir(Path(corpus_dir), run_id, run_fp)
-    try:
-        with corpus_lock(run_dir):
+    with reading_lock(Path(corpus_dir), f"topics run {run_dir.name}", wait):
+        # Checked again now that no writer can come in: the tokens may have changed meanwhile.
+        if check_inputs(Path(corpus_dir), config).tokens_fingerprint != inputs.tokens_fingerprint:
+            raise DataError(
+                f"{corpus_dir}: the tokens changed while `feedcare topics` started; run it again"
+            )
+        with _run_lock(run_dir):
             return _run(run_dir, config, inputs, engine, settings, fit_fp, run_fp,
                         jobs or default_jobs(), progress, started)
+
+
+@contextlib.contextmanager
+def _run_lock(run_dir: Path) -> Iterator[None]:
+    """The run directory's write lock: one process per run."""
+    stack = contextlib.ExitStack()
+    try:
+        stack.enter_context(corpus_lock(run_dir))
     except LockedError:
         raise LockedError(
             f"{run_dir}: another feedcare process is writing this run; wait for it to finish"
         ) from None
+    with stack:
+        yield
 
 
 def _run_dir(corpus_dir: Path, run_id: str | None, run_fp: str) -> Path:
@@ -312,7 +313,7 @@ def _assemble(run_dir: Path, fit_dirs: list[Path], records: list[dict[str, Any]]
 
 
 def _check_tokens_unchanged(inputs: _Inputs) -> None:
-    stored = (pq.read_schema(inputs.tokens_path).metadata or {}).get(FINGERPRINT_KEY, b"").decode()
+    stored = (pq.read_schema(inputs.tokens_path).metadata or {}).get(FINGERPRINT_KEY.encode(), b"").decode()
     if stored != inputs.tokens_fingerprint:
         raise DataError(
             f"{inputs.tokens_path}: the tokens changed while topics were fitted; run `feedcare topics` again"

@@ -27,6 +27,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from feedcare.corpus import Corpus, open_corpus
 from feedcare.corpus.base.errors import DataError, UsageError
 from feedcare.topics.measures.distinctive import corpus_wide_terms, ranked_terms, stopword_hint
 from feedcare.topics.runs.runjson import RUN_FILE, RUN_SCHEMA_VERSION, RunInfo
@@ -182,6 +183,30 @@ class Run:
     def models(self) -> list[str]:
         return [m.model for m in self.info.models]
 
+    def check_chain(self, corpus: Corpus) -> str:
+        """Check corpus → tokens → this run; returns the tokens fingerprint the run was fitted on.
+
+        Every reader of a run calls this: text shown as a topic's evidence must come from the
+        corpus the model saw. One-line DataErrors (exit 4) name the commands to re-run.
+        """
+        try:
+            meta = corpus.check_tokens()
+        except DataError as exc:
+            if "the corpus changed after `feedcare tokens` ran" not in str(exc):
+                raise
+            raise DataError(
+                f"{corpus.path}: the corpus changed after `feedcare tokens` ran, so run {self.run_id} "
+                "no longer matches the documents it would quote; re-run `feedcare tokens`, then "
+                "`feedcare topics`"
+            ) from None
+        fitted_on = (self.info.tokens_fingerprint, self.info.corpus_fingerprint)
+        if fitted_on != (meta.fingerprint, corpus.fingerprint):
+            raise DataError(
+                f"{corpus.path}: the tokens changed since run {self.run_id} was fitted, so its units no "
+                "longer match; re-run `feedcare topics`"
+            )
+        return meta.fingerprint
+
     def to_dict(self) -> dict[str, Any]:
         """run.json's content and the run's path (what ``runs show --json`` prints), plus, for a
         finished run, its distinctive and corpus-wide terms (derived, see :func:`term_summary`)."""
@@ -272,11 +297,17 @@ def resume_hint(path: Path) -> str:
     return f"resume it with `feedcare topics --run-id {Path(path).name}`"
 
 
-def open_run(corpus_dir: Path, run: str) -> Run:
-    """A finished run given as an id, ``latest`` or a path."""
+def open_run(corpus_dir: Path, run: str, *, check: bool = True) -> Run:
+    """A finished run given as an id, ``latest`` or a path.
+
+    With ``check`` (the default) the chain corpus → tokens → run is checked too
+    (:meth:`Run.check_chain`), so a run is never read against documents it was not fitted on.
+    """
     opened = read_run(resolve_run(corpus_dir, run))
     if not opened.info.is_complete:
         raise DataError(f"{opened.path}: the run is unfinished; {resume_hint(opened.path)}")
+    if check:
+        opened.check_chain(open_corpus(corpus_dir))
     return opened
 
 

@@ -147,7 +147,8 @@ def build_themes(
     config = config or ThemesConfig()
     corpus = open_corpus(corpus_dir)
     if not isinstance(run, Run):
-        run = open_run(corpus.path, str(run))
+        run = open_run(corpus.path, str(run), check=False)
+    tokens_fingerprint = run.check_chain(corpus)  # corpus → tokens → run, before reading anything
     if labels is not None and not isinstance(labels, Labels):
         labels = load_labels(Path(labels))
     model_id = run.check_model(model)
@@ -159,7 +160,6 @@ def build_themes(
         label_notes = check_labels(
             labels, run.run_id, model_id, n_topics, fingerprint=_run_fingerprint(run), force=force
         )
-    _check_tokens_match(corpus, run)
     units = _read_units(corpus, progress, with_documents=by is not None)
     groups = _group_codes(corpus, units, by) if by else None
     accumulator = PrevalenceAccumulator(
@@ -235,6 +235,10 @@ def build_themes(
         )
         for name, group_candidates in per_group
     }
+    # ... and after: an ingest or tokens run in the meantime would mix two corpora in one table.
+    now = open_corpus(corpus_dir)
+    if now.fingerprint != corpus.fingerprint or run.check_chain(now) != tokens_fingerprint:
+        raise DataError(f"{corpus.path}: the corpus changed while `feedcare themes` read it; run it again")
     coherence, coherence_notes = _coherence(run, model_id, config.coherence)
     notes = label_notes + coherence_notes + notes
     group_notes = tuple(a.note() for a in _associations(corpus, by)) if by else ()
@@ -287,15 +291,6 @@ def _sorted(themes: list[Theme], key: str) -> list[Theme]:
     if key == "coherence":
         return sorted(themes, key=lambda t: (t.coherence is None, -(t.coherence or 0.0), t.topic))
     return sorted(themes, key=lambda t: (-t.prevalence.unit_share, -t.prevalence.word_share, t.topic))
-
-
-def _check_tokens_match(corpus: Corpus, run: Run) -> None:
-    meta = corpus.tokens_meta()
-    if run.info.tokens_fingerprint != meta.fingerprint:
-        raise DataError(
-            f"{corpus.path}: the tokens changed since run {run.run_id} was fitted, so its units no "
-            "longer match; re-run `feedcare topics`"
-        )
 
 
 def _read_units(corpus: Corpus, progress: ProgressCallback | None, with_documents: bool = False) -> _Units:

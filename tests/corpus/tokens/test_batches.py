@@ -8,6 +8,7 @@ import pytest
 from feedcare.corpus import open_corpus
 from feedcare.corpus.base.errors import DataError
 from feedcare.corpus.store.schema import SEGMENTS
+from feedcare.corpus.store.writer import write_corpus
 from feedcare.corpus.tokens.batches import Reading, doc_batches, resolve_mode
 from feedcare.corpus.tokens.config import TokensConfig
 from helpers import build_corpus
@@ -85,6 +86,7 @@ def test_auto_mode_is_whole_documents_for_table_rows():
 def test_turns_out_of_document_order_are_a_data_error(corpus):
     segments = pq.read_table(corpus.segments_path)
     swapped = pa.concat_tables([segments.slice(4), segments.slice(0, 4)]).cast(SEGMENTS)
-    pq.write_table(swapped, corpus.segments_path)
+    # Through the writer: a file written past it is caught earlier, by open_corpus.
+    write_corpus(corpus.path, corpus.documents(), swapped, options=corpus.manifest.options)
     with pytest.raises(DataError, match="turns are not in document order at 'd00'; re-run `feedcare ingest`"):
         list(doc_batches(open_corpus(corpus.path), TokensConfig(batch_size=1000), Reading()))

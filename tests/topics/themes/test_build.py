@@ -391,6 +391,10 @@ def test_unfinished_run_is_a_data_error(invoke, project):
 def test_tokens_rebuilt_after_the_run_is_a_data_error(invoke, project):
     meta = read_json(project.corpus / "tokens.json", "tokens.json")
     write_json(project.corpus / "tokens.json", {**meta, "fingerprint": "something-else"})
+    for name in ("tokens.parquet", "vocabulary.parquet"):  # a consistent rebuild stamps both files
+        table = pq.read_table(project.corpus / name)
+        pq.write_table(table.replace_schema_metadata({"feedcare.fingerprint": "something-else"}),
+                       project.corpus / name)
     result = invoke("themes", "latest", "--corpus", project.corpus)
     assert result.exit_code == 4
     assert "the tokens changed since run run-a was fitted" in result.stderr
