@@ -14,6 +14,7 @@ reader knows what ``roles=["all"]`` would add.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -196,11 +197,22 @@ def _lemma_key(word: str) -> str:
 
 
 def _context(text: str, start: int, end: int, window: int) -> tuple[str, str]:
-    """``window`` words either side of the match, as written, on one line."""
+    """``window`` words either side of the match, as written, on one line.
+
+    Only the neighbourhood of the match is scanned (widened until it holds the words), so a
+    turn of megabytes on one line with thousands of matches stays linear, not quadratic.
+    """
     if window == 0:
         return "", ""
-    before = list(WORD.finditer(text, 0, start))
-    after = list(WORD.finditer(text, end))
+    span = 64 * window
+    while True:
+        low = max(0, start - span)
+        # One word more than needed: the first may be cut in half at ``low``.
+        before = list(WORD.finditer(text, low, start))
+        if len(before) > window or low == 0:
+            break
+        span *= 4
+    after = list(itertools.islice(WORD.finditer(text, end), window))
     left_start = before[-window].start() if len(before) >= window else 0
     right_end = after[window - 1].end() if len(after) >= window else len(text)
     left = " ".join(text[left_start:start].split())

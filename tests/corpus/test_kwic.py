@@ -169,3 +169,25 @@ def test_control_characters_never_reach_the_terminal_or_the_csv(invoke, tmp_path
     assert "nurse" in result.stdout and "kind" in result.stdout
     data = _hits(invoke, corpus, "nurse")  # JSON keeps the data as stored (escaped by JSON)
     assert data["hits"][0]["doc_id"] == "doc\x1b[1m01"
+
+
+def test_context_is_the_same_words_however_long_the_turn():
+    """The context is found near the match (a 2 MB one-line turn with thousands of matches took
+    minutes: every match rescanned the turn from its start); the words must not change."""
+    import random
+
+    from feedcare.corpus.kwic import WORD, _context
+
+    def reference(text, start, end, window):
+        before = list(WORD.finditer(text, 0, start))
+        after = list(WORD.finditer(text, end))
+        left_start = before[-window].start() if len(before) >= window else 0
+        right_end = after[window - 1].end() if len(after) >= window else len(text)
+        return " ".join(text[left_start:start].split()), " ".join(text[end:right_end].split())
+
+    rng = random.Random(3)
+    words = ["nurse", "a", "very-long-hyphenated-word" * 3, "don't", "—", "  ", "\n", "x" * 300, "ward."]
+    text = " ".join(rng.choice(words) for _ in range(6000))
+    for match in list(WORD.finditer(text))[::97]:
+        for window in (1, 8, 100):
+            assert _context(text, *match.span(), window) == reference(text, *match.span(), window)

@@ -14,6 +14,7 @@ from feedcare.corpus.base.errors import InputError
 from feedcare.corpus.readers import ParsedText, read_transcript
 from feedcare.corpus.readers.decode import decode_bytes
 from feedcare.corpus.readers.turns import assign_roles
+from hostile_files import falsified_bomb, with_external_entity
 
 INTERVIEW = (
     "Interviewer: Did you leave feedback about the ward?\n"
@@ -514,56 +515,14 @@ def test_utf16_osce_transcript_reads_like_text():
 # --- hostile archives (issue 14, #5 and #10) ---------------------------------------------------
 
 
-def _raw_zip(path: Path, members: list[tuple[str, bytes, int, int, int]]) -> Path:
-    """A zip written byte by byte: (name, raw deflate data, declared size, crc, method) per member,
-    so a header can say what the data is not."""
-    import struct
-
-    body, central = bytearray(), bytearray()
-    for name, data, size, crc, method in members:
-        offset = len(body)
-        encoded = name.encode()
-        fields = (20, 0, method, 0, 0x21, crc, len(data), size, len(encoded), 0)
-        body += struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields) + encoded + data
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, *fields, 0, 0, 0, 0, offset) + encoded
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(body), 0)
-    path.write_bytes(bytes(body + central + end))
-    return path
-
-
-def _falsified_bomb(tmp_path: Path, inflated: int, crc_of_prefix: bool) -> Path:
-    """A real .docx whose word/document.xml declares its own size but inflates to ``inflated`` bytes
-    more (zeros after the XML); its CRC is that of the declared bytes or of all of them."""
-    import zlib
-
-    seed = make_docx(tmp_path / "seed.docx", ["Interviewer: hi", "P01: hello there"], [], [])
-    members = []
-    with zipfile.ZipFile(seed) as source:
-        for item in source.infolist():
-            data = source.read(item)
-            packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-            if item.filename != "word/document.xml":
-                members.append((item.filename, packer.compress(data) + packer.flush(), len(data),
-                                zlib.crc32(data), zipfile.ZIP_DEFLATED))
-                continue
-            crc, chunk, parts = zlib.crc32(data), bytes(1 << 20), [packer.compress(data)]
-            declared = crc
-            for _ in range(inflated // len(chunk)):
-                parts.append(packer.compress(chunk))
-                crc = zlib.crc32(chunk, crc)
-            parts.append(packer.flush())
-            members.append((item.filename, b"".join(parts), len(data), declared if crc_of_prefix else crc,
-                            zipfile.ZIP_DEFLATED))
-    return _raw_zip(tmp_path / "bomb.docx", members)
-
-
 @pytest.mark.parametrize("crc_of_prefix", [True, False])
 def test_a_member_larger_than_its_header_says_is_never_inflated(tmp_path, crc_of_prefix):
     """A 1.87 MB .docx declaring 9,000 bytes inflated to 2.2 GB before "Bad CRC-32"."""
     import tracemalloc
 
     reason = None
-    path = _falsified_bomb(tmp_path, 400 * 1024 * 1024, crc_of_prefix)
+    seed = make_docx(tmp_path / "seed.docx", ["Interviewer: hi", "P01: hello there"], [], [])
+    path = falsified_bomb(seed, tmp_path / "bomb.docx", 400 * 1024 * 1024, crc_of_prefix)
     assert path.stat().st_size < 2_000_000
     tracemalloc.start()
     try:
@@ -587,15 +546,7 @@ def test_a_member_larger_than_its_header_says_is_never_inflated(tmp_path, crc_of
 def test_a_docx_with_an_external_entity_is_skipped_with_a_reason(tmp_path):
     """"secret &xxe; end" came out as "secret ": the text after the entity was dropped silently."""
     good = make_docx(tmp_path / "good.docx", ["P01: secret XXE end", "P01: more"], [], [])
-    path = tmp_path / "entity.docx"
-    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "word/document.xml":
-                head, _, rest = data.partition(b"?>")
-                doctype = b'<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>'
-                data = head + b"?>" + doctype + rest.replace(b"XXE", b"&xxe;")
-            target.writestr(item, data)
+    path = with_external_entity(good, tmp_path / "entity.docx", "XXE")
     reason = skip_reason(path)
     assert reason.startswith("not a valid .docx (it declares XML entities")
     assert "re-save it in Word" in reason
