@@ -187,7 +187,7 @@ def test_context_is_the_same_words_however_long_the_turn():
 
     rng = random.Random(3)
     words = ["nurse", "a", "very-long-hyphenated-word" * 3, "don't", "—", "  ", "\n", "x" * 300, "ward."]
-    text = " ".join(rng.choice(words) for _ in range(6000))
-    for match in list(WORD.finditer(text))[::97]:
+    text = " ".join(rng.choice(words) for _ in range(2500))
+    for match in list(WORD.finditer(text))[::61]:
         for window in (1, 8, 100):
             assert _context(text, *match.span(), window) == reference(text, *match.span(), window)

@@ -24,7 +24,7 @@ KILLS = 2  # kill points per command
 CORPUS_FILES = ("documents.parquet", "segments.parquet")
 TOKEN_FILES = ("tokens.parquet", "vocabulary.parquet", "tokens.json")
 RUN_FILES = ("topics.parquet", "doc_topics.parquet", "topic_measures.parquet", "sweep.parquet")
-TOPICS_ARGS = ("--k", "2:3", "--seeds", "2", "--passes", "2", "--jobs", "2", "--run-id", "r1")
+TOPICS_ARGS = ("--k", "2", "--seeds", "2", "--passes", "2", "--jobs", "2", "--run-id", "r1")
 TOKENS_B = "[tokens]\nmin_tokens = 30\nno_below = 3\n"  # the rebuild that gets killed
 
 
