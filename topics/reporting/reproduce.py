@@ -15,7 +15,8 @@ What is re-run, from the settings the run recorded (never the current feedcare.t
 4. **topics**: the chosen model only (k and seed of ``chosen_model``), or with ``all_models`` the
    whole sweep, with the recorded ``[topics]`` settings and one process. Compared: the chosen
    model's rows of topics.parquet, topic_measures.parquet, doc_topics.parquet (when the original
-   is at hand) and sweep.parquet without ``fit_seconds``; with ``all_models`` the whole files and
+   is at hand) and sweep.parquet (without ``fit_seconds``, which older runs stored there); with
+   ``all_models`` the whole files and
    the run fingerprint. Not compared: wall-clock fields (created, completed, timings,
    fit_seconds) and ``models/`` (gensim's pickles carry its own timestamps; nothing reads them).
 5. **run.json**'s recorded package versions against those installed now (they are part of what
@@ -409,7 +410,9 @@ def _run_topics(
             continue
         old, new = _table(original, only), _table(new_dir / filename, only)
         if filename == SWEEP_FILE:
-            old, new = old.drop_columns(["fit_seconds"]), new.drop_columns(["fit_seconds"])
+            # Runs before issue 14 stored each fit's wall-clock time in sweep.parquet; now only run.json does.
+            old, new = (t.drop_columns([c for c in ("fit_seconds",) if c in t.column_names])
+                        for t in (old, new))
             if not all_models:  # stability is measured against the other seeds: not reproducible alone
                 old, new = old.drop_columns(["stability"]), new.drop_columns(["stability"])
         same = old.equals(new)
