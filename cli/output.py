@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from feedcare.corpus.base.printable import json_escaped
 from feedcare.corpus.base.progress import ProgressCallback
 from rich.console import Console
 from rich.progress import (
@@ -70,7 +71,7 @@ def err() -> Console:
 
 def print_json(data: Any) -> None:
     """Machine-readable output: one JSON document on stdout, no colour, no wrapping."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(json_escaped(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n")
     sys.stdout.flush()
 
 

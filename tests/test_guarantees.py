@@ -95,8 +95,9 @@ def test_the_readme_reproducibility_promise(invoke, tmp_path, monkeypatch):
         results[name] = (_parquet(folder / "c"), files)
 
     (parquet_one, exports_one), (parquet_eight, exports_eight) = results["one"], results["eight"]
-    # documents, segments; tokens, vocabulary; the run's four files; three per fit (2 k × 2 seeds)
-    assert len(parquet_one) == 2 + 2 + 4 + 4 * 3
+    # documents, segments; tokens, vocabulary; the run's four files, three per fit (2 k × 2 seeds),
+    # and the themes.parquet `feedcare themes` writes into the run
+    assert len(parquet_one) == 2 + 2 + 4 + 4 * 3 + 1
     assert parquet_one.keys() == parquet_eight.keys()
     different = [name for name in parquet_one if parquet_one[name] != parquet_eight[name]]
     assert different == [], f"--jobs 1 and --jobs 8 differ in {different}"

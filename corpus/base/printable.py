@@ -29,6 +29,16 @@ _SEQUENCES = re.compile(
 )
 
 
+# JSON escapes C0 controls by itself; these it writes as they are.
+_JSON_UNESCAPED = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def json_escaped(text: str) -> str:
+    """JSON text with DEL, C1 controls and bidi overrides written as ``\\uXXXX`` escapes: the same
+    data once parsed, but nothing a terminal (or a viewer) acts on when the JSON is shown."""
+    return _JSON_UNESCAPED.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
 def printable(text: str, *, one_line: bool = False) -> str:
     """``text`` without control characters (``one_line``: tabs and newlines become spaces)."""
     if text.isascii() and text.isprintable():

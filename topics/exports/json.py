@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from feedcare.corpus.base.printable import json_escaped
 from feedcare.corpus.base.settings import as_dict
 from feedcare.topics.exports.rows import (
     DEFINITIONS,
@@ -50,4 +51,4 @@ def to_data(result: ThemesResult) -> dict[str, Any]:
 
 
 def to_json(result: ThemesResult) -> str:
-    return json.dumps(to_data(result), indent=2, ensure_ascii=False) + "\n"
+    return json_escaped(json.dumps(to_data(result), indent=2, ensure_ascii=False)) + "\n"

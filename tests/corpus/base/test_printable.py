@@ -23,3 +23,14 @@ def test_control_characters_and_escape_sequences_are_removed(raw, shown):
 
 def test_one_line_turns_tabs_and_newlines_into_spaces():
     assert printable("a\tb\nc\x1b[1m", one_line=True) == "a b c"
+
+
+def test_json_escaped_writes_what_json_leaves_raw_as_escapes():
+    import json
+
+    from feedcare.corpus.base.printable import json_escaped
+
+    data = {"text": "a\x9b2Jb \u202eevil\u202c \x7f zoë \x1b[31m"}
+    text = json_escaped(json.dumps(data, ensure_ascii=False))
+    assert not any(ch in text for ch in "\x9b\u202e\u202c\x7f\x1b")
+    assert json.loads(text) == data and "zoë" in text
