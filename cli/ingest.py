@@ -67,6 +67,15 @@ def ingest(
             "--participant", help="A speaker label meaning the participant (repeatable).", show_default=False
         ),
     ] = None,
+    rename: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rename",
+            help="Tables and --meta: store column OLD as attribute NEW (OLD=NEW, repeatable). Without it "
+            "a column named like a built-in one (source, text, ...) is kept as NAME_1.",
+            show_default=False,
+        ),
+    ] = None,
     meta: Annotated[
         Path | None,
         typer.Option(
@@ -139,6 +148,7 @@ def ingest(
         "text_column": text_column,
         "id_column": id_column,
         "participant_column": participant_column,
+        "rename": rename or None,
         "id_pattern": id_pattern,
         "meta": str(meta) if meta is not None else None,
         "meta_id_column": meta_id_column,
@@ -208,6 +218,8 @@ def render(console, report) -> None:
     table.add_row("skipped", str(len(report.skipped)))
     console.print(table)
     _skipped_table(console, report)
+    for line in report.renamed_notices():
+        message(escape(line))
     if report.reread_reason:
         message(escape(f"Read every file again: {report.reread_reason}."))
     if report.up_to_date:

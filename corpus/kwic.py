@@ -143,12 +143,14 @@ def _check(*, window: int, roles: Sequence[str] | None, limit: int | None) -> No
 def _document_values(corpus, column: str | None) -> dict[str, str | None]:
     if column is None or column in ("role", "speaker", "doc_id"):
         return {}
-    available = ["participant_id", *corpus.attribute_columns]
-    if column not in available:
-        raise UsageError(
-            f"--by {column!r} is not a document attribute; choose one of "
-            f"{', '.join([*GROUP_COLUMNS, *corpus.attribute_columns])}"
-        )
+    if column != "participant_id":
+        try:
+            column = corpus.resolve_attribute(column)  # `--by source` finds source_1 (see ingest)
+        except UsageError:
+            raise UsageError(
+                f"--by {column!r} is not a document attribute; choose one of "
+                f"{', '.join([*GROUP_COLUMNS, *corpus.attribute_columns])}"
+            ) from None
     table = corpus.documents(columns=["doc_id", column])
     return dict(zip(table["doc_id"].to_pylist(), table[column].to_pylist(), strict=True))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from feedcare.corpus.base.errors import InputError, UsageError
 from feedcare.corpus.ingest.comments import is_blank, read_string_table
 from feedcare.corpus.ingest.sources import file_format, sha256_file
-from feedcare.corpus.store.schema import DOCUMENT_BASE_COLUMNS
+from feedcare.corpus.store.schema import RenamedColumn, attribute_names
 
 
 @dataclass(frozen=True)
@@ -21,15 +21,28 @@ class Meta:
     sha256: str
     id_column: str
     ids: pa.Array  # participant ids (strings, unique, in file order)
-    attributes: pa.Table  # one string column per attribute, aligned with ``ids``
+    attributes: pa.Table  # one string column per attribute (stored names), aligned with ``ids``
+    renamed: list[RenamedColumn] = field(default_factory=list)  # stored under another name
+
+    @property
+    def source_columns(self) -> list[str]:
+        """The attribute columns as the participants file names them."""
+        back = {r.stored: r.column for r in self.renamed}
+        return [back.get(name, name) for name in self.columns]
 
     @property
     def columns(self) -> list[str]:
         return self.attributes.column_names
 
 
-def load_meta(path: Path | str, id_column: str = "participant_id") -> Meta:
-    """Read and check a participants file; every problem is a UsageError naming the fix."""
+def load_meta(
+    path: Path | str, id_column: str = "participant_id", rename: dict[str, str] | None = None
+) -> Meta:
+    """Read and check a participants file; every problem is a UsageError naming the fix.
+
+    Columns named like built-in corpus columns are stored under new names, as in comment
+    tables (:func:`~feedcare.corpus.store.schema.attribute_names`); ``rename`` chooses them.
+    """
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: participants file not found; check the --meta path")
@@ -60,16 +73,18 @@ def load_meta(path: Path | str, id_column: str = "participant_id") -> Meta:
             "participant"
         )
     attributes = table.drop_columns([id_column])
-    clashes = [c for c in attributes.column_names if c in DOCUMENT_BASE_COLUMNS]
-    if clashes:
+    columns = attributes.column_names
+    if rename and id_column in rename:
         raise UsageError(
-            f"{path}: column {clashes[0]!r} has the name of a built-in corpus column; rename it "
-            f"in the participants file (built-in columns: {', '.join(DOCUMENT_BASE_COLUMNS)})"
+            f"{path}: --rename {id_column}=...: {id_column!r} is the participant id column "
+            "(--meta-id-column), not an attribute column; only attribute columns can be renamed"
         )
-    attributes = pa.Table.from_arrays(
-        [column.combine_chunks() for column in attributes.columns], names=attributes.column_names
-    )
-    return Meta(path, sha256_file(path), id_column, ids, attributes)
+    try:
+        stored, renamed = attribute_names(columns, {c: n for c, n in (rename or {}).items() if c in columns})
+    except ValueError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    attributes = pa.Table.from_arrays([c.combine_chunks() for c in attributes.columns], names=stored)
+    return Meta(path, sha256_file(path), id_column, ids, attributes, renamed)
 
 
 def join_meta(documents: pa.Table, meta: Meta) -> pa.Table:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,7 +26,7 @@ from feedcare.corpus.readers.tables import StringBatches, with_cp1252_fallback
 from feedcare.corpus.readers.tables import open_string_table as open_string_table
 from feedcare.corpus.readers.tables import read_string_table as read_string_table
 from feedcare.corpus.readers.tables import sniff_encoding as sniff_encoding
-from feedcare.corpus.store.schema import DOCUMENT_BASE_COLUMNS, documents_schema
+from feedcare.corpus.store.schema import RenamedColumn, attribute_names, documents_schema
 from feedcare.corpus.store.spill import SpilledTable, SpillWriter
 
 _WORKERS = min(4, os.cpu_count() or 1)
@@ -63,12 +63,19 @@ def is_blank(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 @dataclass(frozen=True)
 class TableColumns:
-    """Which column plays which part; the rest become attributes."""
+    """Which column plays which part; the rest become attributes.
+
+    ``attributes`` are the stored names (documents.parquet), ``sources`` the same columns as
+    the table names them; they differ for the ``renamed`` ones (see
+    :func:`~feedcare.corpus.store.schema.attribute_names`).
+    """
 
     text: str
     id: str | None
     participant: str | None
     attributes: tuple[str, ...]
+    sources: tuple[str, ...]
+    renamed: tuple[RenamedColumn, ...] = ()
 
 
 @dataclass
@@ -78,6 +85,8 @@ class TableDocuments:
     attributes: list[str]
     rows: int  # data rows in the file
     notes: list[str]  # one line per kind of skipped row
+    renamed: list[RenamedColumn] = field(default_factory=list)  # columns stored under another name
+    columns: list[str] = field(default_factory=list)  # the table's columns as it names them
 
 
 def choose_columns(
@@ -86,8 +95,14 @@ def choose_columns(
     text_column: str | None,
     id_column: str | None,
     participant_column: str | None,
+    rename: dict[str, str] | None = None,
 ) -> TableColumns:
-    """Check the column options against the table's header; UsageError names the fix."""
+    """Check the column options against the table's header; UsageError names the fix.
+
+    Attribute columns whose names are taken are stored under new ones (``source`` → ``source_1``)
+    and listed in ``renamed``; ``rename`` (``--rename OLD=NEW``) chooses names for columns of
+    this table (entries for columns it does not have are ignored: another table may have them).
+    """
     listed = ", ".join(repr(c) for c in columns)
     if text_column is None:
         raise UsageError(
@@ -104,14 +119,21 @@ def choose_columns(
     if participant_column is None and "participant_id" in columns:
         participant_column = "participant_id"  # a column with the corpus's own name means just that
     used = {text_column, id_column, participant_column}
-    attributes = tuple(c for c in columns if c not in used)
-    clashes = [c for c in attributes if c in DOCUMENT_BASE_COLUMNS]
-    if clashes:
-        raise UsageError(
-            f"{file.source}: column {clashes[0]!r} has the name of a built-in corpus column; rename it "
-            f"in the table (built-in columns: {', '.join(DOCUMENT_BASE_COLUMNS)})"
-        )
-    return TableColumns(text_column, id_column, participant_column, attributes)
+    rename = rename or {}
+    for old in rename:
+        if old in used:
+            role = next(o for o, n in (("--text-column", text_column), ("--id-column", id_column),
+                                       ("--participant-column", participant_column)) if n == old)
+            raise UsageError(
+                f"{file.source}: --rename {old}=...: {old!r} is the {role}, not an attribute column; "
+                "only attribute columns can be renamed"
+            )
+    sources = tuple(c for c in columns if c not in used)
+    try:
+        stored, renamed = attribute_names(sources, {c: rename[c] for c in sources if c in rename})
+    except ValueError as exc:
+        raise UsageError(f"{file.source}: {exc}") from None
+    return TableColumns(text_column, id_column, participant_column, tuple(stored), sources, tuple(renamed))
 
 
 def read_comment_table(
@@ -122,6 +144,7 @@ def read_comment_table(
     id_column: str | None,
     participant_column: str | None,
     spill: Path,
+    rename: dict[str, str] | None = None,
     progress: ProgressCallback | None = None,
 ) -> TableDocuments:
     """Read a comment table into document rows (one per non-blank row), parked at ``spill``.
@@ -135,7 +158,7 @@ def read_comment_table(
         file.path,
         file.format,
         lambda opened: _table_documents(
-            opened, file, sha256, text_column, id_column, participant_column, spill, progress
+            opened, file, sha256, text_column, id_column, participant_column, rename, spill, progress
         ),
     )
 
@@ -147,10 +170,11 @@ def _table_documents(
     text_column: str | None,
     id_column: str | None,
     participant_column: str | None,
+    rename: dict[str, str] | None,
     spill: Path,
     progress: ProgressCallback | None,
 ) -> TableDocuments:
-    cols = choose_columns(file, opened.columns, text_column, id_column, participant_column)
+    cols = choose_columns(file, opened.columns, text_column, id_column, participant_column, rename)
     schema = documents_schema(list(cols.attributes))
     rows = blank = no_id = 0
     stage = f"Reading {file.source}"
@@ -184,7 +208,8 @@ def _table_documents(
         n = len(opened.bad_rows)
         example = opened.bad_rows[0][:60]
         notes.append(f"{n} malformed {_rows(n)} (wrong number of fields) skipped, e.g. {example!r}")
-    return TableDocuments(documents, opened.encoding, list(cols.attributes), rows, notes)
+    return TableDocuments(documents, opened.encoding, list(cols.attributes), rows, notes, list(cols.renamed),
+                          list(opened.columns))
 
 
 def _drain(future, writer: SpillWriter, blank: int, no_id: int) -> tuple[int, int]:
@@ -232,7 +257,7 @@ def _batch_documents(
         "n_segments": pa.repeat(pa.scalar(1, pa.int32()), n),
         "n_words": n_words,
         "text": text,
-        **{name: batch.column(name) for name in cols.attributes},
+        **{name: batch.column(source) for name, source in zip(cols.attributes, cols.sources, strict=True)},
     }
     table = pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
     return table.filter(keep), n_blank, n_no_id

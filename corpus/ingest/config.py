@@ -41,6 +41,10 @@ class IngestConfig:
     participant_column: str | None = field(
         default=None, metadata={"help": "the column holding each row's participant id in tables"}
     )
+    rename: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "OLD=NEW: store the table or participants-file column OLD as attribute NEW"},
+    )
     meta: str | None = field(
         default=None,
         metadata={"help": "participants file (CSV/TSV/Parquet) joined by participant id", "path": True},
@@ -80,8 +84,26 @@ class IngestConfig:
             value = getattr(self, name)
             if value is not None and not value.strip():
                 raise ValueError(f"{name} must not be empty")
+        self.renames  # noqa: B018  (validates the OLD=NEW pairs)
         if self.max_file_mb <= 0:
             raise ValueError(f"max_file_mb must be positive, got {self.max_file_mb!r}")
+
+    @property
+    def renames(self) -> dict[str, str]:
+        """``rename`` as {OLD: NEW}; ValueError for a pair that is not OLD=NEW."""
+        out: dict[str, str] = {}
+        for pair in self.rename:
+            old, sep, new = pair.partition("=")
+            old, new = old.strip(), new.strip()
+            if not sep or not old or not new:
+                raise ValueError(f"rename (--rename) must be OLD=NEW, e.g. source=channel; got {pair!r}")
+            if old in out and out[old] != new:
+                raise ValueError(f"rename (--rename) gives {old!r} two names: {out[old]!r} and {new!r}")
+            out[old] = new
+        targets = [n.casefold() for n in out.values()]
+        if len(set(targets)) != len(targets):
+            raise ValueError("rename (--rename) gives two columns the same new name")
+        return out
 
     @property
     def max_bytes(self) -> int:
@@ -97,6 +119,8 @@ class IngestConfig:
             "id_column": self.id_column,
             "participant_column": self.participant_column,
             "meta_id_column": self.meta_id_column if self.meta else None,
+            # only when given: corpora ingested before --rename existed are not read again
+            **({"rename": dict(sorted(self.renames.items()))} if self.rename else {}),
         }
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from feedcare.corpus.base.errors import DataError, InputError
+from feedcare.corpus.base.errors import DataError, InputError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.settings import as_dict
 from feedcare.corpus.base.sidecar import FormatVersionError
@@ -91,7 +91,7 @@ def ingest(
     check_corpus_dir(corpus_dir)
     assign_roles([], config.interviewers, config.participants)  # a label given both roles
     scan = scan_sources([Path(s) for s in sources], exclude=corpus_dir)
-    meta = load_meta(config.meta, config.meta_id_column) if config.meta else None
+    meta = load_meta(config.meta, config.meta_id_column, config.renames) if config.meta else None
     options = _options(config, meta)
     with corpus_lock(corpus_dir, wait):
         remove_stale_staging(corpus_dir)
@@ -108,6 +108,7 @@ def ingest(
             return run.unchanged_result()
         try:
             run.read_sources()
+            run.check_renames(reread_reason is not None or not previous)
             if strict and run.report.skipped:
                 raise IngestAborted(run.report)
             return run.finish(options, reread=reread_reason is not None)
@@ -191,12 +192,15 @@ class _Run:
                 self.entries[file.key] = previous[file.key]
         self.entries.update(plan.held)  # in folders that cannot be read now: kept as they were
         self.pieces: list[Piece] = []
+        self.tables_read: list[set[str]] = []  # the columns of each table read (for --rename)
         # Comment tables are parked here while reading (removed with the other staging folders).
         self.spill_dir = corpus_dir / f"{STAGING_PREFIX}{os.getpid()}-read"
         self.transcripts = _Transcripts()
         self.kept_documents: list[pa.Table] = []
         self.kept_segments: list[pa.Table] = []
         r = self.report
+        if meta is not None:
+            r.add_renamed(display_path(meta.path), meta.renamed)
         r.files_new, r.files_changed = len(plan.new), len(plan.changed)
         r.files_unchanged, r.files_gone, r.files_rehashed = len(plan.unchanged), len(plan.gone), plan.rehashed
         r.skipped = [(display_path(f.path), reason) for f, reason in plan.unreadable]
@@ -233,6 +237,23 @@ class _Run:
                 if file.key in changed and fallback is not None:
                     self._keep_previous_version(file, fallback)
             report(self.progress, "Reading files", done, len(to_read))
+
+    def check_renames(self, read_everything: bool) -> None:
+        """A ``--rename OLD=NEW`` whose OLD is in no table is a typo: say so before writing.
+
+        Checked only when every table was read (a changed ``--rename`` always makes it so):
+        otherwise OLD may be a column of a table that was not read this time.
+        """
+        if not read_everything or not self.config.renames:
+            return
+        have = set().union(*self.tables_read, self.meta.source_columns if self.meta else [])
+        unused = [old for old in self.config.renames if old not in have]
+        if unused and (self.tables_read or self.meta is not None):
+            raise UsageError(
+                f"--rename {unused[0]}={self.config.renames[unused[0]]}: no table"
+                + (" or participants file" if self.meta is not None else "")
+                + f" read has a column {unused[0]!r}; check the spelling (column names are case-sensitive)"
+            )
 
     def _keep(self, documents: pa.Table, segments: pa.Table) -> None:
         ids = documents["doc_id"].combine_chunks()
@@ -274,12 +295,15 @@ class _Run:
             id_column=self.config.id_column,
             participant_column=self.config.participant_column,
             spill=self.spill_dir / f"table-{len(self.pieces)}.parquet",
+            rename=self.config.renames,
             progress=self.progress,
         )
         keep, duplicates = self.registry.claim_many(table.documents.doc_ids, file.source)
         documents: pa.Table | SpilledTable = table.documents.with_keep(keep)
         segments = None
         notes = table.notes + ([duplicates] if duplicates else [])
+        self.report.add_renamed(display_path(file.path), table.renamed)
+        self.tables_read.append(set(table.columns))
         if self.auditor is not None:  # opt-in and per row in Python anyway: audited in memory
             documents, note = self.auditor.check_table(documents.load(), file.path)
             segments = table_segments(documents)

@@ -41,6 +41,8 @@ class IngestReport:
     other_languages: int = 0  # documents in a language other than English ("und" not counted)
     other_language_examples: list[dict[str, Any]] = field(default_factory=list)  # the first 20
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    # Table columns stored under another name (built-in or taken name, or --rename): not skipped.
+    renamed: list[dict[str, str]] = field(default_factory=list)  # path, column, stored, why
     ignored: dict[str, int] = field(default_factory=dict)  # suffix → files not read
     gone_kept: list[str] = field(default_factory=list)  # sources not found, documents kept
     id_pattern_unmatched: list[str] = field(default_factory=list)  # doc_ids given their stem
@@ -51,6 +53,23 @@ class IngestReport:
     reread_reason: str | None = None  # why every file was read again, if it was
     written: bool = False
     up_to_date: bool = False
+
+    def add_renamed(self, path: str, renamed: Any) -> None:
+        self.renamed.extend({"path": path, "column": r.column, "stored": r.stored, "why": r.why}
+                            for r in renamed)
+
+    def renamed_notices(self) -> list[str]:
+        """One line per table: which columns are stored under which names, and why."""
+        by_path: dict[str, list[dict[str, str]]] = {}
+        for item in self.renamed:
+            by_path.setdefault(item["path"], []).append(item)
+        lines = []
+        for path, items in by_path.items():
+            parts = [f"{i['column']} → {i['stored']}{_why(i['column'], i['stored'], i['why'])}"
+                     for i in items]
+            lines.append(f"{path}: column{'s' if len(items) > 1 else ''} kept under another name: "
+                         + "; ".join(parts))
+        return lines
 
     @property
     def exit_code(self) -> int:
@@ -78,6 +97,14 @@ class IngestReport:
         data["exit_code"] = self.exit_code
         data["status"] = self.status
         return data
+
+
+def _why(column: str, stored: str, why: str) -> str:
+    if why == "--rename":
+        return ""
+    found = f"--by {column} finds it" if stored == f"{column}_1" else f"--by {stored}"
+    what = "a built-in corpus column" if why == "built-in" else "taken by another column (ignoring case)"
+    return f" ({column} is {what}; {found}, or choose with --rename {column}=NEW)"
 
 
 class IngestAborted(InputError):

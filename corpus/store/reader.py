@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from feedcare.corpus.base.atomic import iter_batches, parquet_rows
-from feedcare.corpus.base.errors import DataError
+from feedcare.corpus.base.errors import DataError, UsageError
 from feedcare.corpus.store.schema import (
     DOCUMENTS_FILE,
     FINGERPRINT_KEY,
@@ -61,6 +61,21 @@ class Corpus:
     @property
     def attribute_columns(self) -> list[str]:
         return attribute_columns(pq.read_schema(self.documents_path))
+
+    def resolve_attribute(self, name: str, option: str = "--by") -> str:
+        """The attribute column ``name`` means: itself; else ``NAME_1``, where ingest keeps a
+        table's column whose name was taken (``source`` → ``source_1``); else the one attribute
+        equal to it ignoring case. UsageError listing the attributes otherwise."""
+        available = self.attribute_columns
+        if name in available:
+            return name
+        if f"{name}_1" in available:
+            return f"{name}_1"
+        folded = [a for a in available if a.casefold() == name.casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        have = ", ".join(available) if available else "none (add attributes at ingest with --meta)"
+        raise UsageError(f"{option} {name}: no such document attribute; the corpus has: {have}")
 
     def documents(self, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
         """The documents table (pass ``columns`` to skip the ``text`` column when not needed)."""

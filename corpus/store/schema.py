@@ -7,6 +7,9 @@ Every writer checks its table against these schemas before writing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
 import pyarrow as pa
 
 # 2: documents gained `language`
@@ -125,3 +128,61 @@ def documents_schema(attribute_columns: list[str] | tuple[str, ...]) -> pa.Schem
 
 def attribute_columns(schema: pa.Schema) -> list[str]:
     return [name for name in schema.names if name not in DOCUMENT_BASE_COLUMNS]
+
+
+# --- attribute column names ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenamedColumn:
+    """A table column stored under another name: ``why`` is "built-in", "taken" or "--rename"."""
+
+    column: str  # as written in the table
+    stored: str  # the documents.parquet column
+    why: str
+
+
+def attribute_names(
+    columns: Sequence[str],
+    rename: Mapping[str, str] | None = None,
+    reserved: Sequence[str] = DOCUMENT_BASE_COLUMNS,
+) -> tuple[list[str], list[RenamedColumn]]:
+    """The stored name of each attribute column of a table, and the ones that changed.
+
+    A column keeps its name unless that name, ignoring case, is a built-in corpus column or the
+    name of an earlier column of the same table; then it is stored as ``NAME_1`` (``NAME_2``, ...
+    when that is taken too: the first free one). Case is ignored because DuckDB and SQL are case
+    blind: ``Source`` beside ``source`` would make documents.parquet unreadable there.
+    ``rename`` (``--rename OLD=NEW``) chooses the name instead; ValueError when ``NEW`` is taken.
+    """
+    rename = dict(rename or {})
+    taken = {name.casefold() for name in reserved}
+    reserved_folded = set(taken)
+    stored: list[str | None] = [None] * len(columns)
+    for i, column in enumerate(columns):
+        if column in rename:
+            target = rename[column].strip()
+            if target.casefold() in taken or any(
+                target.casefold() == c.casefold() for c in columns if c != column and c not in rename
+            ):
+                what = "a built-in corpus column" if target.casefold() in reserved_folded else "taken"
+                raise ValueError(f"--rename {column}={target}: {target!r} is {what}; choose another name")
+            stored[i] = target
+            taken.add(target.casefold())
+    for i, column in enumerate(columns):
+        if stored[i] is None and column.casefold() not in taken:
+            stored[i] = column
+            taken.add(column.casefold())
+    renamed = []
+    for i, column in enumerate(columns):
+        if stored[i] is None:
+            n = 1
+            while f"{column}_{n}".casefold() in taken:
+                n += 1
+            stored[i] = f"{column}_{n}"
+            taken.add(stored[i].casefold())
+            why = "built-in" if column.casefold() in reserved_folded else "taken"
+            renamed.append(RenamedColumn(column, stored[i], why))
+        elif column in rename:
+            renamed.append(RenamedColumn(column, stored[i], "--rename"))
+    return [name for name in stored if name is not None], renamed

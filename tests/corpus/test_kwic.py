@@ -191,3 +191,12 @@ def test_context_is_the_same_words_however_long_the_turn():
     for match in list(WORD.finditer(text))[::61]:
         for window in (1, 8, 100):
             assert _context(text, *match.span(), window) == reference(text, *match.span(), window)
+
+
+def test_by_finds_a_table_column_kept_under_a_new_name(invoke, tmp_path):
+    table = tmp_path / "fft.csv"
+    table.write_text("comment,source\nChest pain all night,web\nNo pain now,paper\nPain again,web\n",
+                     encoding="utf-8")
+    assert invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c").exit_code == 0
+    data = _hits(invoke, tmp_path / "c", "pain", "--by", "source")  # stored as source_1
+    assert data["counts"] == {"web": 2, "paper": 1}

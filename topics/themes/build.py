@@ -142,10 +142,13 @@ def build_themes(
     ``run`` is a :class:`Run` or what :func:`open_run` accepts (an id, ``latest``, a path);
     ``labels`` a parsed labels file or its path. ``topic`` restricts the themes (not the
     prevalence denominators) to one topic; ``by`` adds a topic × group table for a document
-    attribute. ``force`` applies labels written for another run (with a note).
+    attribute (``source`` finds ``source_1``, a table's column stored under a new name at
+    ingest: see :meth:`Corpus.resolve_attribute`). ``force`` applies labels written for another
+    run (with a note).
     """
     config = config or ThemesConfig()
     corpus = open_corpus(corpus_dir)
+    by = corpus.resolve_attribute(by) if by is not None else None  # before any slow work
     if not isinstance(run, Run):
         run = open_run(corpus.path, str(run), check=False)
     tokens_fingerprint = run.check_chain(corpus)  # corpus → tokens → run, before reading anything
@@ -351,10 +354,6 @@ def _encode(parts: list[pa.Array]) -> tuple[np.ndarray, pa.Array]:
 
 
 def _group_codes(corpus: Corpus, units: _Units, attribute: str) -> tuple[np.ndarray, list[str]]:
-    available = corpus.attribute_columns
-    if attribute not in available:
-        have = ", ".join(available) if available else "none (add attributes at ingest with --meta)"
-        raise UsageError(f"--by {attribute}: no such document attribute; the corpus has: {have}")
     table = corpus.documents(columns=["doc_id", attribute])
     positions = pc.index_in(units.doc_names, value_set=table["doc_id"].combine_chunks())
     values = table[attribute].combine_chunks().cast(pa.string()).take(positions)  # null: no value

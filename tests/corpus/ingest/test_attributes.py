@@ -55,7 +55,7 @@ def test_ids_are_trimmed_and_every_other_column_is_an_attribute(tmp_path):
     ("name", "content", "message"),
     [
         ("p.csv", "participant_id,age\nP1,30\n ,31\n", "1 row(s) have an empty 'participant_id'"),
-        ("p.csv", "participant_id,text\nP1,hi\n", "column 'text' has the name of a built-in corpus column"),
+        ("p.csv", "participant_id,text\nP1,hi\n", "--rename text=participant_id: 'participant_id' is a"),
         ("p.txt", "participant_id\nP1\n", "--meta must be a .csv, .tsv or .parquet file"),
         ("p.csv", "", "cannot read the participants file (empty file)"),
     ],
@@ -63,8 +63,22 @@ def test_ids_are_trimmed_and_every_other_column_is_an_attribute(tmp_path):
 def test_a_participants_file_mistake_is_a_usage_error_naming_it(tmp_path, name, content, message):
     path = write(tmp_path / name, content)
     with pytest.raises(UsageError, match=re.escape(message)) as caught:
-        load_meta(path)
+        load_meta(path, rename={"text": "participant_id"})
     assert str(path) in str(caught.value)
+
+
+def test_a_column_named_like_a_built_in_one_is_kept_as_name_1(tmp_path):
+    meta = load_meta(write(tmp_path / "p.csv", "participant_id,text,Source,age\nP1,hi,web,30\n"))
+    assert meta.columns == ["text_1", "Source_1", "age"]
+    assert meta.source_columns == ["text", "Source", "age"]
+    assert [(r.column, r.stored, r.why) for r in meta.renamed] == [
+        ("text", "text_1", "built-in"), ("Source", "Source_1", "built-in")
+    ]
+    assert meta.attributes.to_pylist() == [{"text_1": "hi", "Source_1": "web", "age": "30"}]
+    chosen = load_meta(tmp_path / "p.csv", rename={"text": "said", "elsewhere": "x"})
+    assert chosen.columns == ["said", "Source_1", "age"]  # a column this file lacks is ignored here
+    with pytest.raises(UsageError, match="'participant_id' is the participant id column"):
+        load_meta(tmp_path / "p.csv", rename={"participant_id": "who"})
 
 
 def test_join_keeps_the_document_order_and_leaves_unknown_participants_null(tmp_path):

@@ -6,6 +6,7 @@ import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from conftest import NHS_CSV, needs
 from feedcare.corpus import open_corpus
 
@@ -94,14 +95,96 @@ def test_text_column_is_required_and_checked(invoke, tmp_path):
     assert not (tmp_path / "c" / "manifest.json").exists()
 
 
-def test_an_attribute_named_like_a_corpus_column_is_a_usage_error(invoke, tmp_path):
-    table = write(tmp_path / "fft.csv", "comment,source\nGreat care,web\n")
-    result = invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c")
-    assert result.exit_code == 2
-    assert (
-        "fft.csv: column 'source' has the name of a built-in corpus column; rename it in the table "
-        "(built-in columns: doc_id, source,"
-    ) in result.stderr
+def test_columns_named_like_every_built_in_column_are_kept_and_read_back(invoke, tmp_path):
+    """A trust's export keeps its own column names: a clash is stored as NAME_1, with a notice."""
+    from feedcare.corpus.store.schema import DOCUMENT_BASE_COLUMNS
+
+    clashing = [c for c in DOCUMENT_BASE_COLUMNS if c != "participant_id"]  # that one means itself
+    header = ["comment", "participant_id", *clashing, "Source", "ward"]
+    rows = [
+        ["Great care", "P1", *[f"{c}-a" for c in clashing], "Web", "5"],
+        ["Long wait", "P2", *[f"{c}-b" for c in clashing], "Paper", "6"],
+    ]
+    table = write(tmp_path / "export.csv", "\n".join(",".join(r) for r in [header, *rows]) + "\n")
+    result = invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c", "--json")
+    assert result.exit_code == 0, result.output  # kept, not skipped
+    data = as_json(result)
+    assert [(r["column"], r["stored"], r["why"]) for r in data["renamed"]] == [
+        *[(c, f"{c}_1", "built-in") for c in clashing], ("Source", "Source_2", "built-in")
+    ]
+    documents = open_corpus(tmp_path / "c").documents()
+    # Built-in columns keep their meaning; the table's own columns come back under the new names.
+    assert documents["source"].to_pylist() == ["export.csv", "export.csv"]
+    assert documents["text"].to_pylist() == ["Great care", "Long wait"]
+    assert documents["participant_id"].to_pylist() == ["P1", "P2"]
+    for column in clashing:
+        assert documents[f"{column}_1"].to_pylist() == [f"{column}-a", f"{column}-b"], column
+    assert documents["Source_2"].to_pylist() == ["Web", "Paper"]
+    assert documents["ward"].to_pylist() == ["5", "6"]
+    # Unique ignoring case, so DuckDB and SQL (case blind) can read the file.
+    folded = [name.casefold() for name in documents.column_names]
+    assert len(folded) == len(set(folded))
+    # Without --json the notice is one line on stderr naming the file and the way out.
+    result = invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "d")
+    notice = [line for line in result.stderr.splitlines() if "kept under another name" in line]
+    assert len(notice) == 1 and "export.csv: columns kept under another name: doc_id → doc_id_1" in notice[0]
+    assert "source → source_1 (source is a built-in corpus column; --by source finds it, or choose " \
+        "with --rename source=NEW)" in notice[0]
+    assert "Source → Source_2 (Source is a built-in corpus column; --by Source_2, or choose" in notice[0]
+
+
+def test_rename_chooses_the_stored_name(invoke, tmp_path):
+    table = write(tmp_path / "fft.csv", "comment,source,site\nGreat care,web,Ward 4\nLong wait,paper,A&E\n")
+    args = ["ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c"]
+    result = invoke(*args, "--rename", "source=channel", "--rename", "site=ward", "--json")
+    assert result.exit_code == 0, result.output
+    assert [(r["column"], r["stored"], r["why"]) for r in as_json(result)["renamed"]] == [
+        ("source", "channel", "--rename"), ("site", "ward", "--rename")
+    ]
+    corpus = open_corpus(tmp_path / "c")
+    assert corpus.attribute_columns == ["channel", "ward"]
+    assert corpus.documents(columns=["channel"])["channel"].to_pylist() == ["web", "paper"]
+    # The same options again: nothing to read. Another --rename: every file is read again.
+    same = invoke(*args, "--rename", "source=channel", "--rename", "site=ward", "--json")
+    assert as_json(same)["up_to_date"]
+    again = as_json(invoke(*args, "--rename", "source=medium", "--json"))
+    assert again["reread_reason"] == "the ingest options changed since the last ingest"
+    assert open_corpus(tmp_path / "c").attribute_columns == ["medium", "site"]
+
+
+@pytest.mark.parametrize(
+    ("rename", "message"),
+    [
+        ("source=text", "fft.csv: --rename source=text: 'text' is a built-in corpus column; choose another "
+                        "name"),
+        ("source=Site", "fft.csv: --rename source=Site: 'Site' is taken; choose another name"),
+        ("comment=note", "fft.csv: --rename comment=...: 'comment' is the --text-column, not an attribute "
+                         "column; only attribute columns can be renamed"),
+        ("sorce=channel", "--rename sorce=channel: no table read has a column 'sorce'; check the spelling"),
+        ("source", "rename (--rename) must be OLD=NEW, e.g. source=channel; got 'source'"),
+    ],
+)
+def test_a_rename_that_cannot_apply_is_a_usage_error(invoke, tmp_path, rename, message):
+    table = write(tmp_path / "fft.csv", "comment,source,site\nGreat care,web,Ward 4\n")
+    result = invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c",
+                    "--rename", rename)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert not (tmp_path / "c" / "manifest.json").exists()
+
+
+def test_a_participants_file_column_named_like_a_built_in_one_is_kept_too(invoke, tmp_path):
+    table = write(tmp_path / "fft.csv", "comment,who\nGreat care,P1\nLong wait,P2\n")
+    meta = write(tmp_path / "people.csv", "participant_id,source,age\nP1,clinic,30\nP2,online,40\n")
+    result = invoke("ingest", table, "--text-column", "comment", "--participant-column", "who",
+                    "--meta", meta, "--corpus", tmp_path / "c", "--json")
+    assert result.exit_code == 0, result.output
+    assert [(r["column"], r["stored"]) for r in as_json(result)["renamed"]] == [("source", "source_1")]
+    documents = open_corpus(tmp_path / "c").documents(columns=["source", "source_1", "age"])
+    assert documents.to_pylist() == [
+        {"source": "fft.csv", "source_1": "clinic", "age": "30"},
+        {"source": "fft.csv", "source_1": "online", "age": "40"},
+    ]
 
 
 def test_repeated_ids_are_skipped_after_the_first_in_one_line(invoke, tmp_path):

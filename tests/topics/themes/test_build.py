@@ -358,6 +358,13 @@ def test_group_table_by_attribute(invoke, project):
     assert "Mean weight by platform" in table.stdout and "†" in table.stdout
 
 
+def test_group_attribute_named_as_the_table_named_it(invoke, project):
+    """--by finds an attribute by another spelling when only one can be meant (see ingest's renames)."""
+    data = themes_json(invoke, project, "--by", "Platform")
+    assert data["group_attribute"] == "platform"
+    assert {r["group"] for r in data["groups"]} == {"web", "phone", "paper", "(missing)"}
+
+
 def test_unknown_group_attribute_lists_the_available_ones(invoke, project):
     result = invoke("themes", "latest", "--corpus", project.corpus, "--by", "trust")
     assert result.exit_code == 2
