@@ -48,8 +48,12 @@ def topics(
         str | None,
         typer.Option("--engine", help="{engines}.", show_default=False),
     ] = None,
-    passes: Annotated[int | None, typer.Option("--passes", help="gensim passes over the corpus.",
-                                               show_default=False)] = None,
+    passes: Annotated[
+        str | None,
+        typer.Option("--passes", help='gensim passes over the corpus: a number (exactly that many) or "auto" '
+                     "(default: at most a number chosen from the corpus size, stopping once the topics "
+                     "settle).", show_default=False),
+    ] = None,
     iterations: Annotated[
         int | None,
         typer.Option("--iterations", help="gensim E-step iterations (tomotopy: Gibbs iterations).",
@@ -68,7 +72,8 @@ def topics(
 
     if seed is not None and seeds is not None:
         raise UsageError("use --seed N for one seed or --seeds N for several (from [topics] seed), not both")
-    overrides: dict[str, Any] = {"k": k, "engine": engine, "passes": passes}
+    overrides: dict[str, Any] = {"k": k, "engine": engine,
+                                 "passes": int(passes) if passes and passes.isdigit() else passes}
     if seed is not None:
         overrides.update(seed=seed, seeds=1)
     if seeds is not None:

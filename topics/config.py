@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from feedcare.corpus.base.settings import Settings
 from feedcare.topics.engines import ENGINES as _ENGINE_REGISTRY
@@ -56,7 +56,17 @@ class TopicsConfig:
     jobs: int | None = field(default=None, metadata=_meta("Worker processes (default: all cores).",
                                                            min=1, max=256))
     # --- gensim LdaModel ------------------------------------------------------------------
-    passes: int = field(default=20, metadata=_meta("gensim: passes over the corpus.", min=1, max=1000))
+    passes: int | Literal["auto"] = field(
+        default="auto",
+        metadata=_meta('gensim: passes over the corpus, or "auto": at most a number chosen from the '
+                       "corpus size (see docs/topics.md), stopping early at convergence."),
+    )
+    convergence: float | Literal["auto"] = field(
+        default="auto",
+        metadata=_meta("gensim: stop after a pass in which no topic's term distribution moved by more "
+                       'than this (total variation, 0-1); "auto": AUTO_CONVERGENCE with passes = "auto", '
+                       "off with a number of passes; 0: off."),
+    )
     iterations: int = field(
         default=100, metadata=_meta("gensim: E-step iterations per unit.", min=1, max=100_000)
     )
@@ -68,7 +78,10 @@ class TopicsConfig:
         default="symmetric",
         metadata=_meta("gensim: topic-term prior: symmetric, auto or a number > 0."),
     )
-    chunksize: int = field(default=2000, metadata=_meta("gensim: documents per update.", min=1))
+    chunksize: int | Literal["auto"] = field(
+        default="auto",
+        metadata=_meta('gensim: documents per update, or "auto": chosen from the corpus size.'),
+    )
     update_every: int = field(
         default=1, metadata=_meta("gensim: chunks per M-step (0 = batch learning).", min=0)
     )
@@ -102,6 +115,9 @@ class TopicsConfig:
 
     def __post_init__(self) -> None:
         parse_k_spec(self.k)  # raises ValueError with the key's name
+        _check_auto("passes", self.passes, 1, 1000)
+        _check_auto("chunksize", self.chunksize, 1, 10_000_000)
+        _check_auto("convergence", self.convergence, 0.0, 1.0)
         _check_prior("alpha", self.alpha, GENSIM_PRIORS)
         _check_prior("eta", self.eta, GENSIM_ETA_PRIORS)
 
@@ -113,6 +129,22 @@ class TopicsConfig:
     def seed_list(self) -> tuple[int, ...]:
         return tuple(range(self.seed, self.seed + self.seeds))
 
+    def for_corpus(self, n_units: int) -> TopicsConfig:
+        """A copy with every "auto" gensim setting replaced by its value for ``n_units`` units.
+
+        What a fit runs with, recorded in run.json; see :func:`auto_schedule` for the rule.
+        """
+        schedule = auto_schedule(n_units)
+        convergence = self.convergence
+        if convergence == "auto":
+            convergence = schedule.convergence if self.passes == "auto" else 0.0
+        return dataclasses.replace(
+            self,
+            passes=schedule.passes if self.passes == "auto" else self.passes,
+            chunksize=schedule.chunksize if self.chunksize == "auto" else self.chunksize,
+            convergence=float(convergence),
+        )
+
     def replace(self, **changes: Any) -> TopicsConfig:
         """A copy with ``changes`` applied (``None`` values are ignored), validated again."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -120,6 +152,34 @@ class TopicsConfig:
 
 # A prior above this means nothing for LDA, and gensim computes in float32: 1e308 gave NaN weights.
 PRIOR_MAX = 1000.0
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """gensim's training schedule for a corpus of a given size (see :func:`auto_schedule`)."""
+
+    passes: int  # the most passes a fit makes
+    chunksize: int  # units per online update
+    convergence: float  # stop after a pass whose largest topic change is below this
+
+
+# See docs/topics.md, "Settings that follow the corpus", for the measurements behind these.
+AUTO_MAX_PASSES = 20  # what a corpus of a few thousand units needs (and today's default)
+AUTO_CONVERGENCE = 0.005
+
+
+def auto_schedule(n_units: int) -> Schedule:
+    """The "auto" passes, chunk size and convergence tolerance for ``n_units`` units."""
+    chunksize = 2000
+    passes = AUTO_MAX_PASSES
+    return Schedule(passes=passes, chunksize=chunksize, convergence=AUTO_CONVERGENCE)
+
+
+def _check_auto(name: str, value: Any, low: float, high: float) -> None:
+    if value == "auto":
+        return
+    if isinstance(value, str) or not low <= value <= high:
+        raise ValueError(f'{name} must be "auto" or a number from {low:g} to {high:g}, got {value!r}')
 
 
 def _check_prior(name: str, value: str | float, allowed: tuple[str, ...]) -> None:

@@ -3,6 +3,12 @@
 ``LdaMulticore`` is not deterministic, so each fit is one single-process ``LdaModel`` with
 ``random_state=seed`` and ``eval_every=None`` (perplexity logging costs more than half the fit
 time on small corpora and only reaches the log).
+
+Early stop (``convergence`` > 0): after each pass, the largest total variation distance between
+a topic's term distribution before and after the pass is compared with the tolerance, and
+training ends when it is smaller. gensim's learning rate depends only on the pass number and the
+units seen, never on the total number of passes, so a fit that stops after pass p is exactly the
+fit ``passes=p`` gives: stopping early changes how long a fit runs, not what a pass computes.
 """
 
 from __future__ import annotations
@@ -39,8 +45,15 @@ def package_versions() -> dict[str, str]:
 
 
 def settings(config: TopicsConfig) -> dict[str, Any]:
+    """What a fit runs with; "auto" passes and chunksize need the corpus: ``config.for_corpus(n)``."""
+    unresolved = [name for name in ("passes", "chunksize") if getattr(config, name) == "auto"]
+    if unresolved:
+        raise ValueError(f"resolve {', '.join(unresolved)} for the corpus first: config.for_corpus(n_units)")
+    config = config.for_corpus(0)  # what is left: convergence "auto", off with a number of passes
     return {
         "passes": config.passes,
+        # an early stop needs an M-step at the end of every pass: none with batch learning
+        "convergence": config.convergence if config.update_every else 0.0,
         "iterations": config.iterations,
         "alpha": config.alpha,
         "eta": config.eta,
@@ -65,10 +78,11 @@ def fit(
     """Fit one LdaModel; ``terms[i]`` is the term of token id ``i``; progress gets 0..1."""
     from gensim.models import LdaModel
 
-    if progress is not None:  # training passes, then one inference pass
+    if progress is not None:  # training passes (at most), then one inference pass
         bow = counting(bow, len(bow) * (settings["passes"] + 1), progress)
+    watch = _Convergence(settings.get("convergence") or 0.0)
     model = LdaModel(
-        corpus=bow,
+        corpus=None,  # trained below, so that an early stop keeps the model
         num_topics=k,
         id2word=dict(enumerate(terms)),  # a plain dict: saved model files show real terms
         random_state=seed,
@@ -82,14 +96,28 @@ def fit(
         decay=settings["decay"],
         offset=settings["offset"],
         eval_every=None,
+        callbacks=[watch] if watch.tolerance > 0 else None,
     )
+    watch.start(model)
+    try:
+        model.update(bow)  # what LdaModel(corpus=bow) does
+    except _Converged:
+        pass
+    model.callbacks = None  # the saved model must not need feedcare to load
+    if progress is not None and watch.converged:  # the passes not run count as done
+        bow.on_batch(len(bow) * (settings["passes"] - watch.passes))
     doc_topic = _infer(model, bow, len(bow), k, settings["minimum_probability"])
 
     def save(directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         model.save(str(directory / "model.gensim"))
 
-    info = {"alpha": [float(a) for a in np.atleast_1d(model.alpha)]}
+    info = {
+        "alpha": [float(a) for a in np.atleast_1d(model.alpha)],
+        "passes_run": watch.passes if watch.tolerance > 0 else settings["passes"],
+        "converged": watch.converged,
+        "last_change": None if watch.change is None else round(watch.change, 6),
+    }
     return FitResult(
         topic_term=normalise_rows(model.state.get_lambda()),
         doc_topic=doc_topic,
@@ -110,3 +138,43 @@ def _infer(model: Any, bow: BowCorpus, n: int, k: int, minimum: float) -> DocTop
     for chunk in bow.chunks():
         rows.add(normalise_rows(model.inference(chunk)[0], minimum))
     return rows.finish()
+
+
+class _Converged(Exception):
+    """Raised from the end-of-pass callback to end training (gensim has no stop hook)."""
+
+
+def _topic_terms(model: Any) -> np.ndarray:
+    lam = model.state.get_lambda()
+    return lam / lam.sum(axis=1, keepdims=True)
+
+
+class _Convergence:
+    """A gensim callback metric: the largest change of a topic in the last pass; stops below tolerance."""
+
+    logger = None  # gensim's Callback: no shell or visdom logging
+    title = "topic change"
+
+    def __init__(self, tolerance: float) -> None:
+        self.tolerance = tolerance
+        self.passes = 0
+        self.change: float | None = None
+        self.converged = False
+        self._previous: np.ndarray | None = None
+
+    def start(self, model: Any) -> None:
+        if self.tolerance > 0:
+            self._previous = _topic_terms(model)
+
+    def get_value(self, **kwargs: Any) -> float:
+        current = _topic_terms(kwargs["model"])
+        self.passes += 1
+        self.change = float((0.5 * np.abs(current - self._previous).sum(axis=1)).max())
+        self._previous = current
+        if self.change < self.tolerance:
+            self.converged = True
+            raise _Converged
+        return self.change
+
+    def __str__(self) -> str:
+        return self.title

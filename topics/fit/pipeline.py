@@ -168,7 +168,7 @@ def fit_topics(
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
     inputs = check_inputs(Path(corpus_dir), config)
     engine = get_engine(config.engine)
-    settings = engine.settings(config)
+    settings = engine.settings(config.for_corpus(inputs.n_units))  # "auto" → values for this corpus
     fit_fp = fingerprint(config.engine, settings, config.top_n, inputs.tokens_fingerprint)
     run_fp = fingerprint(fit_fp, config.ks, config.seed_list)
     run_dir = _run_dir(Path(corpus_dir), run_id, run_fp)

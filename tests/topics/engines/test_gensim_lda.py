@@ -1,4 +1,4 @@
-"""topics/engines/gensim_lda.py: one deterministic LdaModel fit, returned as plain arrays."""
+"""topics/engines/gensim_lda.py: one deterministic LdaModel fit, returned as plain arrays; its early stop."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from feedcare.corpus.base.errors import MissingDependencyError
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines import gensim_lda
 from feedcare.topics.fit.bow import BowCorpus, load_terms
-from topics_fixtures import planted_corpus
+from topics_fixtures import corpus_with_tokens, planted_corpus, planted_units
 
-FAST = {**gensim_lda.settings(TopicsConfig()), "passes": 2, "iterations": 20}
+FAST = {**gensim_lda.settings(TopicsConfig().for_corpus(60)), "passes": 2, "iterations": 20,
+        "convergence": 0.0}
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +69,9 @@ def test_the_saved_model_is_gensims_own_and_shows_real_terms(planted, tmp_path):
 
 
 def test_settings_come_from_the_configuration():
-    settings = gensim_lda.settings(TopicsConfig(passes=7, iterations=33, alpha="auto"))
+    settings = gensim_lda.settings(TopicsConfig(passes=7, chunksize=500, iterations=33, alpha="auto"))
     assert (settings["passes"], settings["iterations"], settings["alpha"]) == (7, 33, "auto")
+    assert settings["convergence"] == 0.0  # a number of passes runs them all
     assert settings["eval_every"] is None  # perplexity logging is never switched on
 
 
@@ -77,3 +79,50 @@ def test_a_missing_gensim_is_a_one_line_error(monkeypatch):
     monkeypatch.setattr(gensim_lda.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(MissingDependencyError, match="the gensim engine needs gensim"):
         gensim_lda.check_available()
+
+
+# --- early stop at convergence -----------------------------------------------------------------
+
+
+def _fit(corpus, **settings):
+    config = TopicsConfig(k=5, seed=3, seeds=1, iterations=50, chunksize=100, **settings)
+    terms = load_terms(pq.read_table(corpus / "vocabulary.parquet"))
+    return gensim_lda.fit(BowCorpus(corpus / "tokens.parquet"), terms, 5, 3, gensim_lda.settings(config))
+
+
+def test_a_converged_fit_equals_the_fit_with_that_many_passes(tmp_path):
+    units, _truth = planted_units(n_docs=300, n_topics=5, words_per_topic=15, seed=7)
+    corpus = corpus_with_tokens(tmp_path / "c", units)
+    stopped = _fit(corpus, passes=30, convergence=0.02)
+    info = stopped.info
+    assert info["converged"] and 1 < info["passes_run"] < 30, info
+    assert info["last_change"] < 0.02
+    same = _fit(corpus, passes=info["passes_run"])  # a number of passes: no early stop
+    assert same.info["passes_run"] == info["passes_run"] and not same.info["converged"]
+    np.testing.assert_array_equal(stopped.topic_term, same.topic_term)
+    np.testing.assert_array_equal(stopped.doc_topic.to_array(), same.doc_topic.to_array())
+    # The stop came at the first pass that moved no topic by the tolerance (total variation).
+    before = _fit(corpus, passes=info["passes_run"] - 1)
+    earlier = _fit(corpus, passes=info["passes_run"] - 2)
+
+    def moved(a, b):
+        return (0.5 * np.abs(a.topic_term - b.topic_term).sum(axis=1)).max()
+
+    assert abs(moved(same, before) - info["last_change"]) < 1e-6
+    assert moved(before, earlier) >= 0.02
+
+
+def test_without_a_tolerance_every_pass_runs(tmp_path):
+    units, _truth = planted_units(n_docs=120, n_topics=5, words_per_topic=15, seed=7)
+    corpus = corpus_with_tokens(tmp_path / "c", units)
+    result = _fit(corpus, passes=4, convergence=0)
+    info = result.info
+    assert (info["passes_run"], info["converged"], info["last_change"]) == (4, False, None)
+
+
+def test_settings_need_the_corpus_for_auto_passes():
+    with pytest.raises(ValueError, match="for_corpus"):
+        gensim_lda.settings(TopicsConfig())
+    settings = gensim_lda.settings(TopicsConfig().for_corpus(1_000))
+    assert isinstance(settings["passes"], int) and isinstance(settings["chunksize"], int)
+    assert gensim_lda.settings(TopicsConfig(passes=7, chunksize=500))["convergence"] == 0.0
