@@ -55,6 +55,18 @@ def settings(config: TopicsConfig) -> dict[str, Any]:
     }
 
 
+# Single-core time of one Gibbs iteration, from the quality benchmark's fits (docs/performance.md):
+# about 70 ns per token plus 0.5 µs per unit.
+SECONDS_PER_TOKEN_ITERATION = 70e-9
+SECONDS_PER_UNIT_ITERATION = 0.5e-6
+
+
+def estimate_seconds(n_units: int, n_tokens: int, k: int, settings: dict[str, Any]) -> float:
+    """Seconds one fit takes on one free core (an estimate from the corpus size)."""
+    per_iteration = n_tokens * SECONDS_PER_TOKEN_ITERATION + n_units * SECONDS_PER_UNIT_ITERATION
+    return per_iteration * settings["iterations"] + n_units * 20e-6 * max(k, 20) / 20
+
+
 def fit(
     bow: BowCorpus,
     terms: list[str],
