@@ -20,6 +20,7 @@ def render_report(console: Console, data: dict[str, Any]) -> None:
     """The sweep table, the plot against k, the chosen model's topics and the run id."""
     chosen_k = data.get("chosen_k")
     console.print(measures_table(data["by_k"], chosen_k, data.get("engine", {}).get("name", "")))
+    console.print(Text(schedule_line(data), style="dim"))
     if len(data["by_k"]) > 1:
         console.print(plot_against_k(data["by_k"], chosen_k))
     console.print(Text(f"Recommended: {data['chosen_model']} — {data['chosen_reason']}", style="bold"))
@@ -34,6 +35,30 @@ def render_report(console: Console, data: dict[str, Any]) -> None:
             )
         )
     console.print(f"Run {data['run_id']}: {data['path']}")
+
+
+def settings_text(settings: dict[str, Any]) -> str:
+    """The settings a user asks about first: passes, chunk size and early stop (gensim), iterations."""
+    if "passes" not in settings:
+        return f"{settings['iterations']} iterations" if "iterations" in settings else ""
+    stop = f", stop once topics move < {settings['convergence']:g}" if settings.get("convergence") else ""
+    return f"up to {settings['passes']} passes, chunks of {settings['chunksize']:,}{stop}"
+
+
+def schedule_line(data: dict[str, Any]) -> str:
+    """What the fits ran with, for this corpus, and how many passes they took."""
+    engine = data.get("engine", {})
+    settings = settings_text(engine.get("settings", {}))
+    line = f"{engine.get('name', '')}: {settings} for {data['n_units']:,} units"
+    ran = [f["engine_info"]["passes_run"] for f in data.get("fits", [])
+           if (f.get("engine_info") or {}).get("passes_run") is not None]
+    if ran:
+        stopped = sum(1 for f in data["fits"] if (f.get("engine_info") or {}).get("converged"))
+        passes = str(ran[0]) if min(ran) == max(ran) else f"{min(ran)}–{max(ran)}"
+        line += f"; fits ran {passes} passes"
+        if stopped:
+            line += f" ({stopped} of {len(ran)} stopped early)"
+    return line + "."
 
 
 def measures_table(by_k: list[dict[str, Any]], chosen_k: int | None, engine: str) -> Table:

@@ -9,7 +9,7 @@ import typer
 from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, SeedOpt, WaitOpt
 from feedcare.cli.output import message, progress_bar, show
 from feedcare.cli.registry_help import registry_help, spoken_list
-from feedcare.cli.run_report import render_report
+from feedcare.cli.run_report import render_report, settings_text
 from feedcare.corpus.base.errors import UsageError
 
 EPILOG = (
@@ -18,6 +18,7 @@ EPILOG = (
     "  feedcare topics --k 4:16:2 --seeds 5  sweep k = 4, 6, ..., 16\n\n"
     "  feedcare topics --k 10 --seed 7 --json\n\n"
     "  feedcare topics --run-id pilot        resume or name a run\n\n"
+    "  feedcare topics --k 4:12 --dry-run    the fits, their settings and an estimate; no fitting\n\n"
     "Exit codes: 0 ok, 2 bad option or configuration, 4 tokens missing or stale, 5 the corpus is "
     "being written (--wait), 130 interrupted (finished fits are kept: resume with --run-id). "
     "Docs: docs/topics.md"
@@ -60,6 +61,11 @@ def topics(
                      show_default=False),
     ] = None,
     wait: WaitOpt = 0.0,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the plan (fits, settings for this corpus, estimated time) "
+                     "and stop without fitting."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Fit reproducible LDA topic models on the corpus tokens; sweep k and seeds; measure them.
@@ -68,7 +74,7 @@ def topics(
     each k, marks the recommended model and shows its topics. Everything is saved in
     [bold]<corpus>/runs/<run-id>/[/] for [bold]feedcare themes[/].
     """
-    from feedcare.topics import fit_topics, load_topics_config
+    from feedcare.topics import fit_topics, load_topics_config, plan_sweep
 
     if seed is not None and seeds is not None:
         raise UsageError("use --seed N for one seed or --seeds N for several (from [topics] seed), not both")
@@ -80,9 +86,66 @@ def topics(
         overrides["seeds"] = seeds
     # --iterations belongs to the engine that --engine or the file chooses (tomotopy_iterations)
     settings = load_topics_config(config, overrides, engine_overrides={"iterations": iterations})
+    plan = plan_sweep(corpus, settings, jobs=jobs)
+    if dry_run:
+        show(plan, render_plan, as_json=as_json)
+        return
+    message(plan_line(plan))
     with progress_bar() as progress:
         report = fit_topics(corpus, settings, run_id=run_id, jobs=jobs, wait=wait, progress=progress)
     show(report, _render, as_json=as_json)
+
+
+def render_plan(console, plan) -> None:
+    """``--dry-run``: what would be fitted, with which settings, and how long it should take."""
+    from rich.table import Table
+
+    table = Table(title="Plan (nothing fitted)", title_justify="left", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    table.add_row("corpus", f"{plan.n_units:,} units, {plan.n_terms:,} terms, {plan.n_tokens:,} tokens")
+    table.add_row("fits", f"{plan.n_fits}: k {_span(plan.ks)} × seeds {_span(plan.seeds)}")
+    table.add_row("engine", f"{plan.engine}: {settings_text(plan.settings)}")
+    table.add_row("workers", str(plan.jobs))
+    if plan.fit_seconds:
+        by_k = {k: plan.fit_seconds[f"k{k}-s{plan.seeds[0]}"] for k in plan.ks}
+        low, high = min(by_k.values()), max(by_k.values())
+        table.add_row("one fit", duration(low) if high - low < 1 else f"{duration(low)} to {duration(high)}")
+        table.add_row("estimate", f"{duration(plan.estimate_seconds)} on a free machine with {plan.jobs} "
+                      f"worker{'s' if plan.jobs > 1 else ''}")
+    console.print(table)
+
+
+def plan_line(plan) -> str:
+    """One line before fitting: how many fits, on what, and the estimate."""
+    what = f"Fitting {plan.n_fits} model{'s' if plan.n_fits > 1 else ''} (k {_span(plan.ks)} × " \
+           f"{len(plan.seeds)} seed{'s' if len(plan.seeds) > 1 else ''}) on {plan.n_units:,} units, " \
+           f"{plan.jobs} at a time"
+    if plan.estimate_seconds is None:
+        return what + "."
+    estimate = duration(plan.estimate_seconds)
+    return f"{what}: about {estimate} on a free machine ({settings_text(plan.settings)})."
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    if seconds < 60:
+        return f"{max(1, round(seconds))} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s" if minutes < 10 and rest else f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+def _span(values: list[int]) -> str:
+    if len(values) == 1:
+        return str(values[0])
+    step = values[1] - values[0]
+    regular = all(b - a == step for a, b in zip(values, values[1:], strict=False))
+    if regular:
+        return f"{values[0]}–{values[-1]}" + (f" step {step}" if step > 1 else "")
+    return ", ".join(map(str, values))
 
 
 def _render(console, report) -> None:

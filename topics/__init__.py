@@ -7,6 +7,8 @@ Public API:
 - :func:`load_topics_config` reads ``[topics]`` from feedcare.toml with overrides;
 - :func:`list_run_summaries` / :func:`show_run` for past runs, :func:`open_run` to read one
   (its ``run.json`` as :class:`RunInfo`);
+- :func:`plan_sweep` → :class:`SweepPlan`: the fits a run will make, their settings for this
+  corpus and an estimate of the time, without fitting (``feedcare topics --dry-run``);
 - :func:`parse_k_spec` for "8", "4:16", "4:16:2";
 - :func:`build_themes` (a run → :class:`ThemesResult`: labels, terms, prevalence, spread,
   excerpts) with :class:`ThemesConfig`; the exports live in :mod:`feedcare.topics.exports`.
@@ -14,6 +16,7 @@ Public API:
 
 from feedcare.topics.config import TopicsConfig, load_topics_config
 from feedcare.topics.fit.pipeline import RunReport, check_inputs, fit_topics
+from feedcare.topics.fit.plan import SweepPlan, plan_sweep
 from feedcare.topics.fit.sweep import parse_k_spec
 from feedcare.topics.runs.listing import RunSummary, list_run_summaries, show_run
 from feedcare.topics.runs.rundir import Run, open_run
@@ -26,6 +29,7 @@ __all__ = [
     "RunInfo",
     "RunReport",
     "RunSummary",
+    "SweepPlan",
     "ThemesConfig",
     "ThemesResult",
     "TopicsConfig",
@@ -37,5 +41,6 @@ __all__ = [
     "load_topics_config",
     "open_run",
     "parse_k_spec",
+    "plan_sweep",
     "show_run",
 ]
