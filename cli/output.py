@@ -20,13 +20,14 @@ from feedcare.corpus.base.progress import ProgressCallback
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 T = TypeVar("T")
 Renderer = Callable[[Console, T], None]
@@ -84,7 +85,11 @@ def message(text: str) -> None:
 def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback]:
     """A rich progress display on stderr, handed to library code as a plain callback.
 
-    Each distinct stage name gets its own bar. Nothing is drawn when stderr is not a terminal.
+    Each distinct stage name gets its own bar, shown as "done/total", or as a percentage when the
+    total is 100 (see :mod:`feedcare.corpus.base.progress`). A finished stage other than the
+    first is hidden, so a sweep of many fits shows the running ones, not every one so far. The
+    time left comes from the speed observed over the last 30 seconds. Nothing is drawn when
+    stderr is not a terminal.
     """
     console = err()
     if not enabled or not console.is_terminal:
@@ -94,7 +99,7 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback]:
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        _Count(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,
@@ -102,10 +107,22 @@ def progress_bar(enabled: bool = True) -> Iterator[ProgressCallback]:
     )
     tasks: dict[str, Any] = {}
 
-    def callback(stage: str, done: int, total: int | None) -> None:
+    def callback(stage: str, done: float, total: int | None) -> None:
         if stage not in tasks:
             tasks[stage] = progress.add_task(stage, total=total)
-        progress.update(tasks[stage], completed=done, total=total)
+        first = tasks[stage] == min(tasks.values())
+        finished = total is not None and done >= total and not first
+        progress.update(tasks[stage], completed=done, total=total, visible=not finished)
 
     with progress:
         yield callback
+
+
+class _Count(ProgressColumn):
+    """``12/40``, or ``45%`` for a stage whose total is 100."""
+
+    def render(self, task: Any) -> Text:
+        if task.total == 100:
+            return Text(f"{task.completed:3.0f}%", style="progress.percentage")
+        total = "?" if task.total is None else f"{int(task.total)}"
+        return Text(f"{int(task.completed)}/{total}", style="progress.download")

@@ -62,3 +62,13 @@ def test_jsonable_plain_dataclasses():
 
     assert jsonable(Plain(1, ("x",))) == {"a": 1, "b": ("x",)}
     assert json.loads(json.dumps(jsonable({"p": Plain(1, ("x",))}))) == {"p": {"a": 1, "b": ["x"]}}
+
+
+def test_progress_counts_and_percentages():
+    from types import SimpleNamespace
+
+    from feedcare.cli.output import _Count
+
+    assert _Count().render(SimpleNamespace(total=40, completed=12)).plain == "12/40"
+    assert _Count().render(SimpleNamespace(total=100, completed=45.4)).plain == " 45%"
+    assert _Count().render(SimpleNamespace(total=None, completed=3)).plain == "3/?"

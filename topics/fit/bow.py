@@ -98,6 +98,14 @@ class TextCorpus:
             yield from batch.column(0).to_pylist()
 
 
+def count_tokens(tokens_path: Path) -> int:
+    """Tokens in the corpus (the n_tokens column only: cheap even at a million units)."""
+    import pyarrow.compute as pc
+
+    column = pq.read_table(tokens_path, columns=["n_tokens"])["n_tokens"]
+    return int(pc.sum(column).as_py() or 0)
+
+
 def unit_columns(path: Path) -> pa.Table:
     """unit_id, doc_id, seg_start, seg_end of every unit (small: no token lists)."""
     return pq.read_table(path, columns=["unit_id", "doc_id", "seg_start", "seg_end"])

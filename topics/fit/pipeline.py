@@ -28,6 +28,7 @@ from feedcare.corpus.store.lock import corpus_lock, reading_lock
 from feedcare.corpus.store.schema import FINGERPRINT_KEY, is_own_leftover
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines import get_engine
+from feedcare.topics.fit.bow import count_tokens
 from feedcare.topics.fit.fitting import FITS_DIR, FitJob
 from feedcare.topics.fit.sweep import (
     STABILITY_TOLERANCE,
@@ -122,6 +123,7 @@ class _Inputs:
     vocabulary_path: Path
     n_units: int
     n_terms: int
+    n_tokens: int = 0
 
 
 def check_inputs(corpus_dir: Path, config: TopicsConfig) -> _Inputs:
@@ -141,7 +143,7 @@ def check_inputs(corpus_dir: Path, config: TopicsConfig) -> _Inputs:
             f"got k={max(config.ks)}"
         )
     return _Inputs(corpus.fingerprint, meta.fingerprint, corpus.tokens_path,
-                   corpus.vocabulary_path, n_units, n_terms)
+                   corpus.vocabulary_path, n_units, n_terms, count_tokens(corpus.tokens_path))
 
 
 def fit_topics(
@@ -252,7 +254,8 @@ def _run(run_dir: Path, config: TopicsConfig, inputs: _Inputs, engine: Any, sett
                k, seed, config.top_n)
         for k, seed in plan
     ]
-    records, reused = run_fits(fit_jobs, jobs, _fit_progress(progress, len(fit_jobs)))
+    weights = {job.model: _estimate(engine, inputs, job.k, settings) for job in fit_jobs}
+    records, reused = run_fits(fit_jobs, jobs, _fit_progress(progress, weights))
     fits_done = time.perf_counter()
 
     stability = add_stability(records)
@@ -285,18 +288,36 @@ def _run(run_dir: Path, config: TopicsConfig, inputs: _Inputs, engine: Any, sett
     return RunReport.from_run(run_dir, info)
 
 
-def _fit_progress(progress: ProgressCallback | None, n_fits: int) -> Callable[[str, float], None] | None:
+def _fit_progress(progress: ProgressCallback | None,
+                  weights: dict[str, float]) -> Callable[[str, float], None] | None:
+    """Each fit's own bar (percent), and the sweep's: the share of the estimated work done.
+
+    A fit's weight is its estimated seconds (:func:`~feedcare.topics.fit.plan.plan_sweep`), so
+    the sweep's percentage grows at a steady pace when fits of different k run side by side, and
+    the time left the progress bar shows (from the observed pace) is the estimate, refined by
+    what the finished work really took.
+    """
     if progress is None:
         return None
-    finished: set[str] = set()
+    total = sum(weights.values()) or 1.0
+    done: dict[str, float] = {}
+    stage = f"Fitting {len(weights)} model{'s' if len(weights) > 1 else ''}"
+    report(progress, stage, 0.0, 100)
 
     def on_fit(model: str, fraction: float) -> None:
-        report(progress, f"fit {model}", int(round(fraction * 100)), 100)
-        if fraction >= 1.0 and model not in finished:
-            finished.add(model)
-            report(progress, "fits", len(finished), n_fits)
+        report(progress, f"fit {model}", round(fraction * 100, 1), 100)
+        done[model] = fraction
+        report(progress, stage, 100 * sum(weights[m] * f for m, f in done.items()) / total, 100)
 
     return on_fit
+
+
+def _estimate(engine: Any, inputs: _Inputs, k: int, settings: dict[str, Any]) -> float:
+    """One fit's estimated seconds (1.0 each for an engine that cannot estimate)."""
+    estimate = getattr(engine, "estimate_seconds", None)
+    if estimate is None:
+        return 1.0
+    return max(float(estimate(inputs.n_units, inputs.n_tokens, k, settings)), 1e-3)
 
 
 def _assemble(run_dir: Path, fit_dirs: list[Path], records: list[dict[str, Any]]) -> None:

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines import get_engine
 
@@ -80,12 +78,6 @@ def wall_seconds(durations: list[float], jobs: int) -> float:
     return end
 
 
-def count_tokens(tokens_path: Path) -> int:
-    """Tokens in the corpus (the n_tokens column only: cheap even at a million units)."""
-    column = pq.read_table(tokens_path, columns=["n_tokens"])["n_tokens"]
-    return int(pc.sum(column).as_py() or 0)
-
-
 def plan_sweep(corpus_dir: Path, config: TopicsConfig | None = None, *, jobs: int | None = None,
                reused: list[str] | None = None) -> SweepPlan:
     """The plan of ``fit_topics(corpus_dir, config, jobs=jobs)``, without fitting anything.
@@ -100,7 +92,7 @@ def plan_sweep(corpus_dir: Path, config: TopicsConfig | None = None, *, jobs: in
     inputs = check_inputs(Path(corpus_dir), config)
     engine = get_engine(config.engine)
     settings = engine.settings(config.for_corpus(inputs.n_units))
-    n_tokens = count_tokens(inputs.tokens_path)
+    n_tokens = inputs.n_tokens
     n_jobs = jobs if jobs is not None else config.jobs or default_jobs()
     estimate = getattr(engine, "estimate_seconds", None)
     fit_seconds: dict[str, float] = {}

@@ -12,6 +12,7 @@ import pytest
 from conftest import OSCE, needs
 from feedcare.corpus.base.errors import DataError
 from feedcare.corpus.store.schema import TOKENS_META_FILE
+from feedcare.topics import TopicsConfig, fit_topics
 from feedcare.topics.fit.bow import BowCorpus, TextCorpus, batch_bows, load_dictionary
 from feedcare.topics.runs.rundir import DOC_TOPICS, SWEEP, TOPIC_MEASURES, TOPICS, open_run
 from topics_fixtures import corpus_with_tokens, planted_corpus, planted_units
@@ -269,3 +270,18 @@ def test_osce_participant_turns_end_to_end(tmp_path, invoke):
     terms = {t for topic in data["chosen_topics"] for t in topic}
     assert terms & {"pain", "cough", "day", "feel", "week"}
     assert data["n_units"] > 50
+
+
+def test_progress_reports_the_sweep_as_a_share_of_the_estimated_work(tmp_path):
+    """One bar per fit and one for the sweep, in percent, rising to 100 (the bar's ETA needs it)."""
+    units, _truth = planted_units(n_docs=80, n_topics=3, words_per_topic=8, seed=5)
+    corpus = corpus_with_tokens(tmp_path / "c", units)
+    calls = []
+    fit_topics(corpus, TopicsConfig(k="3:4", seeds=1, passes=2, iterations=20), run_id="p", jobs=1,
+               progress=lambda stage, done, total: calls.append((stage, done, total)))
+    sweep = [done for stage, done, total in calls if stage == "Fitting 2 models"]
+    assert sweep[0] == 0 and sweep == sorted(sweep) and sweep[-1] == pytest.approx(100)
+    assert {total for stage, _done, total in calls if stage.startswith(("fit ", "Fitting"))} == {100}
+    assert {stage for stage, _d, _t in calls if stage.startswith("fit ")} == {"fit k3-s42", "fit k4-s42"}
+    # the bigger k weighs at least as much: it is never behind in its share
+    assert max(d for s, d, _t in calls if s == "fit k3-s42") == 100
