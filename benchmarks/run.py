@@ -41,6 +41,7 @@ SUITES = {
     "tokens": ("benchmarks.bench_tokens", "Tokenisation throughput against a naive NLTK pipeline"),
     "topics": ("benchmarks.bench_topics", "Topic fitting: parallel sweep, overhead and quality"),
     "validity": ("benchmarks.bench_validity", "Validity"),
+    "defaults": ("benchmarks.bench_defaults", "Defaults that scale: topics defaults, new against old"),
 }
 
 HEADER = """# Performance
