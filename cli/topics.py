@@ -14,7 +14,7 @@ from feedcare.corpus.base.errors import UsageError
 
 EPILOG = (
     "[bold]Examples[/]\n\n"
-    "  feedcare topics --k 8                 one k, 3 seeds (stability), all cores\n\n"
+    "  feedcare topics --k 8                 one k, 2-3 seeds (stability), all cores\n\n"
     "  feedcare topics --k 4:16:2 --seeds 5  sweep k = 4, 6, ..., 16\n\n"
     "  feedcare topics --k 10 --seed 7 --json\n\n"
     "  feedcare topics --run-id pilot        resume or name a run\n\n"
@@ -36,8 +36,8 @@ def topics(
     seed: SeedOpt = None,
     seeds: Annotated[
         int | None,
-        typer.Option("--seeds", help="Fits per k with seeds SEED, SEED+1, ... (default 3; 2+ measure "
-                     "stability).", show_default=False),
+        typer.Option("--seeds", help="Fits per k with seeds SEED, SEED+1, ... (default: 3 below 5,000 "
+                     "units, else 2; 2+ measure stability).", show_default=False),
     ] = None,
     jobs: JobsOpt = None,
     run_id: Annotated[
@@ -86,13 +86,12 @@ def topics(
         overrides["seeds"] = seeds
     # --iterations belongs to the engine that --engine or the file chooses (tomotopy_iterations)
     settings = load_topics_config(config, overrides, engine_overrides={"iterations": iterations})
-    plan = plan_sweep(corpus, settings, jobs=jobs)
     if dry_run:
-        show(plan, render_plan, as_json=as_json)
+        show(plan_sweep(corpus, settings, jobs=jobs, run_id=run_id), render_plan, as_json=as_json)
         return
-    message(plan_line(plan))
     with progress_bar() as progress:
-        report = fit_topics(corpus, settings, run_id=run_id, jobs=jobs, wait=wait, progress=progress)
+        report = fit_topics(corpus, settings, run_id=run_id, jobs=jobs, wait=wait, progress=progress,
+                            on_plan=lambda plan: message(plan_line(plan)))
     show(report, _render, as_json=as_json)
 
 
@@ -107,6 +106,8 @@ def render_plan(console, plan) -> None:
     table.add_row("fits", f"{plan.n_fits}: k {_span(plan.ks)} × seeds {_span(plan.seeds)}")
     table.add_row("engine", f"{plan.engine}: {settings_text(plan.settings)}")
     table.add_row("workers", str(plan.jobs))
+    if plan.reused:
+        table.add_row("finished", f"{len(plan.reused)} fit(s) of the run already finished (re-used)")
     if plan.fit_seconds:
         by_k = {k: plan.fit_seconds[f"k{k}-s{plan.seeds[0]}"] for k in plan.ks}
         low, high = min(by_k.values()), max(by_k.values())
@@ -118,7 +119,8 @@ def render_plan(console, plan) -> None:
 
 def plan_line(plan) -> str:
     """One line before fitting: how many fits, on what, and the estimate."""
-    what = f"Fitting {plan.n_fits} model{'s' if plan.n_fits > 1 else ''} (k {_span(plan.ks)} × " \
+    reused = f", {len(plan.reused)} already finished" if plan.reused else ""
+    what = f"Fitting {plan.n_fits} model{'s' if plan.n_fits > 1 else ''}{reused} (k {_span(plan.ks)} × " \
            f"{len(plan.seeds)} seed{'s' if len(plan.seeds) > 1 else ''}) on {plan.n_units:,} units, " \
            f"{plan.jobs} at a time"
     if plan.estimate_seconds is None:

@@ -15,8 +15,8 @@ Public API:
 """
 
 from feedcare.topics.config import TopicsConfig, load_topics_config
-from feedcare.topics.fit.pipeline import RunReport, check_inputs, fit_topics
-from feedcare.topics.fit.plan import SweepPlan, plan_sweep
+from feedcare.topics.fit.pipeline import RunReport, check_inputs, fit_topics, plan_sweep
+from feedcare.topics.fit.plan import SweepPlan
 from feedcare.topics.fit.sweep import parse_k_spec
 from feedcare.topics.runs.listing import RunSummary, list_run_summaries, show_run
 from feedcare.topics.runs.rundir import Run, open_run

@@ -46,10 +46,10 @@ class TopicsConfig:
         metadata=_meta('Number of topics: 8, or a sweep "4:16" (step 1) or "4:16:2".'),
     )
     seed: int = field(default=42, metadata=_meta("First random seed.", min=0, max=2**31 - 1))
-    seeds: int = field(
-        default=3,
-        metadata=_meta("Fits per k with seeds seed, seed+1, ...; 2 or more measure stability.",
-                       min=1, max=100),
+    seeds: int | Literal["auto"] = field(
+        default="auto",
+        metadata=_meta('Fits per k with seeds seed, seed+1, ...; 2 or more measure stability. "auto": 3 '
+                       "below 5,000 units, 2 from 5,000 (see docs/topics.md)."),
     )
     top_n: int = field(default=10, metadata=_meta("Terms stored per topic in topics.parquet.",
                                                   min=1, max=100))
@@ -58,14 +58,14 @@ class TopicsConfig:
     # --- gensim LdaModel ------------------------------------------------------------------
     passes: int | Literal["auto"] = field(
         default="auto",
-        metadata=_meta('gensim: passes over the corpus, or "auto": at most a number chosen from the '
-                       "corpus size (see docs/topics.md), stopping early at convergence."),
+        metadata=_meta('gensim: passes over the corpus, or "auto": at most 300,000 units / the corpus\'s '
+                       "units, from 2 to 20, stopping earlier at convergence."),
     )
     convergence: float | Literal["auto"] = field(
         default="auto",
         metadata=_meta("gensim: stop after a pass in which no topic's term distribution moved by more "
-                       'than this (total variation, 0-1); "auto": AUTO_CONVERGENCE with passes = "auto", '
-                       "off with a number of passes; 0: off."),
+                       'than this (total variation, 0-1); "auto": 0.01 with passes = "auto", off with a '
+                       "number of passes; 0: off."),
     )
     iterations: int = field(
         default=100, metadata=_meta("gensim: E-step iterations per unit.", min=1, max=100_000)
@@ -78,10 +78,7 @@ class TopicsConfig:
         default="symmetric",
         metadata=_meta("gensim: topic-term prior: symmetric, auto or a number > 0."),
     )
-    chunksize: int | Literal["auto"] = field(
-        default="auto",
-        metadata=_meta('gensim: documents per update, or "auto": chosen from the corpus size.'),
-    )
+    chunksize: int = field(default=2000, metadata=_meta("gensim: documents per update.", min=1))
     update_every: int = field(
         default=1, metadata=_meta("gensim: chunks per M-step (0 = batch learning).", min=0)
     )
@@ -115,8 +112,8 @@ class TopicsConfig:
 
     def __post_init__(self) -> None:
         parse_k_spec(self.k)  # raises ValueError with the key's name
+        _check_auto("seeds", self.seeds, 1, 100)
         _check_auto("passes", self.passes, 1, 1000)
-        _check_auto("chunksize", self.chunksize, 1, 10_000_000)
         _check_auto("convergence", self.convergence, 0.0, 1.0)
         _check_prior("alpha", self.alpha, GENSIM_PRIORS)
         _check_prior("eta", self.eta, GENSIM_ETA_PRIORS)
@@ -127,12 +124,14 @@ class TopicsConfig:
 
     @property
     def seed_list(self) -> tuple[int, ...]:
+        if self.seeds == "auto":
+            raise ValueError('seeds = "auto" depends on the corpus: use config.for_corpus(n_units)')
         return tuple(range(self.seed, self.seed + self.seeds))
 
     def for_corpus(self, n_units: int) -> TopicsConfig:
-        """A copy with every "auto" gensim setting replaced by its value for ``n_units`` units.
+        """A copy with every "auto" setting replaced by its value for ``n_units`` units.
 
-        What a fit runs with, recorded in run.json; see :func:`auto_schedule` for the rule.
+        What the fits run with (run.json records both); see :func:`auto_schedule` for the rule.
         """
         schedule = auto_schedule(n_units)
         convergence = self.convergence
@@ -140,8 +139,8 @@ class TopicsConfig:
             convergence = schedule.convergence if self.passes == "auto" else 0.0
         return dataclasses.replace(
             self,
+            seeds=schedule.seeds if self.seeds == "auto" else self.seeds,
             passes=schedule.passes if self.passes == "auto" else self.passes,
-            chunksize=schedule.chunksize if self.chunksize == "auto" else self.chunksize,
             convergence=float(convergence),
         )
 
@@ -156,23 +155,35 @@ PRIOR_MAX = 1000.0
 
 @dataclass(frozen=True)
 class Schedule:
-    """gensim's training schedule for a corpus of a given size (see :func:`auto_schedule`)."""
+    """The "auto" settings for a corpus of a given size (see :func:`auto_schedule`)."""
 
-    passes: int  # the most passes a fit makes
-    chunksize: int  # units per online update
+    seeds: int  # fits per k
+    passes: int  # the most passes a gensim fit makes
     convergence: float  # stop after a pass whose largest topic change is below this
 
 
-# See docs/topics.md, "Settings that follow the corpus", for the measurements behind these.
-AUTO_MAX_PASSES = 20  # what a corpus of a few thousand units needs (and today's default)
-AUTO_CONVERGENCE = 0.005
+# The measurements behind these are in docs/topics.md, "Settings that follow the corpus".
+AUTO_UNITS_SEEN = 300_000  # passes x units a gensim fit needs at most (quality flat beyond)
+AUTO_MAX_PASSES = 20  # a corpus of a few thousand units still gains up to 20 passes
+AUTO_MIN_PASSES = 2
+AUTO_CONVERGENCE = 0.01  # total variation; the FFT comments' quality is flat once below it
+AUTO_FEWER_SEEDS_FROM = 5_000  # units: from here 2 seeds (1 pair for stability) instead of 3
 
 
 def auto_schedule(n_units: int) -> Schedule:
-    """The "auto" passes, chunk size and convergence tolerance for ``n_units`` units."""
-    chunksize = 2000
-    passes = AUTO_MAX_PASSES
-    return Schedule(passes=passes, chunksize=chunksize, convergence=AUTO_CONVERGENCE)
+    """The "auto" seeds, passes and convergence tolerance for a corpus of ``n_units`` units.
+
+    Passes: at most ``AUTO_UNITS_SEEN / n_units`` (2 to 20): a small corpus gets one online update
+    per pass and needs many passes; a large one gets dozens of updates per pass (chunks of 2,000
+    units) and reaches the same quality in a few. Seeds: 3 where a fit can land in a poor local
+    optimum and fits are cheap, 2 (still one pair for stability) from 5,000 units.
+    """
+    passes = math.ceil(AUTO_UNITS_SEEN / max(n_units, 1))
+    return Schedule(
+        seeds=3 if n_units < AUTO_FEWER_SEEDS_FROM else 2,
+        passes=min(AUTO_MAX_PASSES, max(AUTO_MIN_PASSES, passes)),
+        convergence=AUTO_CONVERGENCE,
+    )
 
 
 def _check_auto(name: str, value: Any, low: float, high: float) -> None:

@@ -45,3 +45,8 @@ def test_a_run_says_what_it_will_fit_before_fitting(invoke, corpus):
 def test_dry_run_reports_bad_settings_like_a_run(invoke, corpus):
     result = invoke("topics", "--corpus", corpus, "--k", "500", "--dry-run")
     assert result.exit_code == 2 and "k must be at most the vocabulary size" in result.stderr
+
+
+def test_no_plan_line_when_the_run_cannot_start(invoke, corpus):
+    result = invoke("topics", "--corpus", corpus, "--k", "3", "--run-id", "../escape")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --run-id must be")

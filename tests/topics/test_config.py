@@ -61,3 +61,45 @@ def test_priors_must_be_finite_positive_numbers_within_reach(invoke, tmp_path, k
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"Error: {config}: [topics] {key} must be ")
     assert not (corpus / "runs").exists() or not any((corpus / "runs").iterdir())
+
+
+# --- settings that follow the corpus ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n_units", "seeds", "passes"),
+    [(300, 3, 20), (1_397, 3, 20), (4_999, 3, 20), (9_049, 2, 20), (30_000, 2, 10), (90_889, 2, 4),
+     (100_000, 2, 3), (150_000, 2, 2), (1_000_000, 2, 2)],
+)
+def test_auto_settings_follow_the_number_of_units(n_units, seeds, passes):
+    from feedcare.topics.config import auto_schedule
+
+    schedule = auto_schedule(n_units)
+    assert (schedule.seeds, schedule.passes, schedule.convergence) == (seeds, passes, 0.01)
+    resolved = TopicsConfig().for_corpus(n_units)
+    assert (resolved.seeds, resolved.passes, resolved.convergence) == (seeds, passes, 0.01)
+    assert len(resolved.seed_list) == seeds
+
+
+def test_explicit_settings_win_over_auto():
+    resolved = TopicsConfig(seeds=5, passes=7).for_corpus(100_000)
+    assert (resolved.seeds, resolved.passes, resolved.convergence) == (5, 7, 0.0)  # every pass runs
+    resolved = TopicsConfig(passes=30, convergence=0.02).for_corpus(100_000)
+    assert (resolved.passes, resolved.convergence) == (30, 0.02)  # an explicit tolerance applies
+    assert TopicsConfig(convergence=0).for_corpus(1_000).convergence == 0.0
+
+
+def test_auto_seeds_need_the_corpus():
+    with pytest.raises(ValueError, match="for_corpus"):
+        TopicsConfig().seed_list  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [("passes", 0, 'passes must be "auto" or a number from 1 to 1000, got 0'),
+     ("seeds", "many", "seeds must be an integer or one of 'auto', got 'many'"),
+     ("convergence", 1.5, 'convergence must be "auto" or a number from 0 to 1, got 1.5')],
+)
+def test_auto_settings_are_checked(key, value, message):
+    with pytest.raises(ConfigError, match=message):
+        load_topics_config(None, {key: value})

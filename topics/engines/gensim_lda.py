@@ -45,10 +45,9 @@ def package_versions() -> dict[str, str]:
 
 
 def settings(config: TopicsConfig) -> dict[str, Any]:
-    """What a fit runs with; "auto" passes and chunksize need the corpus: ``config.for_corpus(n)``."""
-    unresolved = [name for name in ("passes", "chunksize") if getattr(config, name) == "auto"]
-    if unresolved:
-        raise ValueError(f"resolve {', '.join(unresolved)} for the corpus first: config.for_corpus(n_units)")
+    """What a fit runs with; "auto" passes need the corpus: ``config.for_corpus(n_units)`` first."""
+    if config.passes == "auto":
+        raise ValueError('passes = "auto" depends on the corpus: use config.for_corpus(n_units) first')
     config = config.for_corpus(0)  # what is left: convergence "auto", off with a number of passes
     return {
         "passes": config.passes,

@@ -77,6 +77,12 @@ def finished_fit(job: FitJob) -> dict[str, Any] | None:
     return record
 
 
+def finished_models(run_dir: Path, plan: list[tuple[int, int]], fingerprint: str) -> list[str]:
+    """The models of ``plan`` ((k, seed) pairs) that a run at ``run_dir`` has already finished."""
+    jobs = [FitJob(Path(), Path(), Path(run_dir), fingerprint, "", {}, k, seed, 0) for k, seed in plan]
+    return [job.model for job in jobs if finished_fit(job) is not None]
+
+
 def run_fit(job: FitJob, progress: FitProgress | None = None) -> dict[str, Any]:
     """Fit, measure and write one model; returns its record (also saved as fit.json)."""
     vocabulary = pq.read_table(job.vocabulary_path)

@@ -29,7 +29,8 @@ from feedcare.corpus.store.schema import FINGERPRINT_KEY, is_own_leftover
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines import get_engine
 from feedcare.topics.fit.bow import count_tokens
-from feedcare.topics.fit.fitting import FITS_DIR, FitJob
+from feedcare.topics.fit.fitting import FITS_DIR, FitJob, finished_fit, finished_models
+from feedcare.topics.fit.plan import SweepPlan, build_plan
 from feedcare.topics.fit.sweep import (
     STABILITY_TOLERANCE,
     KSummary,
@@ -154,8 +155,12 @@ def fit_topics(
     jobs: int | None = None,
     wait: float = 0.0,
     progress: ProgressCallback | None = None,
+    on_plan: Callable[[SweepPlan], None] | None = None,
 ) -> RunReport:
     """Fit every (k, seed) of ``config`` on the corpus tokens and write ``runs/<run-id>/``.
+
+    ``on_plan`` gets the :class:`SweepPlan` (the fits, their settings, the estimate and the fits
+    a resumed run re-uses) once every check has passed, just before fitting starts.
 
     ``run_id`` names the run; an existing unfinished run with the same configuration is
     resumed (finished fits are re-used). ``jobs`` worker processes (default ``config.jobs``,
@@ -170,7 +175,8 @@ def fit_topics(
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
     inputs = check_inputs(Path(corpus_dir), config)
     engine = get_engine(config.engine)
-    settings = engine.settings(config.for_corpus(inputs.n_units))  # "auto" → values for this corpus
+    asked, config = config, config.for_corpus(inputs.n_units)  # "auto" → the values for this corpus
+    settings = engine.settings(config)
     fit_fp = fingerprint(config.engine, settings, config.top_n, inputs.tokens_fingerprint)
     run_fp = fingerprint(fit_fp, config.ks, config.seed_list)
     run_dir = _run_dir(Path(corpus_dir), run_id, run_fp)
@@ -181,8 +187,8 @@ def fit_topics(
                 f"{corpus_dir}: the tokens changed while `feedcare topics` started; run it again"
             )
         with _run_lock(run_dir):
-            return _run(run_dir, config, inputs, engine, settings, fit_fp, run_fp,
-                        jobs or default_jobs(), progress, started)
+            return _run(run_dir, config, asked, inputs, engine, settings, fit_fp, run_fp,
+                        jobs or default_jobs(), progress, started, on_plan)
 
 
 @contextlib.contextmanager
@@ -197,6 +203,29 @@ def _run_lock(run_dir: Path) -> Iterator[None]:
         ) from None
     with stack:
         yield
+
+
+def plan_sweep(corpus_dir: Path, config: TopicsConfig | None = None, *, jobs: int | None = None,
+               run_id: str | None = None) -> SweepPlan:
+    """The plan of ``fit_topics(corpus_dir, config, jobs=jobs, run_id=run_id)``, fitting nothing.
+
+    Raises the same one-line errors as ``fit_topics`` for missing or stale tokens and bad
+    settings. With ``run_id`` of an interrupted run with the same settings, its finished fits
+    are listed in ``reused`` and cost nothing.
+    """
+    config = config or TopicsConfig()
+    inputs = check_inputs(Path(corpus_dir), config)
+    engine = get_engine(config.engine)
+    config = config.for_corpus(inputs.n_units)
+    settings = engine.settings(config)
+    reused: list[str] = []
+    if run_id is not None:
+        fit_fp = fingerprint(config.engine, settings, config.top_n, inputs.tokens_fingerprint)
+        run_dir = runs_root(Path(corpus_dir)) / check_run_id(run_id)
+        reused = finished_models(run_dir, [(k, s) for k in config.ks for s in config.seed_list], fit_fp)
+    n_jobs = jobs if jobs is not None else config.jobs or default_jobs()
+    return build_plan(inputs.n_units, inputs.n_terms, inputs.n_tokens, engine, config, settings, n_jobs,
+                      reused)
 
 
 def _run_dir(corpus_dir: Path, run_id: str | None, run_fp: str) -> Path:
@@ -221,9 +250,10 @@ def _run_dir(corpus_dir: Path, run_id: str | None, run_fp: str) -> Path:
     return path
 
 
-def _run(run_dir: Path, config: TopicsConfig, inputs: _Inputs, engine: Any, settings: dict[str, Any],
-         fit_fp: str, run_fp: str, jobs: int, progress: ProgressCallback | None,
-         started: float) -> RunReport:
+def _run(run_dir: Path, config: TopicsConfig, asked: TopicsConfig, inputs: _Inputs, engine: Any,
+         settings: dict[str, Any], fit_fp: str, run_fp: str, jobs: int, progress: ProgressCallback | None,
+         started: float, on_plan: Callable[[SweepPlan], None] | None = None) -> RunReport:
+    """The sweep under the run's lock; ``config`` resolved for the corpus, ``asked`` as given."""
     created = read_run(run_dir).info.created if (run_dir / RUN_FILE).is_file() else now_iso()
     for folder in (run_dir, run_dir / MODELS_DIR, *sorted((run_dir / FITS_DIR).glob("*"))):
         remove_stale_temps(folder)  # what a killed run (or its workers) left half-written
@@ -235,7 +265,7 @@ def _run(run_dir: Path, config: TopicsConfig, inputs: _Inputs, engine: Any, sett
         status="running",
         fingerprint=run_fp,
         engine=EngineRecord(name=config.engine, settings=settings, packages=engine.package_versions()),
-        config={**as_dict(config), "jobs": jobs},
+        config={**as_dict(asked), "jobs": jobs},  # as asked ("auto"); resolved: seeds, engine
         ks=list(config.ks),
         seeds=list(config.seed_list),
         corpus_fingerprint=inputs.corpus_fingerprint,
@@ -254,7 +284,11 @@ def _run(run_dir: Path, config: TopicsConfig, inputs: _Inputs, engine: Any, sett
                k, seed, config.top_n)
         for k, seed in plan
     ]
-    weights = {job.model: _estimate(engine, inputs, job.k, settings) for job in fit_jobs}
+    sweep_plan = build_plan(inputs.n_units, inputs.n_terms, inputs.n_tokens, engine, config, settings, jobs,
+                            [job.model for job in fit_jobs if finished_fit(job) is not None])
+    if on_plan is not None:
+        on_plan(sweep_plan)
+    weights = sweep_plan.fit_seconds or {job.model: 1.0 for job in fit_jobs}  # an engine with no estimate
     records, reused = run_fits(fit_jobs, jobs, _fit_progress(progress, weights))
     fits_done = time.perf_counter()
 
@@ -312,14 +346,6 @@ def _fit_progress(progress: ProgressCallback | None,
     return on_fit
 
 
-def _estimate(engine: Any, inputs: _Inputs, k: int, settings: dict[str, Any]) -> float:
-    """One fit's estimated seconds (1.0 each for an engine that cannot estimate)."""
-    estimate = getattr(engine, "estimate_seconds", None)
-    if estimate is None:
-        return 1.0
-    return max(float(estimate(inputs.n_units, inputs.n_tokens, k, settings)), 1e-3)
-
-
 def _assemble(run_dir: Path, fit_dirs: list[Path], records: list[dict[str, Any]]) -> None:
     """Concatenate the per-fit files in plan order (so bytes never depend on --jobs)."""
     for name, schema in ((TOPICS_FILE, TOPICS), (TOPIC_MEASURES_FILE, TOPIC_MEASURES)):
@@ -360,4 +386,4 @@ def _packages(engine: Any) -> dict[str, str]:
             **engine.package_versions()}
 
 
-__all__ = ["KSummary", "RunReport", "check_inputs", "fit_topics"]
+__all__ = ["KSummary", "RunReport", "check_inputs", "fit_topics", "plan_sweep"]

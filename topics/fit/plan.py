@@ -1,24 +1,22 @@
 """What a sweep will cost, before anything is fitted: the fits, their settings, an estimate.
 
-:func:`plan_sweep` checks the inputs as :func:`~feedcare.topics.fit.pipeline.fit_topics` does,
-resolves the "auto" settings for the corpus, and estimates each fit's seconds with the engine's
-``estimate_seconds`` (an optional part of the :class:`~feedcare.topics.engines.base.Engine`
-protocol: an engine without it gets no estimate). The wall time simulates the sweep as it runs:
-fits in plan order, each taken by the first free worker. The per-fit estimates come from
-single-core rates measured on a quiet machine (see the engines); a busy or slower machine
-takes longer, which is why the progress bar's ETA is computed from the observed speed, using
-these estimates only as the fits' relative weights.
+:func:`build_plan` (used by ``fit_topics`` and by ``plan_sweep``, its ``--dry-run``, both in
+:mod:`.pipeline`) estimates each fit's seconds with the engine's ``estimate_seconds``, an
+optional part of the :class:`~feedcare.topics.engines.base.Engine` protocol: an engine without
+it gets no estimate. The wall time simulates the sweep as it runs: fits in plan order, each
+taken by the first free worker. The per-fit estimates come from single-core rates measured on
+a quiet machine (see the engines); a busy or slower machine takes longer, which is why the
+progress bar's ETA is computed from the observed pace, with these estimates as the fits'
+relative weights.
 """
 
 from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from feedcare.topics.config import TopicsConfig
-from feedcare.topics.engines import get_engine
 
 # Starting the worker processes (importing gensim once in the forkserver) and assembling the
 # run's files after the fits, on top of the fits themselves.
@@ -78,36 +76,23 @@ def wall_seconds(durations: list[float], jobs: int) -> float:
     return end
 
 
-def plan_sweep(corpus_dir: Path, config: TopicsConfig | None = None, *, jobs: int | None = None,
-               reused: list[str] | None = None) -> SweepPlan:
-    """The plan of ``fit_topics(corpus_dir, config, jobs=jobs)``, without fitting anything.
+def build_plan(n_units: int, n_terms: int, n_tokens: int, engine: Any, config: TopicsConfig,
+               settings: dict[str, Any], jobs: int, reused: list[str] | None = None) -> SweepPlan:
+    """The plan for a ``config`` already resolved for the corpus (``config.for_corpus``)."""
+    from feedcare.topics.runs.rundir import model_name
 
-    Raises the same one-line errors as ``fit_topics`` for missing or stale tokens and bad
-    settings. ``reused`` names models a resumed run already has (they cost nothing).
-    """
-    from feedcare.topics.fit.pipeline import check_inputs
-    from feedcare.topics.fit.sweep import default_jobs
-
-    config = config or TopicsConfig()
-    inputs = check_inputs(Path(corpus_dir), config)
-    engine = get_engine(config.engine)
-    settings = engine.settings(config.for_corpus(inputs.n_units))
-    n_tokens = inputs.n_tokens
-    n_jobs = jobs if jobs is not None else config.jobs or default_jobs()
     estimate = getattr(engine, "estimate_seconds", None)
     fit_seconds: dict[str, float] = {}
     if estimate is not None:
-        from feedcare.topics.runs.rundir import model_name
-
         for k in config.ks:
-            seconds = float(estimate(inputs.n_units, n_tokens, k, settings))
+            seconds = max(float(estimate(n_units, n_tokens, k, settings)), 1e-3)
             fit_seconds.update({model_name(k, seed): seconds for seed in config.seed_list})
+    n_fits = len(config.ks) * len(config.seed_list)
     return SweepPlan(
-        n_units=inputs.n_units, n_terms=inputs.n_terms, n_tokens=n_tokens, engine=config.engine,
-        settings=settings, ks=list(config.ks), seeds=list(config.seed_list),
-        jobs=max(1, min(n_jobs, len(config.ks) * len(config.seed_list))), fit_seconds=fit_seconds,
-        reused=list(reused or []),
+        n_units=n_units, n_terms=n_terms, n_tokens=n_tokens, engine=config.engine, settings=settings,
+        ks=list(config.ks), seeds=list(config.seed_list), jobs=max(1, min(jobs, n_fits)),
+        fit_seconds=fit_seconds, reused=list(reused or []),
     )
 
 
-__all__ = ["SweepPlan", "plan_sweep", "wall_seconds"]
+__all__ = ["SweepPlan", "build_plan", "wall_seconds"]

@@ -31,7 +31,7 @@ def toy_engine(monkeypatch):
 
 def job(corpus, run_dir, engine="gensim", settings=None, k=3, seed=42, fingerprint="fp-1") -> FitJob:
     if settings is None:
-        settings = {**gensim_settings(TopicsConfig()), "passes": 2, "iterations": 20}
+        settings = gensim_settings(TopicsConfig(passes=2, iterations=20))
     return FitJob(corpus / "tokens.parquet", corpus / "vocabulary.parquet", run_dir, fingerprint, engine,
                   settings, k, seed, top_n=5)
 

@@ -154,7 +154,7 @@ def small(tmp_path):
          "[topics] k must be a number of topics (8) or a range START:STOP[:STEP] (4:16:2), got '4:x'"),
         (("--k", "8:4"), "STOP must be >= START and STEP >= 1"),
         (("--k", "16"), "k must be at most the vocabulary size (15 terms in vocabulary.parquet), got k=16"),
-        (("--seeds", "0"), "[topics] seeds must be at least 1, got 0"),
+        (("--seeds", "0"), '[topics] seeds must be "auto" or a number from 1 to 100, got 0'),
         (("--seed", "1", "--seeds", "2"), "use --seed N for one seed or --seeds N for several"),
         (("--passes", "0"), '[topics] passes must be "auto" or a number from 1 to 1000, got 0'),
         (("--passes", "many"), "[topics] passes must be an integer or one of 'auto', got 'many'"),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from feedcare.corpus.base.errors import DataError, UsageError
-from feedcare.topics import TopicsConfig
-from feedcare.topics.fit.plan import plan_sweep, wall_seconds
+from feedcare.topics import TopicsConfig, fit_topics, plan_sweep
+from feedcare.topics.fit.plan import wall_seconds
 from helpers import build_corpus
-from topics_fixtures import corpus_with_tokens, planted_units
+from topics_fixtures import corpus_with_tokens, planted_units, set_run_status
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +43,22 @@ def test_more_passes_cost_more(corpus):
     assert many.fit_seconds["k4-s42"] > 4 * few.fit_seconds["k4-s42"]
 
 
-def test_finished_fits_cost_nothing(corpus):
-    plan = plan_sweep(corpus, TopicsConfig(k=4, seeds=2), jobs=1, reused=["k4-s42"])
-    full = plan_sweep(corpus, TopicsConfig(k=4, seeds=2), jobs=1)
-    assert plan.estimate_seconds < full.estimate_seconds
+def test_the_fits_a_resumed_run_has_finished_cost_nothing(corpus, tmp_path):
+    import shutil
+
+    config = TopicsConfig(k=4, seeds=2, passes=2, iterations=20)
+    fit_topics(corpus, config, run_id="half", jobs=1)
+    run = corpus / "runs" / "half"
+    set_run_status(run, "running")  # as if interrupted after its first fit
+    shutil.rmtree(run / "fits" / "k4-s43")
+    plan = plan_sweep(corpus, config, jobs=1, run_id="half")
+    assert plan.reused == ["k4-s42"]
+    assert plan.estimate_seconds < plan_sweep(corpus, config, jobs=1).estimate_seconds
+    seen = []
+    fit_topics(corpus, config, run_id="half", jobs=1, on_plan=seen.append)
+    assert [p.reused for p in seen] == [["k4-s42"]]
+    # another configuration does not count the fits of this one
+    assert plan_sweep(corpus, config.replace(iterations=21), jobs=1, run_id="half").reused == []
 
 
 def test_the_plan_refuses_what_the_run_would(corpus, tmp_path):
