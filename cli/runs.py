@@ -83,12 +83,29 @@ def _render_run(console: Console, run: Run) -> None:
     info = run.info
     _print_config(console, info)
     if not info.is_complete:
-        message(
-            f"Run {info.run_id} is unfinished ({info.status}); resume it with "
-            f"`feedcare topics --run-id {info.run_id}` and the same settings."
-        )
+        if run.early is None:
+            message(
+                f"Run {info.run_id} is unfinished and no fit has finished yet; resume it with "
+                f"`feedcare topics --run-id {info.run_id}` and the same settings."
+            )
+            return
+        message(f"[yellow]Early results[/]: {run.early.note(run)}.")
+        render_report(console, _early_report(run))
         return
     render_report(console, RunReport.from_run(run.path, info).to_dict())
+
+
+def _early_report(run: Run) -> dict:
+    """What render_report shows, from the finished fits of an unfinished run."""
+    early, info = run.early, run.info
+    topics = next((f["top_terms"] for f in early.fits if f["model"] == early.chosen_model), [])
+    return {
+        "run_id": info.run_id, "path": str(run.path), "engine": info.engine.to_dict(),
+        "n_units": info.n_units, "by_k": [s.to_dict() for s in early.by_k],
+        "fits": early.fits, "chosen_model": early.chosen_model,
+        "chosen_k": next(f["k"] for f in early.fits if f["model"] == early.chosen_model),
+        "chosen_reason": early.chosen_reason, "chosen_topics": topics,
+    }
 
 
 def _print_config(console: Console, info: RunInfo) -> None:

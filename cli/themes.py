@@ -139,7 +139,8 @@ def themes(
 ) -> None:
     """Show each topic as a theme: label, top terms, prevalence, spread and representative excerpts.
 
-    Reads a finished run of [bold]feedcare topics[/]; exports CSV, Markdown, JSON, a self-contained
+    Reads a run of [bold]feedcare topics[/] (a running or interrupted one: its finished fits, with a
+    note); exports CSV, Markdown, JSON, a self-contained
     HTML report, or a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA and QualCoder.
     """
     from feedcare.corpus.base.errors import UsageError
@@ -174,6 +175,10 @@ def themes(
             force=force,
         )
     _write_theme_table(result)
+    if result.early is not None and chosen != "table":  # the table view shows it among its notes
+        from rich.markup import escape
+
+        message(f"[yellow]Early results[/]: {escape(result.early)}.")
     _emit(result, chosen, output)
 
 

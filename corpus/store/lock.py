@@ -143,3 +143,23 @@ def reading_lock(directory: Path, label: str, wait: float = 0.0) -> Iterator[Non
         with contextlib.suppress(OSError):
             path.unlink()
         lock.release()
+
+
+def is_locked(directory: Path) -> bool:
+    """Whether a live process holds the write lock on ``directory`` (e.g. a run being fitted).
+
+    A non-blocking try of the same OS lock, released at once: it never waits, and a lock whose
+    holder died reads as free. A lock file that cannot be opened (a read-only copy of a run)
+    reads as free too: nobody can be writing there.
+    """
+    lock_path = Path(directory) / LOCK_FILE
+    if not lock_path.is_file():
+        return False
+    lock = _file_lock(lock_path)
+    try:
+        if not _try(lock):
+            return True
+    except OSError:
+        return False
+    lock.release()
+    return False

@@ -65,6 +65,14 @@ class FitJob:
         return self.run_dir / FITS_DIR / self.model
 
 
+def fit_fingerprint(engine: str, settings: dict[str, Any], top_n: int, tokens_fingerprint: str) -> str:
+    """What a fit depends on (engine, its settings, top_n, the tokens): a fit.json with another
+    fingerprint belongs to another configuration and is never re-used or shown."""
+    from feedcare.corpus.base.settings import fingerprint
+
+    return fingerprint(engine, settings, top_n, tokens_fingerprint)
+
+
 def finished_fit(job: FitJob) -> dict[str, Any] | None:
     """The record of a fit finished earlier for this run, or None."""
     path = job.fit_dir / FIT_FILE
@@ -77,10 +85,15 @@ def finished_fit(job: FitJob) -> dict[str, Any] | None:
     return record
 
 
+def finished_fits(run_dir: Path, plan: list[tuple[int, int]], fingerprint: str) -> list[dict[str, Any]]:
+    """The fit.json records of the fits of ``plan`` ((k, seed) pairs, in order) finished so far."""
+    jobs = [FitJob(Path(), Path(), Path(run_dir), fingerprint, "", {}, k, seed, 0) for k, seed in plan]
+    return [record for job in jobs if (record := finished_fit(job)) is not None]
+
+
 def finished_models(run_dir: Path, plan: list[tuple[int, int]], fingerprint: str) -> list[str]:
     """The models of ``plan`` ((k, seed) pairs) that a run at ``run_dir`` has already finished."""
-    jobs = [FitJob(Path(), Path(), Path(run_dir), fingerprint, "", {}, k, seed, 0) for k, seed in plan]
-    return [job.model for job in jobs if finished_fit(job) is not None]
+    return [record["model"] for record in finished_fits(run_dir, plan, fingerprint)]
 
 
 def run_fit(job: FitJob, progress: FitProgress | None = None) -> dict[str, Any]:

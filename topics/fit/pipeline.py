@@ -29,7 +29,7 @@ from feedcare.corpus.store.schema import FINGERPRINT_KEY, is_own_leftover
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines import get_engine
 from feedcare.topics.fit.bow import count_tokens
-from feedcare.topics.fit.fitting import FITS_DIR, FitJob, finished_fit, finished_models
+from feedcare.topics.fit.fitting import FITS_DIR, FitJob, finished_fit, finished_models, fit_fingerprint
 from feedcare.topics.fit.plan import SweepPlan, build_plan
 from feedcare.topics.fit.sweep import (
     STABILITY_TOLERANCE,
@@ -177,7 +177,7 @@ def fit_topics(
     engine = get_engine(config.engine)
     asked, config = config, config.for_corpus(inputs.n_units)  # "auto" → the values for this corpus
     settings = engine.settings(config)
-    fit_fp = fingerprint(config.engine, settings, config.top_n, inputs.tokens_fingerprint)
+    fit_fp = fit_fingerprint(config.engine, settings, config.top_n, inputs.tokens_fingerprint)
     run_fp = fingerprint(fit_fp, config.ks, config.seed_list)
     run_dir = _run_dir(Path(corpus_dir), run_id, run_fp)
     with reading_lock(Path(corpus_dir), f"topics run {run_dir.name}", wait):
@@ -220,7 +220,7 @@ def plan_sweep(corpus_dir: Path, config: TopicsConfig | None = None, *, jobs: in
     settings = engine.settings(config)
     reused: list[str] = []
     if run_id is not None:
-        fit_fp = fingerprint(config.engine, settings, config.top_n, inputs.tokens_fingerprint)
+        fit_fp = fit_fingerprint(config.engine, settings, config.top_n, inputs.tokens_fingerprint)
         run_dir = runs_root(Path(corpus_dir)) / check_run_id(run_id)
         reused = finished_models(run_dir, [(k, s) for k in config.ks for s in config.seed_list], fit_fp)
     n_jobs = jobs if jobs is not None else config.jobs or default_jobs()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,11 +56,16 @@ class RunSummary:
 
 
 def summarise(path: Path, info: RunInfo) -> RunSummary:
+    status = info.status
+    if not info.is_complete:  # a process still fitting it holds its lock; otherwise it stopped
+        from feedcare.corpus.store.lock import is_locked
+
+        status = "running" if is_locked(path) else "interrupted"
     return RunSummary(
         run_id=info.run_id,
         path=path,
         created=info.created,
-        status=info.status,
+        status=status,
         engine=info.engine.name,
         ks=list(info.ks),
         seeds=list(info.seeds),
@@ -88,7 +94,13 @@ def list_run_summaries(corpus_dir: Path) -> list[RunSummary]:
 
 
 def show_run(corpus_dir: Path, run: str) -> Run:
-    """A run given as an id, ``latest`` or a path, finished or not."""
+    """A run given as an id, ``latest`` or a path, finished or not (an unfinished run comes with
+    the early results of its finished fits, if any: ``Run.early``)."""
+    from feedcare.topics.runs.early import early_results
+
     if not runs_root(corpus_dir).is_dir() and not (Path(run) / RUN_FILE).is_file() and run != "latest":
         raise UsageError(f"{runs_root(corpus_dir)}: no runs yet; run `feedcare topics` first")
-    return read_run(resolve_run(corpus_dir, run))
+    shown = read_run(resolve_run(corpus_dir, run))
+    if shown.info.is_complete:
+        return shown
+    return dataclasses.replace(shown, early=early_results(shown))

@@ -163,11 +163,14 @@ def resolve_run(corpus_dir: Path, run: str) -> Path:
 class Run:
     """A run directory and its run.json, read without unpickling anything.
 
-    :func:`open_run` gives finished runs only; :func:`~.listing.show_run` any run.
+    :func:`open_run` gives finished runs only; :func:`~.listing.show_run` any run;
+    :func:`~.early.open_run_early` an unfinished one with ``early`` results: its finished fits,
+    read from ``fits/<model>/``, and a provisional chosen model.
     """
 
     path: Path
     info: RunInfo
+    early: Any = None  # EarlyResults of an unfinished run (see topics/runs/early.py)
 
     @property
     def run_id(self) -> str:
@@ -175,12 +178,17 @@ class Run:
 
     @property
     def chosen_model(self) -> str:
+        if self.early is not None:
+            return str(self.early.chosen_model)
         if self.info.chosen_model is None:
             raise DataError(f"{self.path}: the run is unfinished; {resume_hint(self.path)}")
         return self.info.chosen_model
 
     @property
     def models(self) -> list[str]:
+        """The run's models (of an unfinished run read early: the finished ones)."""
+        if self.early is not None:
+            return list(self.early.models)
         return [m.model for m in self.info.models]
 
     def check_chain(self, corpus: Corpus) -> str:
@@ -211,6 +219,8 @@ class Run:
         """run.json's content and the run's path (what ``runs show --json`` prints), plus, for a
         finished run, its distinctive and corpus-wide terms (derived, see :func:`term_summary`)."""
         data = {**self.info.to_dict(), "path": str(self.path)}
+        if self.early is not None:
+            data["early_results"] = {**self.early.to_dict(), "note": self.early.note(self)}
         if self.info.is_complete and self.info.chosen_model:
             data.update(term_summary(self.path, self.info.chosen_model, self.info.chosen_topics or []))
         return data
@@ -223,14 +233,28 @@ class Run:
         if "/" in model:
             k, _, seed = model.partition("/")
             name = model_name(int(k), int(seed)) if k.isdigit() and seed.isdigit() else model
+        if self.early is not None and name not in self.models and name in [m.model for m in self.info.models]:
+            raise UsageError(
+                f"model '{model}' has not finished yet in run {self.run_id}; finished so far: "
+                f"{', '.join(self.models)}"
+            )
         if name not in self.models:
             raise UsageError(
                 f"model '{model}' is not in run {self.run_id}; it has: {', '.join(self.models)}"
             )
         return name
 
+    def _file(self, filename: str, model: str | None) -> Path:
+        """The run's file, or for early results the one model's file under fits/<model>/."""
+        if self.early is not None and model is not None:
+            return Path(self.early.fit_path(self, model, filename))
+        return self.path / filename
+
     def table(self, filename: str, model: str | None = None, columns: list[str] | None = None) -> pa.Table:
-        path = self.path / filename
+        if self.early is not None and filename == SWEEP_FILE:
+            table = self.early.sweep_table()
+            return table.select(columns) if columns is not None else table
+        path = self._file(filename, model)
         if not path.is_file():
             raise DataError(f"{path}: missing from the run directory; re-run `feedcare topics`")
         filters = [("model", "==", model)] if model is not None else None
@@ -252,7 +276,7 @@ class Run:
         Read with ``ParquetFile`` and filtered batch by batch, skipping row groups whose ``model``
         statistics rule them out: a dataset scan reads ahead and peaks ~100 MB higher at 1M units.
         """
-        path = self.path / DOC_TOPICS_FILE
+        path = self._file(DOC_TOPICS_FILE, model)
         if not path.is_file():
             raise DataError(f"{path}: missing from the run directory; re-run `feedcare topics`")
         parquet = pq.ParquetFile(path)

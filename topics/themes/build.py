@@ -19,7 +19,8 @@ from feedcare.corpus import Corpus, open_corpus
 from feedcare.corpus.base.errors import DataError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.topics.measures.distinctive import corpus_wide_terms, ranked_terms, stopword_hint
-from feedcare.topics.runs.rundir import DOC_TOPICS_FILE, Run, open_run
+from feedcare.topics.runs.early import open_run_early
+from feedcare.topics.runs.rundir import DOC_TOPICS_FILE, Run
 from feedcare.topics.themes.association import Association, strong_associations
 from feedcare.topics.themes.config import Labels, ThemesConfig, check_labels, load_labels
 from feedcare.topics.themes.excerpts import (
@@ -101,6 +102,8 @@ class ThemesResult:
     group_notes: tuple[str, ...] = ()
     # With --by and excerpts_per_group: group → topic → that group's excerpts for the topic.
     group_excerpts: dict[str, dict[int, tuple[Excerpt, ...]]] = field(default_factory=dict)
+    # The run is unfinished: these themes come from its finished fits (the note says so).
+    early: str | None = None
 
     @property
     def stopword_hint(self) -> str:
@@ -139,7 +142,8 @@ def build_themes(
 ) -> ThemesResult:
     """Themes of one model of ``run`` (default: the run's chosen model).
 
-    ``run`` is a :class:`Run` or what :func:`open_run` accepts (an id, ``latest``, a path);
+    ``run`` is a :class:`Run` or what :func:`open_run` accepts (an id, ``latest``, a path); a
+    running or interrupted run gives the themes of its finished fits, with a note saying so;
     ``labels`` a parsed labels file or its path. ``topic`` restricts the themes (not the
     prevalence denominators) to one topic; ``by`` adds a topic × group table for a document
     attribute (``source`` finds ``source_1``, a table's column stored under a new name at
@@ -150,7 +154,7 @@ def build_themes(
     corpus = open_corpus(corpus_dir)
     by = corpus.resolve_attribute(by) if by is not None else None  # before any slow work
     if not isinstance(run, Run):
-        run = open_run(corpus.path, str(run), check=False)
+        run = open_run_early(corpus.path, str(run))  # an unfinished run: its finished fits, noted
     tokens_fingerprint = run.check_chain(corpus)  # corpus → tokens → run, before reading anything
     if labels is not None and not isinstance(labels, Labels):
         labels = load_labels(Path(labels))
@@ -244,6 +248,8 @@ def build_themes(
         raise DataError(f"{corpus.path}: the corpus changed while `feedcare themes` read it; run it again")
     coherence, coherence_notes = _coherence(run, model_id, config.coherence)
     notes = label_notes + coherence_notes + notes
+    if run.early is not None:
+        notes = (run.early.note(run),) + notes
     group_notes = tuple(a.note() for a in _associations(corpus, by)) if by else ()
     notes += group_notes
     if config.sort == "coherence" and not coherence:
@@ -285,6 +291,7 @@ def build_themes(
             g: {t: tuple(v) for t, v in by_topic.items()} for g, by_topic in group_excerpts.items()
         },
         units=UnitThemes.collect(accumulator.best_topic, accumulator.best_weight, others),
+        early=run.early.note(run) if run.early is not None else None,
     )
 
 

@@ -39,6 +39,8 @@ def should_write(result: ThemesResult) -> bool:
     """Whether ``feedcare themes`` (re)writes the run's themes.parquet for ``result``."""
     if result.model != result.chosen_model or result.units is None or len(result.themes) != result.n_topics:
         return False
+    if result.early is not None:  # an unfinished run: its chosen model may still change
+        return False
     return result.labels_path is not None or not (result.run_path / THEMES_FILE).is_file()
 
 

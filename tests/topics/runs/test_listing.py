@@ -65,9 +65,11 @@ def test_unfinished_run_is_shown_with_the_resume_command(tmp_path, invoke):
     set_run_status(report.path, "running")
     result = invoke("runs", "show", "half", "--corpus", corpus)
     assert result.exit_code == 0
-    assert "Run half is unfinished (running); resume it with `feedcare topics --run-id half`" in result.stderr
+    # its one fit had finished: early results, and how to resume (no process is fitting it)
+    assert "Early results: run half is interrupted: these are early results from the 1 of 1" in result.stderr
+    assert "resume it with `feedcare topics --run-id half`" in result.stderr
     listed = json.loads(invoke("runs", "list", "--corpus", corpus, "--json").stdout)
-    assert listed[0]["status"] == "running"
+    assert listed[0]["status"] == "interrupted"
 
 
 def test_no_runs_yet(tmp_path, invoke):

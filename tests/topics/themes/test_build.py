@@ -387,12 +387,13 @@ def test_unknown_run_and_model_and_topic(invoke, project):
     assert result.stderr == "Error: --topic 5 is not in model k3-s1; it has topics 0–2\n"
 
 
-def test_unfinished_run_is_a_data_error(invoke, project):
+def test_unfinished_run_with_no_finished_fit_is_a_data_error(invoke, project):
+    """(With finished fits, themes shows their early results: tests/topics/runs/test_early.py.)"""
     info = read_json(project.run / "run.json", "run.json")
     write_json(project.run / "run.json", {**info, "status": "running"})
     result = invoke("themes", "latest", "--corpus", project.corpus)
     assert result.exit_code == 4
-    assert "the run is unfinished" in result.stderr
+    assert "the run is interrupted and no fit has finished yet; resume it with" in result.stderr
 
 
 def test_tokens_rebuilt_after_the_run_is_a_data_error(invoke, project):
