@@ -112,8 +112,9 @@ def render_plan(console, plan) -> None:
         by_k = {k: plan.fit_seconds[f"k{k}-s{plan.seeds[0]}"] for k in plan.ks}
         low, high = min(by_k.values()), max(by_k.values())
         table.add_row("one fit", duration(low) if high - low < 1 else f"{duration(low)} to {duration(high)}")
+        early = " (at most: fits that settle stop earlier)" if plan.settings.get("convergence") else ""
         table.add_row("estimate", f"{duration(plan.estimate_seconds)} on a free machine with {plan.jobs} "
-                      f"worker{'s' if plan.jobs > 1 else ''}")
+                      f"worker{'s' if plan.jobs > 1 else ''}{early}")
     console.print(table)
 
 
@@ -126,6 +127,8 @@ def plan_line(plan) -> str:
     if plan.estimate_seconds is None:
         return what + "."
     estimate = duration(plan.estimate_seconds)
+    if plan.settings.get("convergence"):  # the estimate runs every pass; fits often stop sooner
+        return f"{what}: at most about {estimate} on a free machine ({settings_text(plan.settings)})."
     return f"{what}: about {estimate} on a free machine ({settings_text(plan.settings)})."
 
 

@@ -50,3 +50,13 @@ def test_dry_run_reports_bad_settings_like_a_run(invoke, corpus):
 def test_no_plan_line_when_the_run_cannot_start(invoke, corpus):
     result = invoke("topics", "--corpus", corpus, "--k", "3", "--run-id", "../escape")
     assert result.exit_code == 2 and result.stderr.startswith("Error: --run-id must be")
+
+
+def test_with_an_early_stop_the_estimate_is_an_upper_bound(invoke, corpus):
+    result = invoke("topics", "--corpus", corpus, "--k", "3", "--jobs", "1", "--json")
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("Fitting 3 models (k 3 × 3 seeds) on 150 units, 1 at a time: at most about ")
+    assert first.endswith("(up to 20 passes, chunks of 2,000, stop once topics move < 0.01).")
+    report = json.loads(result.stdout)
+    assert report["engine"]["settings"]["passes"] == 20 and report["seeds"] == [42, 43, 44]
+    assert all(1 <= f["engine_info"]["passes_run"] <= 20 for f in report["fits"])
