@@ -39,6 +39,10 @@ class Engine(Protocol):
     ``PRELOAD`` lists the modules its fits import, loaded once in the worker processes'
     forkserver; ``settings`` returns the JSON-ready settings it reads from the configuration
     (recorded in run.json); ``fit`` gets ``terms[i]`` for token id ``i`` and reports 0..1 progress.
+
+    Optional: ``estimate_seconds(n_units, n_tokens, k, settings) -> float``, one fit's seconds on
+    one free core, for the plan ``feedcare topics`` prints before fitting and for the progress
+    bar's weights (:mod:`feedcare.topics.fit.plan`); without it the plan has no estimate.
     """
 
     NAME: str
