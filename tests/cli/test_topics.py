@@ -52,11 +52,23 @@ def test_no_plan_line_when_the_run_cannot_start(invoke, corpus):
     assert result.exit_code == 2 and result.stderr.startswith("Error: --run-id must be")
 
 
-def test_with_an_early_stop_the_estimate_is_an_upper_bound(invoke, corpus):
-    result = invoke("topics", "--corpus", corpus, "--k", "3", "--jobs", "1", "--json")
+def test_with_an_early_stop_the_estimate_is_an_upper_bound(invoke, corpus, tmp_path):
+    config = tmp_path / "feedcare.toml"
+    config.write_text("[topics]\nconvergence = 0.01\n")
+    result = invoke("topics", "--corpus", corpus, "--k", "3", "--jobs", "1", "--json", "--config", config)
     first = result.stderr.splitlines()[0]
     assert first.startswith("Fitting 3 models (k 3 × 3 seeds) on 150 units, 1 at a time: at most about ")
     assert first.endswith("(up to 20 passes, chunks of 2,000, stop once topics move < 0.01).")
     report = json.loads(result.stdout)
-    assert report["engine"]["settings"]["passes"] == 20 and report["seeds"] == [42, 43, 44]
+    assert report["engine"]["settings"]["convergence"] == 0.01
     assert all(1 <= f["engine_info"]["passes_run"] <= 20 for f in report["fits"])
+
+
+def test_a_small_corpus_gets_the_defaults_it_always_had(invoke, corpus):
+    result = invoke("topics", "--corpus", corpus, "--k", "3", "--jobs", "1", "--json")
+    assert result.stderr.splitlines()[0].endswith("on a free machine (up to 20 passes, chunks of 2,000).")
+    report = json.loads(result.stdout)
+    settings = report["engine"]["settings"]
+    assert (settings["passes"], settings["chunksize"], settings["convergence"]) == (20, 2000, 0.0)
+    assert report["seeds"] == [42, 43, 44]
+    assert [f["engine_info"]["passes_run"] for f in report["fits"]] == [20, 20, 20]

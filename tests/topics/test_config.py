@@ -67,18 +67,27 @@ def test_priors_must_be_finite_positive_numbers_within_reach(invoke, tmp_path, k
 
 
 @pytest.mark.parametrize(
-    ("n_units", "seeds", "passes"),
-    [(300, 3, 20), (1_397, 3, 20), (4_999, 3, 20), (9_049, 2, 20), (30_000, 2, 10), (90_889, 2, 4),
-     (100_000, 2, 3), (150_000, 2, 2), (1_000_000, 2, 2)],
+    ("n_units", "seeds", "passes", "convergence"),
+    [(86, 3, 20, 0.0), (1_397, 3, 20, 0.0), (4_999, 3, 20, 0.0), (5_000, 2, 20, 0.01), (9_049, 2, 20, 0.01),
+     (30_000, 2, 10, 0.01), (90_889, 2, 4, 0.01), (100_000, 2, 3, 0.01), (150_000, 2, 2, 0.01),
+     (1_000_000, 2, 2, 0.01)],
 )
-def test_auto_settings_follow_the_number_of_units(n_units, seeds, passes):
+def test_auto_settings_follow_the_number_of_units(n_units, seeds, passes, convergence):
     from feedcare.topics.config import auto_schedule
 
     schedule = auto_schedule(n_units)
-    assert (schedule.seeds, schedule.passes, schedule.convergence) == (seeds, passes, 0.01)
+    assert (schedule.seeds, schedule.passes, schedule.convergence) == (seeds, passes, convergence)
     resolved = TopicsConfig().for_corpus(n_units)
-    assert (resolved.seeds, resolved.passes, resolved.convergence) == (seeds, passes, 0.01)
+    assert (resolved.seeds, resolved.passes, resolved.convergence) == (seeds, passes, convergence)
     assert len(resolved.seed_list) == seeds
+
+
+def test_below_5000_units_the_auto_settings_are_the_old_defaults():
+    """Small corpora keep what the defaults were chosen on: the same fits, byte for byte."""
+    old = TopicsConfig(seeds=3, passes=20, chunksize=2000).for_corpus(1_397)
+    new = TopicsConfig().for_corpus(1_397)
+    assert (new.seeds, new.passes, new.chunksize, new.convergence) == (
+        old.seeds, old.passes, old.chunksize, old.convergence)
 
 
 def test_explicit_settings_win_over_auto():
