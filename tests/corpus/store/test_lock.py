@@ -10,7 +10,7 @@ import sys
 import pytest
 from feedcare.corpus import IngestConfig, ingest, open_corpus
 from feedcare.corpus.base.errors import DataError, LockedError
-from feedcare.corpus.store.lock import corpus_lock, reading_lock
+from feedcare.corpus.store.lock import corpus_lock, is_locked, reading_lock
 
 
 def test_the_cli_imports_where_fcntl_does_not_exist():
@@ -85,3 +85,31 @@ def test_a_killed_reader_does_not_block_writers(tmp_path):
     with corpus_lock(corpus):  # the OS released the dead reader's lock; its file is swept
         pass
     assert not list((corpus / ".feedcare-readers").glob("*.lock"))
+
+
+def _hold_writer(directory, ready, release):
+    with corpus_lock(directory):
+        ready.set()
+        release.wait(60)
+
+
+def test_is_locked_sees_a_live_writer_only_and_takes_nothing(tmp_path):
+    """`runs list` says "running" only while a process holds the run's lock (a killed one: not)."""
+    run = tmp_path / "run"
+    run.mkdir()
+    assert not is_locked(run)  # never locked: no lock file
+    ctx = multiprocessing.get_context("spawn")
+    for stop in ("release", "kill"):
+        ready, release = ctx.Event(), ctx.Event()
+        holder = ctx.Process(target=_hold_writer, args=(run, ready, release))
+        holder.start()
+        assert ready.wait(60)
+        assert is_locked(run) and is_locked(run)  # probing twice takes nothing
+        if stop == "release":
+            release.set()
+        else:
+            holder.kill()
+        holder.join(30)
+        assert not is_locked(run), stop
+    with corpus_lock(run):  # the probes left the lock free for a writer
+        pass
