@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from feedcare.cli.codebook.render import render_guidance
 from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, SeedOpt, WaitOpt
-from feedcare.cli.output import message, progress_bar, show
+from feedcare.cli.output import err, message, progress_bar, show
 from feedcare.cli.registry_help import registry_help, spoken_list
 from feedcare.cli.run_report import render_report, settings_text
 from feedcare.corpus.base.errors import UsageError
@@ -19,6 +20,7 @@ EPILOG = (
     "  feedcare topics --k 10 --seed 7 --json\n\n"
     "  feedcare topics --run-id pilot        resume or name a run\n\n"
     "  feedcare topics --k 4:12 --dry-run    the fits, their settings and an estimate; no fitting\n\n"
+    "  feedcare topics --codebook codes.qdc --free 3   one topic per code + 3 free (docs/deductive.md)\n\n"
     "Exit codes: 0 ok, 2 bad option or configuration, 4 tokens missing or stale, 5 the corpus is "
     "being written (--wait), 130 interrupted (finished fits are kept: resume with --run-id). "
     "Docs: docs/topics.md"
@@ -60,6 +62,22 @@ def topics(
         typer.Option("--iterations", help="gensim E-step iterations (tomotopy: Gibbs iterations).",
                      show_default=False),
     ] = None,
+    codebook: Annotated[
+        Path | None,
+        typer.Option("--codebook", help="Guide the topics with a codebook (.qdc, .qdpx, .csv, .toml): one "
+                     "topic per code, seeded by its seed terms or the terms of its name and description.",
+                     show_default=False),
+    ] = None,
+    free: Annotated[
+        int | None,
+        typer.Option("--free", min=0, help="With --codebook: unguided topics for what the codebook does not "
+                     "cover (default 2).", show_default=False),
+    ] = None,
+    boost: Annotated[
+        float | None,
+        typer.Option("--boost", help="With --codebook: a seed term's prior in its code's topic, added to "
+                     "eta (default 1.0).", show_default=False),
+    ] = None,
     wait: WaitOpt = 0.0,
     dry_run: Annotated[
         bool,
@@ -73,6 +91,10 @@ def topics(
     Prints coherence (c_npmi, c_v, u_mass), topic diversity and stability across seeds for
     each k, marks the recommended model and shows its topics. Everything is saved in
     [bold]<corpus>/runs/<run-id>/[/] for [bold]feedcare themes[/].
+
+    With [bold]--codebook[/], k is the number of guided codes plus [bold]--free[/]; each code's
+    effective seed terms, and the codes none of whose seeds is in the vocabulary, are printed
+    and recorded in run.json.
     """
     from feedcare.topics import fit_topics, load_topics_config, plan_sweep
 
@@ -86,12 +108,29 @@ def topics(
         overrides["seeds"] = seeds
     # --iterations belongs to the engine that --engine or the file chooses (tomotopy_iterations)
     settings = load_topics_config(config, overrides, engine_overrides={"iterations": iterations})
+    guidance = None
+    if codebook is None and (free is not None or boost is not None):
+        raise UsageError("--free and --boost need --codebook FILE")
+    if codebook is not None:
+        from feedcare.corpus import open_corpus
+        from feedcare.topics.codebook.readers import read_codebook
+        from feedcare.topics.codebook.seeds import plan_guidance
+
+        if k is not None:
+            raise UsageError("with --codebook, k is the number of guided codes plus --free; drop --k")
+        book = read_codebook(codebook)
+        corpus_handle = open_corpus(corpus)
+        corpus_handle.check_tokens()
+        guidance = plan_guidance(corpus_handle, book, free=free, boost=boost)
+        if not as_json:
+            render_guidance(err(), guidance)
     if dry_run:
-        show(plan_sweep(corpus, settings, jobs=jobs, run_id=run_id), render_plan, as_json=as_json)
+        show(plan_sweep(corpus, settings, jobs=jobs, run_id=run_id, guidance=guidance), render_plan,
+             as_json=as_json)
         return
     with progress_bar() as progress:
         report = fit_topics(corpus, settings, run_id=run_id, jobs=jobs, wait=wait, progress=progress,
-                            on_plan=lambda plan: message(plan_line(plan)))
+                            on_plan=lambda plan: message(plan_line(plan)), guidance=guidance)
     show(report, _render, as_json=as_json)
 
 

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from feedcare.corpus.base.errors import MissingDependencyError
+from feedcare.corpus.base.errors import MissingDependencyError, UsageError
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines.base import FitResult, counting, normalise_rows
+from feedcare.topics.engines.priors import check_k, seed_priors, term_counts
 from feedcare.topics.fit.bow import BowCorpus
 from feedcare.topics.fit.doctopics import DocTopics, DocTopicsWriter
 
@@ -92,6 +93,11 @@ def fit(
     """Fit one LdaModel; ``terms[i]`` is the term of token id ``i``; progress gets 0..1."""
     from gensim.models import LdaModel
 
+    eta = settings["eta"]
+    guidance = settings.get("guidance")
+    if guidance:
+        eta = guided_eta(terms, k, eta, guidance)
+    raw = bow  # the seeded start counts terms without reporting progress
     if progress is not None:  # training passes (at most), then one inference pass
         bow = counting(bow, len(bow) * (settings["passes"] + 1), progress)
     watch = _Convergence(settings.get("convergence") or 0.0)
@@ -103,7 +109,7 @@ def fit(
         passes=settings["passes"],
         iterations=settings["iterations"],
         alpha=settings["alpha"],
-        eta=settings["eta"],
+        eta=eta,
         chunksize=settings["chunksize"],
         update_every=settings["update_every"],
         gamma_threshold=settings["gamma_threshold"],
@@ -112,6 +118,8 @@ def fit(
         eval_every=None,
         callbacks=[watch] if watch.tolerance > 0 else None,
     )
+    if guidance:
+        _seed_start(model, raw, eta)
     watch.start(model)
     try:
         model.update(bow)  # what LdaModel(corpus=bow) does
@@ -138,6 +146,39 @@ def fit(
         save=save,
         info=info,
     )
+
+
+def guided_eta(terms: list[str], k: int, eta: Any, guidance: dict[str, Any]) -> np.ndarray:
+    """The k × V eta matrix of a guided fit (:func:`feedcare.topics.engines.priors.seed_priors`)."""
+    if isinstance(eta, str) and eta != "symmetric":
+        raise UsageError(f"eta = {eta!r} cannot be combined with --codebook (it learns the prior the "
+                         "codebook sets); use eta = \"symmetric\" or a number")
+    check_k(guidance, k)
+    base = 1.0 / k if isinstance(eta, str) else float(eta)
+    matrix = np.full((k, len(terms)), base, dtype=np.float64)
+    for term_id, row in seed_priors(guidance, terms, k, base).items():
+        matrix[:, term_id] = row
+    return matrix
+
+
+def _seed_start(model: Any, bow: BowCorpus, eta: np.ndarray) -> None:
+    """Start each seed term in its code's topic, as tomotopy's sampler does under the same priors.
+
+    gensim's random start gives every term the same statistics in every topic; a seed term's
+    occurrences are moved to the topic(s) whose prior admits it, so the first E-step already
+    sees each guided topic around its seeds (without this, a code's seeds were split with a free
+    topic on planted data). Other terms keep their random start.
+    """
+    from gensim.matutils import dirichlet_expectation
+
+    base = eta.max(axis=0)
+    admitted = eta >= base[None, :] * 0.5  # the topics a term belongs to (all, for a free term)
+    seeded = ~admitted.all(axis=0)
+    if seeded.any():
+        counts = term_counts(bow, eta.shape[1])
+        share = admitted[:, seeded] / admitted[:, seeded].sum(axis=0, keepdims=True)
+        model.state.sstats[:, seeded] = (share * counts[seeded]).astype(model.dtype)
+    model.expElogbeta = np.exp(dirichlet_expectation(model.state.sstats))
 
 
 def _infer(model: Any, bow: BowCorpus, n: int, k: int, minimum: float) -> DocTopics:

@@ -16,6 +16,7 @@ import numpy as np
 from feedcare.corpus.base.errors import MissingDependencyError
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines.base import FitResult, normalise_rows
+from feedcare.topics.engines.priors import check_k, seed_priors
 from feedcare.topics.fit.bow import BowCorpus
 from feedcare.topics.fit.doctopics import DocTopics
 
@@ -84,6 +85,9 @@ def fit(
     )
     for doc in bow:
         model.add_doc([terms[i] for i, count in doc for _ in range(count)])
+    guidance = settings.get("guidance")
+    if guidance:  # word priors must be set before training (and after the documents are added)
+        _set_word_priors(model, terms, k, settings["eta"], guidance)
     model.burn_in = settings["burn_in"]
     model.optim_interval = settings["optim_interval"]
     total = settings["iterations"]
@@ -101,6 +105,13 @@ def fit(
         save=save,
         info=info,
     )
+
+
+def _set_word_priors(model: Any, terms: list[str], k: int, eta: float, guidance: dict[str, Any]) -> None:
+    """Each seed term's prior per topic (:func:`feedcare.topics.engines.priors.seed_priors`)."""
+    check_k(guidance, k)
+    for term_id, row in sorted(seed_priors(guidance, terms, k, float(eta)).items()):
+        model.set_word_prior(terms[term_id], row)
 
 
 def _topic_term(model: Any, terms: list[str], k: int) -> np.ndarray:

@@ -26,6 +26,7 @@ from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.settings import as_dict, fingerprint
 from feedcare.corpus.store.lock import corpus_lock, reading_lock
 from feedcare.corpus.store.schema import FINGERPRINT_KEY, is_own_leftover
+from feedcare.topics.codebook.guidance import Guidance
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines import get_engine
 from feedcare.topics.fit.bow import count_tokens
@@ -156,6 +157,7 @@ def fit_topics(
     wait: float = 0.0,
     progress: ProgressCallback | None = None,
     on_plan: Callable[[SweepPlan], None] | None = None,
+    guidance: Guidance | None = None,
 ) -> RunReport:
     """Fit every (k, seed) of ``config`` on the corpus tokens and write ``runs/<run-id>/``.
 
@@ -167,8 +169,13 @@ def fit_topics(
     else all cores) give byte-identical results whatever their number. The run registers as a
     reader of the corpus while it works, so ``ingest`` and ``tokens`` wait for it (or refuse);
     ``wait`` is how many seconds it waits for one of them already writing.
+
+    ``guidance`` (from :func:`feedcare.topics.codebook.seeds.plan_guidance`) makes a guided run:
+    k is its guided codes plus its free topics, and it is recorded in run.json (``codebook``).
     """
     config = config or TopicsConfig()
+    if guidance is not None:
+        config = config.replace(k=guidance.k)
     started = time.perf_counter()
     jobs = jobs if jobs is not None else config.jobs
     if jobs is not None and jobs < 1:
@@ -177,6 +184,8 @@ def fit_topics(
     engine = get_engine(config.engine)
     asked, config = config, config.for_corpus(inputs.n_units)  # "auto" → the values for this corpus
     settings = engine.settings(config)
+    if guidance is not None:
+        settings = {**settings, "guidance": guidance.engine_settings()}
     fit_fp = fit_fingerprint(config.engine, settings, config.top_n, inputs.tokens_fingerprint)
     run_fp = fingerprint(fit_fp, config.ks, config.seed_list)
     run_dir = _run_dir(Path(corpus_dir), run_id, run_fp)
@@ -188,7 +197,7 @@ def fit_topics(
             )
         with _run_lock(run_dir):
             return _run(run_dir, config, asked, inputs, engine, settings, fit_fp, run_fp,
-                        jobs or default_jobs(), progress, started, on_plan)
+                        jobs or default_jobs(), progress, started, on_plan, guidance)
 
 
 @contextlib.contextmanager
@@ -206,7 +215,7 @@ def _run_lock(run_dir: Path) -> Iterator[None]:
 
 
 def plan_sweep(corpus_dir: Path, config: TopicsConfig | None = None, *, jobs: int | None = None,
-               run_id: str | None = None) -> SweepPlan:
+               run_id: str | None = None, guidance: Guidance | None = None) -> SweepPlan:
     """The plan of ``fit_topics(corpus_dir, config, jobs=jobs, run_id=run_id)``, fitting nothing.
 
     Raises the same one-line errors as ``fit_topics`` for missing or stale tokens and bad
@@ -214,10 +223,14 @@ def plan_sweep(corpus_dir: Path, config: TopicsConfig | None = None, *, jobs: in
     are listed in ``reused`` and cost nothing.
     """
     config = config or TopicsConfig()
+    if guidance is not None:
+        config = config.replace(k=guidance.k)
     inputs = check_inputs(Path(corpus_dir), config)
     engine = get_engine(config.engine)
     config = config.for_corpus(inputs.n_units)
     settings = engine.settings(config)
+    if guidance is not None:
+        settings = {**settings, "guidance": guidance.engine_settings()}
     reused: list[str] = []
     if run_id is not None:
         fit_fp = fit_fingerprint(config.engine, settings, config.top_n, inputs.tokens_fingerprint)
@@ -252,7 +265,8 @@ def _run_dir(corpus_dir: Path, run_id: str | None, run_fp: str) -> Path:
 
 def _run(run_dir: Path, config: TopicsConfig, asked: TopicsConfig, inputs: _Inputs, engine: Any,
          settings: dict[str, Any], fit_fp: str, run_fp: str, jobs: int, progress: ProgressCallback | None,
-         started: float, on_plan: Callable[[SweepPlan], None] | None = None) -> RunReport:
+         started: float, on_plan: Callable[[SweepPlan], None] | None = None,
+         guidance: Guidance | None = None) -> RunReport:
     """The sweep under the run's lock; ``config`` resolved for the corpus, ``asked`` as given."""
     created = read_run(run_dir).info.created if (run_dir / RUN_FILE).is_file() else now_iso()
     for folder in (run_dir, run_dir / MODELS_DIR, *sorted((run_dir / FITS_DIR).glob("*"))):
@@ -277,6 +291,7 @@ def _run(run_dir: Path, config: TopicsConfig, asked: TopicsConfig, inputs: _Inpu
             ModelRef(model=job_name, k=k, seed=seed, path=f"{MODELS_DIR}/{job_name}")
             for k, seed in plan for job_name in [f"k{k}-s{seed}"]
         ],
+        codebook=guidance,
     )
     info.to_json(run_dir / RUN_FILE)
     fit_jobs = [

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from feedcare.corpus.base.sidecar import Record, Sidecar
+from feedcare.topics.codebook.guidance import Guidance
 
 RUN_FILE = "run.json"
 RUN_SCHEMA_VERSION = 1  # of the run's Parquet tables
@@ -103,6 +104,8 @@ class RunInfo(Sidecar):
     n_units: int
     n_terms: int
     models: list[ModelRef]
+    # a guided run (`feedcare topics --codebook`): the codes, their effective seeds, boost, free topics
+    codebook: Guidance | None = None
     # written when the run completes
     completed: str | None = None
     chosen_model: str | None = None

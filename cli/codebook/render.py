@@ -1,0 +1,24 @@
+"""Tables of a codebook's guidance (shared by `topics --codebook` and `codebook show`)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+
+def render_guidance(console: Console, guidance) -> None:
+    """Each code: its topic (or why none), its effective seed terms, the terms not in the vocabulary."""
+    table = Table(title=f"Codebook {escape(guidance.path)}: {guidance.n_guided} guided topics + "
+                        f"{guidance.free} free (boost {guidance.boost:g})", title_justify="left")
+    for column in ("topic", "code", "seed terms (from)", "not in the vocabulary"):
+        table.add_column(column)
+    for code in guidance.codes:
+        topic = str(code.topic) if code.topic is not None else ("–" if code.reason else "(children)")
+        seeds = ", ".join(code.seeds or []) or "–"
+        table.add_row(topic, escape(code.path), escape(f"{seeds} ({code.seeds_from})"),
+                      escape(", ".join(code.missing or []) or ""))
+    console.print(table)
+    for code in guidance.unreached:
+        reason = escape(code.reason or "")
+        console.print(f"[yellow]Not guided[/]: {escape(code.path)}: {reason}", soft_wrap=True)

@@ -1,0 +1,1 @@
+"""Deductive analysis: read a codebook, derive seed terms, guide topics, align codes and topics."""

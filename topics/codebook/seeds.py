@@ -1,0 +1,129 @@
+"""Seed terms: from the codebook file, or derived from each code's name and description.
+
+Derived seeds go through the corpus's own tokenisation (:func:`feedcare.corpus.tokens.terms.text_chunks`:
+the same stopwords, normalisation and lemmas), so "Staff manner & personal attributes" gives
+``staff``, ``manner``, ``personal``, ``attribute``; adjacent words that the corpus joined into a
+phrase (``mental_health``) are used as the phrase. Only terms in the vocabulary count; a code
+none of whose seeds is in the vocabulary gets no topic and is reported.
+
+Which codes get a topic: every codable code with an effective seed, except a parent whose
+children have topics of their own (the children's topics roll up to it in the reports).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from feedcare.corpus.base.errors import UsageError
+from feedcare.corpus.store.reader import Corpus
+from feedcare.corpus.tokens.terms import text_chunks
+from feedcare.topics.codebook.guidance import DEFAULT_BOOST, DEFAULT_FREE, MAX_BOOST, CodeRecord, Guidance
+from feedcare.topics.codebook.model import Codebook
+from feedcare.topics.config import MAX_TOPICS
+
+
+def vocabulary_terms(corpus: Corpus) -> set[str]:
+    return set(pq.read_table(corpus.vocabulary_path, columns=["term"])["term"].to_pylist())
+
+
+def chunk_terms(chunks: list[list[str]], vocabulary: set[str]) -> tuple[list[str], list[str]]:
+    """(terms in the vocabulary, terms not in it) of tokenised text; phrases joined as the corpus did."""
+    found: list[str] = []
+    missing: list[str] = []
+    for chunk in chunks:
+        i = 0
+        while i < len(chunk):
+            pair = "_".join(chunk[i : i + 2]) if i + 1 < len(chunk) else None
+            if pair is not None and pair in vocabulary:
+                term, i = pair, i + 2
+            else:
+                term, i = chunk[i], i + 1
+            target = found if term in vocabulary else missing
+            if term not in target:
+                target.append(term)
+    return found, missing
+
+
+def plan_guidance(corpus: Corpus, codebook: Codebook, free: int | None = None,
+                  boost: float | None = None, use_descriptions: bool = True) -> Guidance:
+    """The codes' effective seeds in this corpus, the topic of each guided code, k = guided + free."""
+    free = DEFAULT_FREE if free is None else free
+    boost = DEFAULT_BOOST if boost is None else boost
+    if not 0 <= free <= MAX_TOPICS:
+        raise UsageError(f"--free must be between 0 and {MAX_TOPICS}, got {free}")
+    if not 0 < boost <= MAX_BOOST:
+        raise UsageError(f"seed boost must be a number > 0 and at most {MAX_BOOST:g}, got {boost}")
+    vocabulary = vocabulary_terms(corpus)
+    texts = []
+    for code in codebook.codes:
+        if code.seeds:
+            texts.append("\n".join(code.seeds))  # one seed per line: a phrase never spans two seeds
+        else:
+            described = use_descriptions and code.description
+            texts.append(code.name + ("\n" + code.description if described else ""))
+    chunked = text_chunks(corpus, texts)
+    derived: dict[str, tuple[list[str], list[str], str]] = {}
+    for code, chunks in zip(codebook.codes, chunked, strict=True):
+        found, missing = chunk_terms(chunks, vocabulary)
+        source = "file" if code.seeds else ("name and description" if use_descriptions and code.description
+                                            else "name")
+        if code.seeds:  # a seed that is a phrase in the corpus ("waiting time" → waiting_time)
+            found, missing = _given_seeds(code.seeds, chunks, vocabulary)
+        derived[code.guid] = (found, missing, source)
+    has_guided_child: set[str] = set()
+    for code in codebook.codes:
+        if code.codable and derived[code.guid][0] and code.parent is not None:
+            parent = code.parent
+            while parent is not None:
+                has_guided_child.add(parent)
+                parent = codebook.code(parent).parent
+    records = []
+    topic = 0
+    for code in codebook.codes:
+        found, missing, source = derived[code.guid]
+        reason = None
+        assigned = None
+        if not code.codable:
+            reason = None if code.guid in has_guided_child else "not codable (isCodable = false)"
+        elif code.guid in has_guided_child:
+            reason = None  # its children carry it
+        elif not found:
+            reason = (f"none of its seed terms is in the vocabulary ({', '.join(missing) or 'no terms left'})"
+                      if source == "file" else
+                      f"no term of its {source} is in the vocabulary "
+                      f"({', '.join(missing) or 'only stopwords'}); add seed terms")
+        else:
+            assigned, topic = topic, topic + 1
+        records.append(CodeRecord(
+            guid=code.guid, name=code.name, path=codebook.path_of(code), parent=code.parent,
+            description=code.description or None, color=code.color, codable=code.codable,
+            topic=assigned, seeds=found if assigned is not None else (found or None),
+            seeds_from=source, missing=missing or None, reason=reason,
+        ))
+    guidance = Guidance(path=str(Path(codebook.path)), format=codebook.format, sha256=codebook.sha256,
+                        boost=float(boost), free=free, codes=records)
+    if guidance.n_guided == 0:
+        raise UsageError(
+            f"{codebook.path}: no code has a seed term in the corpus vocabulary, so nothing can be guided; "
+            "add seed terms (a 'seeds' column or [[code]] seeds) that occur in the corpus"
+        )
+    if guidance.k < 2:
+        raise UsageError(f"{codebook.path}: one guided code and no free topic make one topic; add --free 1")
+    if guidance.k > MAX_TOPICS:
+        raise UsageError(f"{codebook.path}: {guidance.k} topics is more than {MAX_TOPICS}; use fewer codes")
+    return guidance
+
+
+def _given_seeds(seeds: tuple[str, ...], chunks: list[list[str]], vocabulary: set[str]
+                 ) -> tuple[list[str], list[str]]:
+    """Seeds from the file: each line tokenised; a multi-word seed that is a corpus phrase is kept
+    whole, and a seed spelled exactly as a vocabulary term is taken as it is."""
+    found, missing = chunk_terms(chunks, vocabulary)
+    for seed in seeds:
+        exact = seed.strip().lower().replace(" ", "_")
+        if exact in vocabulary and exact not in found:
+            found.append(exact)
+            if exact in missing:
+                missing.remove(exact)
+    return found, missing

@@ -1,0 +1,56 @@
+"""Seed-term priors for guided runs (``feedcare topics --codebook``), shared by the engines.
+
+A guided run's engine settings carry ``guidance = {"boost": b, "seed_topics": [[term, ...], ...]}``:
+topic ``t`` (0 .. len(seed_topics)-1) is guided by its seed terms. Both engines turn it into the
+same topic-term prior: every seed term of topic ``t`` gets, in topic ``t`` only, an extra prior
+pseudo-count of ``b`` × (its occurrences in the corpus); every other (topic, term) keeps the
+engine's own eta. So the boost means the same on a corpus of 1,000 or 1,000,000 units: with
+b = 1 a seed term starts as if each of its occurrences had already been assigned to its code once. Free
+topics (after the guided ones) get no seeds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from feedcare.topics.fit.bow import BowCorpus
+
+# A seed term's prior in the topics of other codes, relative to the engine's eta: near zero, so the
+# sampler (tomotopy) or the variational updates (gensim) leave the term to its code's topic.
+EXCLUDED = 1e-3
+
+
+def seed_ids(guidance: dict[str, Any], terms: list[str]) -> list[list[int]]:
+    """Per guided topic, the token ids of its seed terms (terms not in ``terms`` are skipped)."""
+    ids = {term: i for i, term in enumerate(terms)}
+    return [[ids[t] for t in seeds if t in ids] for seeds in guidance["seed_topics"]]
+
+
+def term_counts(bow: BowCorpus, n_terms: int) -> np.ndarray:
+    counts = np.zeros(n_terms, dtype=np.float64)
+    for chunk in bow.chunks():
+        for doc in chunk:
+            for term_id, count in doc:
+                counts[term_id] += count
+    return counts
+
+
+def seed_priors(guidance: dict[str, Any], terms: list[str], k: int, base: float) -> dict[int, list[float]]:
+    """Term id → its prior in each of the k topics, for every seed term (other terms keep ``base``).
+
+    A seed term belongs to its code's topic: there its prior is ``base + boost``; in every other
+    topic it is ``base × EXCLUDED`` (a term seeded by several codes belongs to each of them).
+    """
+    boost = float(guidance["boost"])
+    priors: dict[int, list[float]] = {}
+    for topic, ids in enumerate(seed_ids(guidance, terms)):
+        for term_id in ids:
+            row = priors.setdefault(term_id, [base * EXCLUDED] * k)
+            row[topic] = base + boost
+    return priors
+
+
+def check_k(guidance: dict[str, Any], k: int) -> None:
+    if len(guidance["seed_topics"]) > k:
+        raise ValueError(f"{len(guidance['seed_topics'])} guided topics need k >= that, got k={k}")
