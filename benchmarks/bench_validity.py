@@ -12,6 +12,7 @@ from typing import Any
 
 STUDIES = [
     ("benchmarks.validity_units", "Analysis units: answer or turn (issue 13)"),
+    ("benchmarks.validity_codebook", "Deductive codebook guidance on the FFT categories (issue 17)"),
 ]
 
 

@@ -14,6 +14,10 @@ from pathlib import Path
 
 from feedcare.corpus.base.errors import ConfigError
 
+# What feedcare appends to a code's description when it exports a guided run; readers drop it, so a
+# codebook exported by feedcare guides a new run exactly as the original did.
+RUN_FACTS_MARKER = "\n\n[feedcare run] "
+
 # The namespace of GUIDs feedcare gives codes that came without one (CSV, TOML).
 CODE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "feedcare:codebook")
 

@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from feedcare.corpus.base.errors import ConfigError
-from feedcare.topics.codebook.model import Code, Codebook, check_codes, file_sha256, name_guid
+from feedcare.topics.codebook.model import (
+    RUN_FACTS_MARKER,
+    Code,
+    Codebook,
+    check_codes,
+    file_sha256,
+    name_guid,
+)
 
 NAMESPACES = ("urn:QDA-XML:codebook:1.0", "urn:QDA-XML:project:1.0")
 GUID = re.compile(
@@ -135,8 +142,9 @@ def _refi_codes(path: Path, book: ET.Element) -> list[Code]:
             name = attrs["name"].strip()
             described = _child(node, "Description")
             guid = guid.strip("{}")
-            out.append(Code(guid=guid, name=name, description=(described.text or "").strip()
-                            if described is not None else "", parent=parent,
+            text = (described.text or "") if described is not None else ""
+            out.append(Code(guid=guid, name=name, description=text.split(RUN_FACTS_MARKER)[0].strip(),
+                            parent=parent,
                             color=color.strip() if color else None, codable=codable in ("true", "1")))
             walk(node, guid, f"{here}({name})")
 
@@ -204,35 +212,57 @@ def _read_toml(path: Path, data: bytes) -> tuple[str, list[Code], str | None]:
 
 
 def _named_codes(path: Path, entries: list[tuple[str, str, str, str | None, list[str]]]) -> list[Code]:
-    """Codes of a table whose parents are named: GUIDs from the names' place in the hierarchy."""
-    names = [name for _, name, _, _, _ in entries]
-    for where, name, _, parent, _ in entries:
+    """Codes of a table whose parents are named: a parent is a code's name, or its path "A > B" when
+    two codes share the name. GUIDs come from each code's path, so they are stable."""
+    for where, name, _, _, _ in entries:
         if not name:
             raise ConfigError(f"{path}: {where} has no code name; fill it in or delete the row")
-        if names.count(name) > 1:
-            raise ConfigError(f"{path}: code '{name}' appears twice; code names must be unique")
-        if parent is not None and parent not in names:
-            raise ConfigError(f"{path}: {where} parent '{parent}' is not a code of the file; add it or fix "
-                              "the name")
-    parent_of = {name: parent for _, name, _, parent, _ in entries}
+    by_name: dict[str, list[int]] = {}
+    for i, (_, name, _, _, _) in enumerate(entries):
+        by_name.setdefault(name, []).append(i)
+    paths: dict[int, str] = {}
 
-    def lineage(name: str) -> str:
-        chain, seen = [name], {name}
-        while parent_of.get(chain[-1]) is not None:
-            up = parent_of[chain[-1]]
-            if up in seen:
-                raise ConfigError(f"{path}: code '{name}' is its own ancestor; fix the parent column")
-            chain.append(up)
-            seen.add(up)
-        return " > ".join(reversed(chain))
+    def parent_index(i: int) -> int | None:
+        where, name, _, parent, _ = entries[i]
+        if parent is None:
+            return None
+        if parent in by_name and len(by_name[parent]) == 1:
+            return by_name[parent][0]
+        matches = [j for j in range(len(entries)) if resolve(j, ()) == parent] if " > " in parent else []
+        if len(matches) == 1:
+            return matches[0]
+        if parent in by_name:
+            raise ConfigError(f"{path}: {where} parent '{parent}' names several codes; write its path, "
+                              f"e.g. '{' > '.join(['Parent', parent])}'")
+        raise ConfigError(f"{path}: {where} parent '{parent}' is not a code of the file; add it or fix "
+                          "the name")
 
-    guids = {name: name_guid(lineage(name)) for name in names}
-    codes = [Code(guid=guids[name], name=name, description=description,
-                  parent=guids[parent] if parent else None,
-                  seeds=tuple(s.strip() for s in seeds if s.strip()))
-             for _, name, description, parent, seeds in entries]
-    # parents before children, otherwise in file order
-    ordered: list[Code] = []
+    def resolve(i: int, seen: tuple[int, ...]) -> str:
+        if i in paths:
+            return paths[i]
+        if i in seen:
+            raise ConfigError(f"{path}: code '{entries[i][1]}' is its own ancestor; fix the parent column")
+        up = parent_index(i)
+        result = entries[i][1] if up is None else f"{resolve(up, (*seen, i))} > {entries[i][1]}"
+        paths[i] = result
+        return result
+
+    for i in range(len(entries)):
+        resolve(i, ())
+    seen_paths: dict[str, int] = {}
+    for i, full in paths.items():
+        if full in seen_paths:
+            raise ConfigError(f"{path}: code '{full}' appears twice; a code's name must be unique among its "
+                              "siblings")
+        seen_paths[full] = i
+    guids = {i: name_guid(paths[i]) for i in range(len(entries))}
+    codes = []
+    for i, (_, name, description, _, seeds) in enumerate(entries):
+        up = parent_index(i)
+        codes.append(Code(guid=guids[i], name=name, description=description,
+                          parent=guids[up] if up is not None else None,
+                          seeds=tuple(s.strip() for s in seeds if s.strip())))
+    ordered: list[Code] = []  # parents before children, otherwise in file order
 
     def add(parent: str | None) -> None:
         for code in codes:

@@ -48,6 +48,7 @@ from feedcare.corpus import open_corpus
 from feedcare.corpus.base.atomic import atomic_path
 from feedcare.corpus.base.errors import DataError
 from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.topics.codebook.model import RUN_FACTS_MARKER
 from feedcare.topics.exports.html import PALETTE
 from feedcare.topics.themes.build import Theme, ThemesResult
 
@@ -145,9 +146,58 @@ def exemplar_name(theme: Theme) -> str:
     return f"exemplar: {code_name(theme)}"
 
 
+FREE_TOPICS = "feedcare free topics"
+
+
+def topic_code_guids(result: ThemesResult, guid: _Guids) -> dict[int, str]:
+    """The GUID of each topic's code: a guided topic's code keeps the GUID of the researcher's codebook."""
+    guids = {t.topic: guid("code", f"{result.model}:{t.topic}") for t in result.themes}
+    if result.codebook is not None:
+        for code in result.codebook.codes:
+            if code.topic is not None:
+                guids[code.topic] = code.guid
+    return guids
+
+
+def _codebook_codes(result: ThemesResult, guid: _Guids, codes: ET.Element) -> None:
+    """The researcher's codebook as it came (GUIDs, names, hierarchy, colours), each guided code's
+    description extended with what the run found; the free topics under their own parent."""
+    book = result.codebook
+    assert book is not None
+    themes = {t.topic: t for t in result.themes}
+    elements: dict[str, ET.Element] = {}
+    for code in book.codes:
+        attrs = {"guid": code.guid, "name": code.name, "isCodable": "true" if code.codable else "false",
+                 "color": code.color}
+        element = _element("Code", attrs)
+        text = code.description or ""
+        if code.topic is not None and code.topic in themes:
+            # after a marker the codebook readers strip: re-guiding with this file derives the same seeds
+            text = f"{text}{RUN_FACTS_MARKER}{code_description(result, themes[code.topic])}"
+        if text:
+            element.append(_element("Description", text=text))
+        (elements[code.parent] if code.parent in elements else codes).append(element)
+        elements[code.guid] = element
+    free = [t for t in sorted(result.themes, key=lambda t: t.topic) if book.code_of_topic(t.topic) is None]
+    if free:
+        parent = _element("Code", {"guid": guid("code", f"{result.model}:free"), "name": FREE_TOPICS,
+                                   "isCodable": "false"})
+        parent.append(_element("Description", text="Topics the codebook did not guide: what the data "
+                                                    "holds beyond its codes."))
+        for theme in free:
+            code = _element("Code", {"guid": guid("code", f"{result.model}:{theme.topic}"),
+                                     "name": code_name(theme), "isCodable": "true",
+                                     "color": PALETTE[theme.topic % len(PALETTE)].upper()})
+            code.append(_element("Description", text=code_description(result, theme)))
+            parent.append(code)
+        codes.append(parent)
+
+
 def _codes(result: ThemesResult, guid: _Guids, exemplars: bool = False) -> ET.Element:
     codes = _element("Codes")
-    for theme in sorted(result.themes, key=lambda t: t.topic):
+    if result.codebook is not None:
+        _codebook_codes(result, guid, codes)
+    for theme in sorted(result.themes, key=lambda t: t.topic) if result.codebook is None else ():
         code = _element(
             "Code",
             {
@@ -265,7 +315,7 @@ def write_qdpx(result: ThemesResult, path: Path, progress: ProgressCallback | No
     created = _timestamp(result.created)
     user = guid("user", "feedcare")
     stamp = {"creatingUser": user, "creationDateTime": created}
-    code_of = {t.topic: guid("code", f"{result.model}:{t.topic}") for t in result.themes}
+    code_of = topic_code_guids(result, guid)
     exemplar_of = {t.topic: guid("exemplar-code", f"{result.model}:{t.topic}") for t in result.themes}
     names = {t.topic: code_name(t) for t in result.themes}
     by_units = result.config.qdpx_coding == "units" and result.units is not None

@@ -18,11 +18,13 @@ import pyarrow.compute as pc
 from feedcare.corpus import Corpus, open_corpus
 from feedcare.corpus.base.errors import DataError, UsageError
 from feedcare.corpus.base.progress import ProgressCallback, report
+from feedcare.topics.codebook.guidance import Guidance
+from feedcare.topics.codebook.labels import guided_label
 from feedcare.topics.measures.distinctive import corpus_wide_terms, ranked_terms, stopword_hint
 from feedcare.topics.runs.early import open_run_early
 from feedcare.topics.runs.rundir import DOC_TOPICS_FILE, Run
 from feedcare.topics.themes.association import Association, strong_associations
-from feedcare.topics.themes.config import Labels, ThemesConfig, check_labels, load_labels
+from feedcare.topics.themes.config import Labels, ThemesConfig, TopicLabel, check_labels, load_labels
 from feedcare.topics.themes.excerpts import (
     Excerpt,
     ExcerptCandidates,
@@ -109,6 +111,8 @@ class ThemesResult:
     def stopword_hint(self) -> str:
         return stopword_hint(self.corpus_wide)
     units: UnitThemes | None = field(default=None, repr=False, compare=False)  # per-unit themes
+    # A guided run's codebook (run.json "codebook"): exports code with the researcher's own codes.
+    codebook: Guidance | None = field(default=None, repr=False)
 
     def theme(self, topic: int) -> Theme:
         for theme in self.themes:
@@ -254,6 +258,10 @@ def build_themes(
     notes += group_notes
     if config.sort == "coherence" and not coherence:
         raise DataError(f"{run.path}: the run has no per-topic coherence; use --sort prevalence or id")
+    guidance = run.info.codebook
+    if guidance is not None and labels is None:  # a guided run: the codes name their topics
+        named = {t: guided_label(guidance, t, [x.term for x in terms.get(t, ())]) for t in range(n_topics)}
+        labels = Labels(topics={t: TopicLabel(name, memo) for t, (name, memo) in named.items()})
     themes = [
         Theme(
             topic=p.topic,
@@ -292,6 +300,7 @@ def build_themes(
         },
         units=UnitThemes.collect(accumulator.best_topic, accumulator.best_weight, others),
         early=run.early.note(run) if run.early is not None else None,
+        codebook=guidance,
     )
 
 

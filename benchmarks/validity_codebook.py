@@ -1,0 +1,172 @@
+"""Deductive guidance on the FFT comments: does a codebook of the human categories help? (issue 17)
+
+The FFT table in ../shared carries each comment's human category (``label``, 9 categories). A
+codebook is built from those category names alone (a CSV with a ``code`` column: no seed terms,
+no descriptions), so every seed term is derived from the names through the corpus's own
+tokenisation. For each engine, a guided run (one topic per code with a seed in the vocabulary,
+plus free topics up to k = 9, the number of categories) and an unguided run at the same k are
+fitted with the same seeds, and each unit's dominant topic is compared with the human category
+by normalised mutual information (NMI, arithmetic normalisation; :func:`benchmarks.validity.nmi`).
+
+``python -m benchmarks.validity_codebook [--quick]`` prints the Markdown section.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+FFT = ROOT.parent / "shared" / "data" / "nhs-feedback" / "text_data.csv"
+K = 9
+ENGINES = ("gensim", "tomotopy")
+
+
+def dominant_nmi(corpus_dir: Path, run_id: str, model: str, attribute: str = "label") -> float:
+    import numpy as np
+    import pyarrow.parquet as pq
+    from feedcare.topics import open_run
+
+    from benchmarks.validity import nmi
+
+    codes = pq.read_table(Path(corpus_dir) / "documents.parquet", columns=["doc_id", attribute]).to_pydict()
+    code = dict(zip(codes["doc_id"], codes[attribute], strict=True))
+    run = open_run(Path(corpus_dir), run_id)
+    table = run.doc_topics(model, ["unit_id", "doc_id", "topic", "weight"]).sort_by(
+        [("unit_id", "ascending"), ("topic", "ascending")])
+    k = run.n_topics(model)
+    weights = table["weight"].to_numpy().reshape(-1, k)
+    docs = table["doc_id"].to_pylist()[::k]
+    dominant = np.argmax(weights, axis=1)  # ties: the lower topic, as themes does
+    return nmi([(code[d], int(t)) for d, t in zip(docs, dominant, strict=True) if code.get(d)])
+
+
+# Seed terms a researcher might write for each category from its name alone (written without the
+# comments' labels; the second codebook of the study). Terms not in the vocabulary are reported.
+RESEARCHER_SEEDS = {
+    "Access": "access; appointment; wait; referral; book",
+    "Care received": "care; treatment; receive; support; therapy",
+    "Communication": "communication; information; explain; listen; inform; update",
+    "Couldn't be improved": "improve; nothing; perfect; fault",
+    "Dignity": "dignity; respect; privacy; safe",
+    "Environment/ facilities": "environment; facility; clean; food; room; parking; equipment",
+    "Staff": "staff; friendly; nurse; doctor; polite; kind; attitude",
+    "Transition/coordination": "discharge; transfer; coordination; continuity; follow",
+}
+CODEBOOKS = {"names only": False, "names + researcher seed terms": True}
+
+
+def _write_codebook(path: Path, labels: list[str], with_seeds: bool) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["code", "description", "seeds"])
+        writer.writerows([label, "", RESEARCHER_SEEDS.get(label, "") if with_seeds else ""] for label in labels)
+
+
+def seed_rule_nmi(corpus_dir: Path, guidance: Any, attribute: str = "label") -> float:
+    """No model: each unit goes to the code whose seed terms it contains most often (else "none")."""
+    from collections import Counter
+
+    import pyarrow.parquet as pq
+
+    from benchmarks.validity import nmi
+
+    codes = pq.read_table(Path(corpus_dir) / "documents.parquet", columns=["doc_id", attribute]).to_pydict()
+    code = dict(zip(codes["doc_id"], codes[attribute], strict=True))
+    units = pq.read_table(Path(corpus_dir) / "tokens.parquet", columns=["doc_id", "tokens"]).to_pydict()
+    pairs = []
+    for doc, tokens in zip(units["doc_id"], units["tokens"], strict=True):
+        counts = Counter(tokens)
+        hits = Counter({c.topic: sum(counts[t] for t in c.seeds or []) for c in guidance.guided})
+        best = max(hits.items(), key=lambda kv: (kv[1], -kv[0]), default=(-1, 0))
+        pairs.append((code[doc], best[0] if best[1] else -1))
+    return nmi([(c, t) for c, t in pairs if c])
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    from feedcare.corpus import IngestConfig, ingest, open_corpus
+    from feedcare.corpus.tokens.build import build_tokens
+    from feedcare.corpus.tokens.config import TokensConfig
+    from feedcare.topics import TopicsConfig, fit_topics
+    from feedcare.topics.codebook.readers import read_codebook
+    from feedcare.topics.codebook.seeds import plan_guidance
+
+    if not FFT.is_file():
+        return {"skipped": f"{FFT} not found"}
+    seeds = (42,) if quick else (42, 43, 44)
+    results: dict[str, Any] = {"k": K, "seeds": list(seeds), "engines": {}, "codebooks": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus_dir = Path(tmp) / "fft"
+        ingest([FFT], corpus_dir, IngestConfig(text_column="feedback", id_column="row_index"))
+        build_tokens(open_corpus(corpus_dir), TokensConfig(), jobs=2)
+        with FFT.open(encoding="utf-8", newline="") as handle:
+            labels = sorted({row["label"] for row in csv.DictReader(handle) if row["label"]})
+        plans = {}
+        for name, with_seeds in CODEBOOKS.items():
+            book = Path(tmp) / f"categories-{int(with_seeds)}.csv"
+            _write_codebook(book, labels, with_seeds)
+            codebook = read_codebook(book)
+            probe = plan_guidance(open_corpus(corpus_dir), codebook, free=0)
+            plans[name] = guidance = plan_guidance(open_corpus(corpus_dir), codebook, free=K - probe.n_guided)
+            results["codebooks"][name] = {
+                "codes": [{"name": c.name, "seeds": c.seeds or [], "topic": c.topic, "missing": c.missing or []}
+                          for c in guidance.codes],
+                "rule_nmi": seed_rule_nmi(corpus_dir, guidance),
+            }
+        for engine in ENGINES:
+            rows: dict[str, Any] = {}
+            for kind in ("unguided", *CODEBOOKS):
+                nmis, seconds = [], []
+                for seed in seeds:
+                    run_id = f"{engine}-{len(rows)}-{seed}"
+                    config = TopicsConfig(engine=engine, k=K, seed=seed, seeds=1)
+                    started = time.perf_counter()
+                    report = fit_topics(corpus_dir, config, run_id=run_id, jobs=1, guidance=plans.get(kind))
+                    seconds.append(time.perf_counter() - started)
+                    nmis.append(dominant_nmi(corpus_dir, run_id, report.chosen_model))
+                rows[kind] = {"nmi": nmis, "mean": statistics.fmean(nmis),
+                              "seconds": statistics.fmean(seconds)}
+            results["engines"][engine] = rows
+    return results
+
+
+def markdown(results: dict[str, Any]) -> str:
+    if "skipped" in results:
+        return f"Skipped: {results['skipped']}.\n"
+    seeds = ", ".join(str(s) for s in results["seeds"])
+    lines = [
+        "Two codebooks of the FFT table's 9 human categories (`label`) guide runs: the category names "
+        "only (seed terms derived from the names by the corpus's own tokenisation: the acceptance test "
+        "of issue 17), and the names with 4-7 seed terms per category such as a researcher would write "
+        "from the names (`RESEARCHER_SEEDS`). Guided runs have one topic per code with a seed in the "
+        f"vocabulary plus free topics up to k = {results['k']}; the unguided run has the same k and "
+        f"seeds ({seeds}); default boost. Measured: NMI of each unit's dominant topic with its human "
+        "category (0 = unrelated). *Seed rule* is no model at all: each unit goes to the code whose "
+        "seed terms it contains most often. `benchmarks/validity_codebook.py`; docs/deductive.md.",
+        "",
+        "| codebook | code | effective seed terms | not in the vocabulary |",
+        "|---|---|---|---|",
+    ]
+    for book, data in results["codebooks"].items():
+        for code in data["codes"]:
+            seeds_text = ", ".join(code["seeds"]) or "– (no topic)"
+            lines.append(f"| {book} | {code['name']} | {seeds_text} | {', '.join(code['missing'])} |")
+    head = " | ".join(f"{book} NMI (per seed)" for book in results["codebooks"])
+    lines += ["", f"| engine | unguided NMI (per seed) | {head} | seconds per fit |",
+              "|---|---|" + "---|" * len(results["codebooks"]) + "---|"]
+    for engine, rows in results["engines"].items():
+        cells = [f"{r['mean']:.3f} ({', '.join(f'{v:.3f}' for v in r['nmi'])})" for r in rows.values()]
+        times = " / ".join(f"{r['seconds']:.0f}" for r in rows.values())
+        lines.append(f"| {engine} | {' | '.join(cells)} | {times} |")
+    rules = ", ".join(f"{book}: {data['rule_nmi']:.3f}" for book, data in results["codebooks"].items())
+    lines += ["", f"Seed rule (no model) NMI: {rules}.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown(run(quick="--quick" in sys.argv)))
