@@ -65,7 +65,8 @@ def _write_codebook(path: Path, labels: list[str], with_seeds: bool) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["code", "description", "seeds"])
-        writer.writerows([label, "", RESEARCHER_SEEDS.get(label, "") if with_seeds else ""] for label in labels)
+        for label in labels:
+            writer.writerow([label, "", RESEARCHER_SEEDS.get(label, "") if with_seeds else ""])
 
 
 def seed_rule_nmi(corpus_dir: Path, guidance: Any, attribute: str = "label") -> float:
@@ -114,7 +115,8 @@ def run(quick: bool = False) -> dict[str, Any]:
             probe = plan_guidance(open_corpus(corpus_dir), codebook, free=0)
             plans[name] = guidance = plan_guidance(open_corpus(corpus_dir), codebook, free=K - probe.n_guided)
             results["codebooks"][name] = {
-                "codes": [{"name": c.name, "seeds": c.seeds or [], "topic": c.topic, "missing": c.missing or []}
+                "codes": [{"name": c.name, "seeds": c.seeds or [], "topic": c.topic,
+                           "missing": c.missing or []}
                           for c in guidance.codes],
                 "rule_nmi": seed_rule_nmi(corpus_dir, guidance),
             }

@@ -94,7 +94,8 @@ def test_a_guided_qdpx_keeps_the_codebook_guids_and_hierarchy_and_validates(tmp_
     original = read_codebook(qdc)
     guidance = plan_guidance(open_corpus(corpus), original, free=2)
     assert [c.name for c in guidance.guided] == [truth[0][0], truth[1][0]]
-    fit_topics(corpus, TopicsConfig(engine="tomotopy", seeds=1), run_id="framework", jobs=1, guidance=guidance)
+    config = TopicsConfig(engine="tomotopy", seeds=1)
+    fit_topics(corpus, config, run_id="framework", jobs=1, guidance=guidance)
     result = build_themes(corpus, open_run(corpus, "framework"))
     labels = {t.topic: t.label for t in result.themes}
     assert labels[0] == truth[0][0] and labels[1] == truth[1][0]
