@@ -386,18 +386,31 @@ def _f(value: Any) -> str:
 
 
 def _codebook_paragraph(codebook: Any) -> str:
-    if isinstance(codebook, dict):
-        codes = codebook.get("codes") or codebook.get("themes") or []
-        path = codebook.get("path") or codebook.get("file")
-        digest = codebook.get("sha256") or codebook.get("fingerprint")
-        n = len(codes) if isinstance(codes, list | dict) else codebook.get("n_codes")
-        return (
-            "The model was guided by a deductive codebook"
-            + (f" ({path}" + (f", sha256 {str(digest)[:16]}" if digest else "") + ")" if path else "")
-            + (f" of {_plural(int(n), 'code')}" if n else "")
-            + ": seed words of each code were given prior weight in their topic."
-        )
-    return f"The model was guided by a deductive codebook ({codebook})."
+    """A guided run (run.json "codebook", written by ``feedcare topics --codebook``)."""
+    if not isinstance(codebook, dict):
+        return f"The model was guided by a deductive codebook ({codebook})."
+    codes = [c for c in codebook.get("codes") or [] if isinstance(c, dict)]
+    guided = [c for c in codes if c.get("topic") is not None]
+    unreached = [c for c in codes if c.get("topic") is None and c.get("reason")]
+    path, digest = codebook.get("path"), codebook.get("sha256")
+    where = f" ({path}" + (f", SHA-256 {str(digest)[:16]}…" if digest else "") + ")" if path else ""
+    sources = sorted({str(c.get("seeds_from")) for c in guided if c.get("seeds_from")})
+    text = (
+        f"The topics were guided by a deductive codebook{where} of {_plural(len(codes), 'code')}: "
+        f"{_plural(len(guided), 'code')} each guided one topic through seed terms "
+        f"({' or '.join(sources) or 'as recorded'}; derived terms passed through the same tokenisation as "
+        "the corpus, and only terms in its vocabulary were used). A seed term's topic-term prior was "
+        f"eta + {codebook.get('boost')} in its code's topic and eta × 0.001 in every other topic, so "
+        f"each seed term belongs to its code; {_plural(int(codebook.get('free', 0)), 'free topic')} "
+        "without seeds took what the codebook does not cover."
+    )
+    if guided:
+        text += " Seed terms: " + "; ".join(
+            f"{c.get('name')}: {', '.join(c.get('seeds') or [])}" for c in guided) + "."
+    if unreached:
+        text += (f" {_plural(len(unreached), 'code')} had no seed term in the vocabulary and guided no "
+                 "topic: " + ", ".join(str(c.get("name")) for c in unreached) + ".")
+    return text
 
 
 def _software_paragraph(info: dict, tokens: dict, manifest: dict) -> str:

@@ -384,7 +384,9 @@ def _run_topics(
         raise DataError(f"{record.run_dir / RUN_FILE}: the chosen model {chosen} is not among its models")
     if not all_models:
         config = dataclasses.replace(config, k=int(model["k"]), seed=int(model["seed"]), seeds=1)
-    fit_topics(work, config, run_id="reproduce", jobs=1, progress=progress)
+    # A guided run is refitted from its recorded codes and effective seeds: the codebook file is not needed.
+    guidance = record.run_info.codebook if record.run_info is not None else None
+    fit_topics(work, config, run_id="reproduce", jobs=1, progress=progress, guidance=guidance)
     new_dir = work / "runs" / "reproduce"
     new_info = read_json(new_dir / RUN_FILE, "run.json")
     if all_models:

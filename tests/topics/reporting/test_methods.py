@@ -99,9 +99,20 @@ def test_redaction_and_codebook_are_described_when_recorded(project):
     plain = methods_statement(record)
     assert "redaction markers by" not in plain and "codebook" not in plain
     record.manifest.setdefault("options", {})["redaction"] = {"replacements": 3, "counts": {"phone": 3}}
-    record.info["codebook"] = {"path": "codebook.toml", "codes": ["access", "staff"]}
+    record.info["codebook"] = {  # as `feedcare topics --codebook` records it (topics/codebook/guidance.py)
+        "path": "codebook.toml", "format": "toml", "sha256": "ab" * 32, "boost": 1.0, "free": 2,
+        "codes": [
+            {"guid": "g1", "name": "Access", "path": "Access", "topic": 0, "seeds": ["wait", "appointment"],
+             "seeds_from": "file"},
+            {"guid": "g2", "name": "Dignity", "path": "Dignity", "seeds_from": "name",
+             "reason": "no term of its name is in the vocabulary (dignity); add seed terms"},
+        ],
+    }
     text = methods_statement(record)
-    assert "3 replacements: 3 phone" in text and "deductive codebook (codebook.toml) of 2 codes" in text
+    assert "3 replacements: 3 phone" in text
+    assert "deductive codebook (codebook.toml, SHA-256 abababababababab…) of 2 codes" in text
+    assert "Access: wait, appointment" in text and "2 free topics" in text and "eta + 1.0" in text
+    assert "1 code had no seed term in the vocabulary and guided no topic: Dignity" in text
 
 
 def test_bad_format_and_unknown_run_exit_2(project, invoke):

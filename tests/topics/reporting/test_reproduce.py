@@ -102,3 +102,27 @@ def test_a_file_added_to_the_inputs_folder_since_does_not_join(project, tmp_path
     (moved / "P99.txt").write_text("Interviewer: Hello?\nP99: A transcript added after the analysis.\n")
     result = reproduce(run, corpus, inputs=moved)
     assert result.identical, result.to_dict()
+
+
+def test_a_guided_run_reproduces_from_its_record_without_the_codebook_file(project, tmp_path):
+    """run.json carries the codes and their effective seeds: reproduce refits the guided run from them
+    (the codebook file is deleted first) and gets the same tables; the methods statement names it."""
+    from feedcare.corpus import open_corpus
+    from feedcare.topics import TopicsConfig, fit_topics
+    from feedcare.topics.codebook.readers import read_codebook
+    from feedcare.topics.codebook.seeds import plan_guidance
+    from feedcare.topics.reporting.methods import methods_statement
+    from feedcare.topics.reporting.record import load_record
+
+    _, corpus, _, _ = copy_project(project, tmp_path)
+    book = tmp_path / "codes.csv"
+    book.write_text("code,description,seeds\nWaiting,,appointment; queue\nStaff,Kind nurses and doctors,\n",
+                    encoding="utf-8")
+    guidance = plan_guidance(open_corpus(corpus), read_codebook(book), free=1)
+    fit_topics(corpus, TopicsConfig(k=3, seeds=1, passes=2, iterations=20), run_id="guided", jobs=1,
+               guidance=guidance)
+    book.unlink()
+    result = reproduce("guided", corpus)
+    assert result.identical, result.to_dict()
+    text = " ".join(methods_statement(load_record("guided", corpus), "txt").split())
+    assert "Waiting: appointment, queue; Staff: kind, nurse, doctor." in text and "1 free topic" in text
