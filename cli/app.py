@@ -96,9 +96,10 @@ def _main(
 
 def _register_commands() -> None:
     from feedcare.cli import audit, corpus_cmd, ingest, init, kwic, runs, themes, tokens, topics
+    from feedcare.cli.codebook import commands as codebook
     from feedcare.cli.reporting import commands as reporting
 
-    for module in (ingest, corpus_cmd, init, tokens, topics, runs, themes, audit, kwic, reporting):
+    for module in (ingest, corpus_cmd, init, tokens, topics, runs, themes, audit, kwic, reporting, codebook):
         module.register(app)
 
 
