@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -24,7 +25,8 @@ def render_report(console: Console, data: dict[str, Any]) -> None:
     if len(data["by_k"]) > 1:
         console.print(plot_against_k(data["by_k"], chosen_k))
     console.print(Text(f"Recommended: {data['chosen_model']} — {data['chosen_reason']}", style="bold"))
-    console.print(topics_table(data["chosen_model"], data["chosen_topics"], data.get("distinctive_topics")))
+    console.print(topics_table(data["chosen_model"], data["chosen_topics"], data.get("distinctive_topics"),
+                               data.get("topic_codes")))
     if data.get("corpus_wide_terms"):
         console.print(
             Text(
@@ -95,17 +97,22 @@ def plot_against_k(by_k: list[dict[str, Any]], chosen_k: int | None) -> Table:
     return table
 
 
-def topics_table(model: str, topics: list[list[str]], distinctive: list[list[str]] | None = None) -> Table:
-    """Top terms by probability and, when the run has them, the distinctive terms by FREX."""
+def topics_table(model: str, topics: list[list[str]], distinctive: list[list[str]] | None = None,
+                 codes: list[str | None] | None = None) -> Table:
+    """Top terms by probability and, when the run has them, the distinctive terms by FREX; a guided
+    run's code per topic ("free" for the free topics)."""
     table = Table(title=f"Topics of {model}", title_justify="left")
     table.add_column("topic", justify="right")
+    if codes:
+        table.add_column("code")
     table.add_column("top terms (probability)")
     if distinctive:
         table.add_column("distinctive terms (FREX)")
         table.caption = "probability: what is frequent in a topic · FREX: what sets it apart (weight 0.5)"
     for i, terms in enumerate(topics):
         extra = [", ".join(distinctive[i]) if i < len(distinctive) else ""] if distinctive else []
-        table.add_row(str(i), ", ".join(terms), *extra)
+        code = [escape(codes[i] or "(free)") if i < len(codes) else ""] if codes else []
+        table.add_row(str(i), *code, ", ".join(terms), *extra)
     return table
 
 

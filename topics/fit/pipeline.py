@@ -89,6 +89,8 @@ class RunReport:
     chosen_topics: list[list[str]]
     reused_fits: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    # A guided run: each topic's code name, or None for a free topic (empty: not guided)
+    topic_codes: list[str | None] = field(default_factory=list)
 
     @property
     def chosen_k(self) -> int:
@@ -114,6 +116,8 @@ class RunReport:
             by_k=[k.to_dict() for k in measures.by_k], fits=[f.to_dict() for f in measures.fits],
             chosen_topics=info.chosen_topics or [], reused_fits=info.reused_fits or 0,
             timings=info.timings.to_dict() if info.timings else {},
+            topic_codes=[getattr(info.codebook.code_of_topic(t), "name", None)
+                         for t in range(info.codebook.k)] if info.codebook else [],
         )
 
 
