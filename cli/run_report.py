@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from feedcare.corpus.base.printable import printable
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -111,7 +112,8 @@ def topics_table(model: str, topics: list[list[str]], distinctive: list[list[str
         table.caption = "probability: what is frequent in a topic · FREX: what sets it apart (weight 0.5)"
     for i, terms in enumerate(topics):
         extra = [", ".join(distinctive[i]) if i < len(distinctive) else ""] if distinctive else []
-        code = [escape(codes[i] or "(free)") if i < len(codes) else ""] if codes else []
+        name = (codes[i] or "(free)") if codes and i < len(codes) else ""
+        code = [escape(printable(name, one_line=True))] if codes else []
         table.add_row(str(i), *code, ", ".join(terms), *extra)
     return table
 

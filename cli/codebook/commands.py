@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from feedcare.cli.codebook.render import render_guidance
+from feedcare.cli.codebook.render import escape, render_guidance
 from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
 from feedcare.cli.output import show
-from rich.markup import escape
 from rich.table import Table
 
 codebook_app = typer.Typer(

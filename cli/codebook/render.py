@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from feedcare.corpus.base.printable import printable
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape
 from rich.table import Table
+
+
+def escape(text: str) -> str:
+    """A codebook's or a corpus's text as shown: control characters and bidi overrides removed,
+    rich markup escaped (code names come from files others wrote)."""
+    return _escape(printable(str(text), one_line=True))
 
 
 def render_guidance(console: Console, guidance) -> None:

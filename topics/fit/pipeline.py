@@ -89,8 +89,10 @@ class RunReport:
     chosen_topics: list[list[str]]
     reused_fits: int = 0
     timings: dict[str, float] = field(default_factory=dict)
-    # A guided run: each topic's code name, or None for a free topic (empty: not guided)
+    # A guided run: each topic's code name, or None for a free topic (empty: not guided), and the
+    # guidance as recorded (codes, effective seeds, codes not reached, boost, free topics)
     topic_codes: list[str | None] = field(default_factory=list)
+    codebook: dict[str, Any] | None = None
 
     @property
     def chosen_k(self) -> int:
@@ -118,6 +120,7 @@ class RunReport:
             timings=info.timings.to_dict() if info.timings else {},
             topic_codes=[getattr(info.codebook.code_of_topic(t), "name", None)
                          for t in range(info.codebook.k)] if info.codebook else [],
+            codebook=info.codebook.to_dict() if info.codebook else None,
         )
 
 

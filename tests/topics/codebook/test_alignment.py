@@ -73,3 +73,13 @@ def test_the_cli_shows_and_aligns_and_refuses_what_it_cannot(fitted, invoke, tmp
     assert both.exit_code == 2 and "drop --k" in both.stderr
     lonely = invoke("topics", "--corpus", corpus, "--free", "3")
     assert lonely.exit_code == 2 and "need --codebook" in lonely.stderr
+
+
+def test_control_characters_in_code_names_never_reach_the_terminal(fitted, invoke, tmp_path):
+    corpus, truth, _ = fitted
+    book = tmp_path / "hostile.csv"
+    book.write_text(f'code,seeds\n"Theme [red]x[/] \x1b[2J\u202e evil",{truth[0][0]}\n', encoding="utf-8")
+    shown = invoke("codebook", "show", book, "--corpus", corpus)
+    assert shown.exit_code == 0, shown.output
+    assert "\x1b" not in shown.stdout and "\u202e" not in shown.stdout
+    assert "Theme [red]x[/]" in shown.stdout  # markup shown as written, not applied
