@@ -140,13 +140,13 @@ def run(quick: bool = False) -> dict[str, Any]:
 # Written from the measurements of 2026-11-29 (docs/performance.md); re-read it when the numbers move.
 OUTCOME = """
 **Outcome (acceptance not met for the names-only codebook).** Guiding with the category *names*
-alone does not beat the unguided run on these comments: gensim +0.006, tomotopy −0.010, both
+alone does not beat the unguided run on these comments: gensim +0.007, tomotopy −0.010, both
 inside the spread between seeds. The names carry too little: two of the nine give no term in the
 vocabulary (`Miscellaneous`, `Transition/coordination`), four give one rare term (`access` 40
 occurrences, `dignity` 15, `environment` 22, `facility` 17 in 48,212 tokens), and the names'
 terms occur in only 35% of the units — the seed rule built from them reaches NMI 0.092 with no
 model at all, about what the unguided models reach. With 4–7 seed terms per category the
-guidance does help gensim clearly (0.082 → 0.122, +49%, every seed above every unguided seed)
+guidance does help gensim clearly (0.081 → 0.123, +52%, every seed above every unguided seed)
 but tomotopy only within noise (0.116 → 0.119); both stay below the seed rule itself (0.177):
 a dominant topic follows everything a comment says, not only its seed words. On planted topics
 the same guidance recovers every code's topic (`tests/topics/codebook/test_guided.py`), so the
