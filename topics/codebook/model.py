@@ -17,6 +17,17 @@ from feedcare.corpus.base.errors import ConfigError
 # What feedcare appends to a code's description when it exports a guided run; readers drop it, so a
 # codebook exported by feedcare guides a new run exactly as the original did.
 RUN_FACTS_MARKER = "\n\n[feedcare run] "
+# REFI-QDA codes have no seed terms: a code whose seeds came from its file carries them in its
+# description after this marker, on one line, so a codebook feedcare exported keeps them.
+SEEDS_MARKER = "\n\n[feedcare seeds] "
+
+
+def split_description(text: str) -> tuple[str, tuple[str, ...]]:
+    """(the researcher's description, seed terms feedcare stored in it) of an exported description."""
+    text = text.split(RUN_FACTS_MARKER.strip())[0]
+    described, _, seeds = text.partition(SEEDS_MARKER.strip())
+    line = seeds.splitlines()[0] if seeds.strip() else ""
+    return described.strip(), tuple(s.strip() for s in line.split(";") if s.strip())
 
 # The namespace of GUIDs feedcare gives codes that came without one (CSV, TOML).
 CODE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "feedcare:codebook")

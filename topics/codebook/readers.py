@@ -27,12 +27,12 @@ from typing import Any
 
 from feedcare.corpus.base.errors import ConfigError
 from feedcare.topics.codebook.model import (
-    RUN_FACTS_MARKER,
     Code,
     Codebook,
     check_codes,
     file_sha256,
     name_guid,
+    split_description,
 )
 
 NAMESPACES = ("urn:QDA-XML:codebook:1.0", "urn:QDA-XML:project:1.0")
@@ -143,8 +143,8 @@ def _refi_codes(path: Path, book: ET.Element) -> list[Code]:
             described = _child(node, "Description")
             guid = guid.strip("{}")
             text = (described.text or "") if described is not None else ""
-            out.append(Code(guid=guid, name=name, description=text.split(RUN_FACTS_MARKER)[0].strip(),
-                            parent=parent,
+            description, seeds = split_description(text)
+            out.append(Code(guid=guid, name=name, description=description, parent=parent, seeds=seeds,
                             color=color.strip() if color else None, codable=codable in ("true", "1")))
             walk(node, guid, f"{here}({name})")
 

@@ -48,7 +48,7 @@ from feedcare.corpus import open_corpus
 from feedcare.corpus.base.atomic import atomic_path
 from feedcare.corpus.base.errors import DataError
 from feedcare.corpus.base.progress import ProgressCallback, report
-from feedcare.topics.codebook.model import RUN_FACTS_MARKER
+from feedcare.topics.codebook.model import RUN_FACTS_MARKER, SEEDS_MARKER
 from feedcare.topics.exports.html import PALETTE
 from feedcare.topics.themes.build import Theme, ThemesResult
 
@@ -171,6 +171,8 @@ def _codebook_codes(result: ThemesResult, guid: _Guids, codes: ET.Element) -> No
                  "color": code.color}
         element = _element("Code", attrs)
         text = code.description or ""
+        if code.seeds_from == "file":  # REFI-QDA has no seed terms: kept where feedcare reads them back
+            text += f"{SEEDS_MARKER}{'; '.join([*(code.seeds or []), *(code.missing or [])])}"
         if code.topic is not None and code.topic in themes:
             # after a marker the codebook readers strip: re-guiding with this file derives the same seeds
             text = f"{text}{RUN_FACTS_MARKER}{code_description(result, themes[code.topic])}"
@@ -182,13 +184,14 @@ def _codebook_codes(result: ThemesResult, guid: _Guids, codes: ET.Element) -> No
     if free:
         parent = _element("Code", {"guid": guid("code", f"{result.model}:free"), "name": FREE_TOPICS,
                                    "isCodable": "false"})
-        parent.append(_element("Description", text="Topics the codebook did not guide: what the data "
-                                                    "holds beyond its codes."))
+        parent.append(_element("Description", text=RUN_FACTS_MARKER.lstrip() + "Topics the codebook did not "
+                                                    "guide: what the data holds beyond its codes."))
         for theme in free:
             code = _element("Code", {"guid": guid("code", f"{result.model}:{theme.topic}"),
                                      "name": code_name(theme), "isCodable": "true",
                                      "color": PALETTE[theme.topic % len(PALETTE)].upper()})
-            code.append(_element("Description", text=code_description(result, theme)))
+            facts = RUN_FACTS_MARKER.lstrip() + code_description(result, theme)
+            code.append(_element("Description", text=facts))
             parent.append(code)
         codes.append(parent)
 

@@ -119,3 +119,20 @@ def test_a_guided_qdpx_keeps_the_codebook_guids_and_hierarchy_and_validates(tmp_
     ours = {c.guid for c in original.codes}
     assert [(c.guid, c.seeds) for c in again.guided if c.guid in ours] == [
         (c.guid, c.seeds) for c in guidance.guided]
+
+
+def test_seed_terms_from_a_csv_survive_the_export_and_free_topics_come_back_named_by_their_terms(tmp_path,
+                                                                                                  planted):
+    corpus, truth = planted
+    book = tmp_path / "codes.csv"
+    book.write_text(f"code,description,seeds\nWaits,About waiting.,{truth[0][0]}; {truth[0][1]}; zebra\n",
+                    encoding="utf-8")
+    guidance = plan_guidance(open_corpus(corpus), read_codebook(book), free=1)
+    fit_topics(corpus, TopicsConfig(engine="tomotopy", seeds=1), run_id="csv", jobs=1, guidance=guidance)
+    out = tmp_path / "codes.qdpx"
+    write_qdpx(build_themes(corpus, open_run(corpus, "csv")), out)
+    back = read_codebook(out)
+    waits = next(c for c in back.codes if c.name == "Waits")
+    assert waits.description == "About waiting." and waits.seeds == (truth[0][0], truth[0][1], "zebra")
+    free = [c for c in back.codes if c.name.startswith("Free topic 1: ")]
+    assert len(free) == 1 and free[0].description == "" and free[0].seeds == ()
