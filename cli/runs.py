@@ -117,7 +117,8 @@ def _print_config(console: Console, info: RunInfo) -> None:
         ("status", info.status),
         ("created", info.created),
         ("engine", f"{engine.name} " + ", ".join(f"{k} {v}" for k, v in engine.packages.items())),
-        ("settings", ", ".join(f"{k}={v}" for k, v in engine.settings.items())),
+        ("settings", ", ".join(f"{k}={v}" for k, v in engine.settings.items() if k != "guidance")),
+        *([("codebook", _codebook(info))] if info.codebook else []),
         ("k", _ks(info.ks)),
         ("seeds", _ks(info.seeds)),
         ("units × terms", f"{info.n_units:,} × {info.n_terms:,}"),
@@ -128,6 +129,19 @@ def _print_config(console: Console, info: RunInfo) -> None:
     for key, value in rows:
         table.add_row(key, value)
     console.print(table)
+
+
+def _codebook(info: RunInfo) -> str:
+    """A guided run's codebook in one cell: file, hash, boost, and each guided code's seeds."""
+    from feedcare.corpus.base.printable import printable
+    from rich.markup import escape
+
+    book = info.codebook
+    codes = "; ".join(f"{c.topic}: {c.name} ({', '.join(c.seeds or [])})" for c in book.guided)
+    unreached = ", ".join(c.name for c in book.unreached)
+    text = (f"{book.path} (sha256 {book.sha256[:12]}…), boost {book.boost:g}, {book.free} free topics; "
+            f"{codes}" + (f"; no seed in the vocabulary: {unreached}" if unreached else ""))
+    return escape(printable(text, one_line=True))
 
 
 def _ks(values: list[int]) -> str:
