@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import REFI_XSD, needs
 from feedcare.corpus.base.errors import ConfigError
 from feedcare.topics.codebook.readers import read_codebook
 
@@ -120,3 +121,21 @@ def test_bad_tables_are_one_line_errors(tmp_path, name, content, expected):
 def test_a_missing_file_names_the_option(tmp_path):
     with pytest.raises(ConfigError, match="--codebook path"):
         read_codebook(tmp_path / "nope.qdc")
+
+
+@needs(REFI_XSD)
+def test_the_hand_written_qdc_follows_the_schemas_code_type():
+    """The codebook schema is not available to the tests (docs/deductive.md); its Code element is the
+    project schema's CodeType, so the hand-written file's codes are checked against that."""
+    import xml.etree.ElementTree as ET
+
+    import xmlschema
+
+    tree = ET.parse(DATA / "patient-experience.qdc").getroot()
+    project_ns = "urn:QDA-XML:project:1.0"
+    for element in tree.iter():
+        element.tag = element.tag.replace("urn:QDA-XML:codebook:1.0", project_ns)
+    project = ET.Element(f"{{{project_ns}}}Project", {"name": "check"})
+    book = ET.SubElement(project, f"{{{project_ns}}}CodeBook")
+    book.append(tree.find(f"{{{project_ns}}}Codes"))
+    xmlschema.XMLSchema(str(REFI_XSD)).validate(ET.tostring(project, encoding="unicode"))
