@@ -18,7 +18,7 @@ codebook_app = typer.Typer(
     rich_markup_mode="rich",
 )
 FileArg = Annotated[Path, typer.Argument(help="Codebook: .qdc, .qdpx, .csv (code, description, parent, "
-                                              "seeds) or .toml ([[code]]).")]
+                                              "seeds) or .toml (\\[\\[code]] tables).")]
 EXIT_CODES = ("[bold]Exit codes[/]: 0 ok, 2 bad codebook file or option, 4 tokens or run missing, stale or "
               "damaged. Docs: docs/deductive.md")
 

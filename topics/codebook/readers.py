@@ -36,6 +36,9 @@ from feedcare.topics.codebook.model import (
 )
 
 NAMESPACES = ("urn:QDA-XML:codebook:1.0", "urn:QDA-XML:project:1.0")
+# Tools still write the pre-1.0 draft namespace (ATLAS.ti: "urn:QDA-XML:codebook:0:4"); the
+# elements are the same, so any version of the two REFI-QDA namespaces is read.
+NAMESPACE = re.compile(r"^urn:QDA-XML:(codebook|project):[0-9][0-9.:]*$")
 GUID = re.compile(
     r"^(\{)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?(1)\})$"
 )
@@ -101,7 +104,7 @@ def _parse_xml(path: Path, data: bytes, root_tag: str) -> ET.Element:
     except ET.ParseError as exc:
         raise ConfigError(f"{path}: not well-formed XML ({exc}); export the codebook again") from None
     namespace, _, tag = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
-    if tag != root_tag or namespace not in NAMESPACES:
+    if tag != root_tag or not NAMESPACE.match(namespace):
         raise ConfigError(
             f"{path}: root element <{tag}> in namespace '{namespace or 'none'}'; a REFI-QDA file has "
             f"<{root_tag}> in {' or '.join(NAMESPACES)}"

@@ -28,6 +28,27 @@ def test_a_hand_written_qdc_loads_with_its_hierarchy_and_guids():
     assert len(book.sha256) == 64
 
 
+def test_a_qdc_in_the_draft_namespace_with_sets_loads(tmp_path):
+    # ATLAS.ti writes the pre-1.0 namespace "urn:QDA-XML:codebook:0:4" and code groups as <Sets>.
+    path = tmp_path / "atlas.qdc"
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<CodeBook xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="urn:QDA-XML:codebook:0:4 Codebook.xsd" origin="ATLAS.ti Win 23.4.0" '
+        'xmlns="urn:QDA-XML:codebook:0:4"><Codes>'
+        '<Code guid="1FF58B12-6F6F-4B0C-8BE5-BBDC91F55294" name="Waiting" color="#46AA00" isCodable="true">'
+        "<Description>Waiting for appointments</Description></Code>"
+        '<Code guid="51191CEE-BF78-4E92-9DF8-3AE66721E038" name="Staff attitude" isCodable="true">'
+        '<Code guid="14C4E248-F726-42CB-B1CD-A65D6A86F296" name="Kindness" isCodable="true"/></Code>'
+        '</Codes><Sets><Set name="group" guid="ECA18D76-2B8B-4F26-BC1D-19ECA19FB3F0">'
+        '<MemberCode guid="1FF58B12-6F6F-4B0C-8BE5-BBDC91F55294"/></Set></Sets></CodeBook>',
+        encoding="utf-8",
+    )
+    book = read_codebook(path)
+    assert [c.name for c in book.codes] == ["Waiting", "Staff attitude", "Kindness"]
+    assert book.codes[2].parent == book.codes[1].guid and book.origin == "ATLAS.ti Win 23.4.0"
+
+
 def _qdc(body: str) -> bytes:
     head = '<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0">'
     return f"{head}<Codes>{body}</Codes></CodeBook>".encode()
@@ -41,6 +62,7 @@ GUID = "5f8cbd7e-5061-4293-8edf-4a5b6c7d8e9f"
     [
         (b"<CodeBook", "not well-formed XML"),
         (b'<Project xmlns="urn:QDA-XML:project:1.0" name="x"/>', "root element <Project>"),
+        (b'<CodeBook xmlns="urn:example:codes"><Codes/></CodeBook>', "namespace 'urn:example:codes'"),
         (b'<CodeBook xmlns="urn:QDA-XML:codebook:1.0"/>', "has no <Codes>"),
         (_qdc(f'<Code guid="{GUID}" isCodable="true"/>'), "Code[1] has no 'name'"),
         (_qdc('<Code guid="not-a-guid" name="A" isCodable="true"/>'), "guid 'not-a-guid' is not a GUID"),
