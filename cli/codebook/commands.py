@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Annotated
 
@@ -82,7 +83,8 @@ def _render_codes(console, rows) -> None:
     for column in columns:
         table.add_column(column)
     for r in rows:
-        excerpt = r.excerpts[0]["text"][:160] if r.excerpts else ""
+        # cut at a word, marked, so a reader never takes a clipped word for the participant's
+        excerpt = textwrap.shorten(r.excerpts[0]["text"], 160, placeholder=" …") if r.excerpts else ""
         table.add_row(escape(r.code), "–" if r.topic is None else str(r.topic), f"{r.units:,}",
                       str(r.participants), f"{r.seed_weight:.2f}", escape(", ".join(r.seeds)),
                       escape(", ".join(r.added_terms) or (r.reason or "")), escape(excerpt))

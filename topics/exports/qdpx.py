@@ -175,7 +175,10 @@ def _codebook_codes(result: ThemesResult, guid: _Guids, codes: ET.Element) -> No
             text += f"{SEEDS_MARKER}{'; '.join([*(code.seeds or []), *(code.missing or [])])}"
         if code.topic is not None and code.topic in themes:
             # after a marker the codebook readers strip: re-guiding with this file derives the same seeds
-            text = f"{text}{RUN_FACTS_MARKER}{code_description(result, themes[code.topic])}"
+            facts = code_description(result, themes[code.topic])
+            if code.description and facts.startswith(code.description):  # the memo opens with it: once is enough
+                facts = facts[len(code.description):].lstrip("\n")
+            text = f"{text}{RUN_FACTS_MARKER}{facts}"
         if text:
             element.append(_element("Description", text=text))
         (elements[code.parent] if code.parent in elements else codes).append(element)

@@ -111,6 +111,7 @@ def test_a_guided_qdpx_keeps_the_codebook_guids_and_hierarchy_and_validates(tmp_
         assert kept[code.guid].description == code.description and kept[code.guid].codable == code.codable
     free_parent = next(c for c in back.codes if c.name == "feedcare free topics")
     assert [c.name for c in back.children(free_parent.guid)] == [labels[2], labels[3]]
+    assert raw.count("Described.") == 1  # the researcher's description once, not again in the run's facts
     # the units are coded with the researcher's codes (their GUIDs), not new ones
     assert raw.count('targetGUID="7b1a4d3f-2c5e-4d6f-8a71-8b9cad0e1f3a"') > 10
     # and the researcher's codes in it guide a new run with the same seeds as the original did (the run's
