@@ -176,7 +176,7 @@ def _codebook_codes(result: ThemesResult, guid: _Guids, codes: ET.Element) -> No
         if code.topic is not None and code.topic in themes:
             # after a marker the codebook readers strip: re-guiding with this file derives the same seeds
             facts = code_description(result, themes[code.topic])
-            if code.description and facts.startswith(code.description):  # the memo opens with it: once is enough
+            if code.description and facts.startswith(code.description):  # the memo opens with it
                 facts = facts[len(code.description):].lstrip("\n")
             text = f"{text}{RUN_FACTS_MARKER}{facts}"
         if text:
