@@ -1,28 +1,21 @@
-"""Validity of topics against human coding (docs/performance.md, "Validity").
+"""Helpers of the Validity studies (docs/performance.md, "Validity"; :mod:`benchmarks.bench_validity`).
 
-For each run given, each unit's dominant topic (highest weight, ties to the lower topic) is
-compared with a document attribute holding a human code (FFT: ``label``) by normalised mutual
-information, and the top-10 term lists by probability, FREX and relevance are compared by their
-share of distinct terms and their corpus-wide terms::
-
-    feedcare ingest ../shared/data/nhs-feedback/text_data.csv --text-column feedback \\
-        --id-column row_index --corpus /tmp/fft
-    feedcare tokens --corpus /tmp/fft
-    feedcare topics --corpus /tmp/fft --k 9 --seeds 1 --run-id gensim
-    feedcare topics --corpus /tmp/fft --k 9 --seeds 1 --engine tomotopy --run-id tomotopy
-    python -m benchmarks.validity /tmp/fft label gensim tomotopy
+:func:`nmi` compares two labelings (a unit's dominant topic with a human code) and
+:func:`fft_corpus` builds the FFT comments corpus the FFT studies share, as
+``feedcare ingest ../shared/data/nhs-feedback/text_data.csv --text-column feedback --id-column
+row_index`` and ``feedcare tokens`` with default settings. The topics-against-human-coding
+study that this module's script used to print is :mod:`benchmarks.validity_topics`.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
-import pyarrow.parquet as pq
-from feedcare.topics.measures.distinctive import corpus_wide_terms, ranked_terms
-from feedcare.topics.runs.rundir import open_run
+ROOT = Path(__file__).resolve().parents[1]
+FFT = ROOT.parent / "shared" / "data" / "nhs-feedback" / "text_data.csv"
 
 
 def nmi(pairs: list[tuple[str, int]]) -> float:
@@ -37,28 +30,16 @@ def nmi(pairs: list[tuple[str, int]]) -> float:
     return 2 * mi / (entropy(a) + entropy(b))
 
 
-def main(corpus: str, attribute: str, *runs: str) -> None:
-    codes = pq.read_table(Path(corpus) / "documents.parquet", columns=["doc_id", attribute]).to_pylist()
-    code = {d["doc_id"]: d[attribute] for d in codes}
-    for run_id in runs:
-        run = open_run(Path(corpus), run_id)
-        model = run.chosen_model
-        best: dict[int, tuple[int, float, str]] = {}
-        for row in run.doc_topics(model, ["unit_id", "doc_id", "topic", "weight"]).to_pylist():
-            current = best.get(row["unit_id"])
-            if current is None or row["weight"] > current[1]:
-                best[row["unit_id"]] = (row["topic"], row["weight"], row["doc_id"])
-        pairs = [(code[d], topic) for topic, _, d in best.values() if code.get(d)]
-        print(f"{run_id} ({model}): {len(pairs)} units, NMI(dominant topic, {attribute}) = {nmi(pairs):.3f}")
-        rows = run.topics(model).to_pylist()
-        for by in ("probability", "frex", "relevance"):
-            ranked = ranked_terms(rows, by, 10)
-            lists = [[r["term"] for r in ranked[t]] for t in sorted(ranked)]
-            terms = [t for terms in lists for t in terms]
-            share = len(set(terms)) / len(terms) if terms else float("nan")
-            wide = ", ".join(corpus_wide_terms(lists))
-            print(f"  {by:<11} distinct share {share:.2f}  corpus-wide: {wide}")
+def fft_corpus(corpus_dir: Path, attribute: str = "label") -> dict[str, Any]:
+    """Ingest and tokenise the FFT table into ``corpus_dir`` (default settings); returns the
+    number of documents and of distinct non-empty ``attribute`` values (the human categories)."""
+    import pyarrow.parquet as pq
+    from feedcare.corpus import IngestConfig, ingest, open_corpus
+    from feedcare.corpus.tokens.build import build_tokens
+    from feedcare.corpus.tokens.config import TokensConfig
 
-
-if __name__ == "__main__":
-    main(*sys.argv[1:])
+    ingest([FFT], corpus_dir, IngestConfig(text_column="feedback", id_column="row_index"))
+    corpus = open_corpus(corpus_dir)
+    build_tokens(corpus, TokensConfig(), jobs=2)
+    codes = pq.read_table(corpus.documents_path, columns=[attribute])[attribute].to_pylist()
+    return {"documents": len(codes), "labels": len({c for c in codes if c})}
