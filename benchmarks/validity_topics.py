@@ -107,13 +107,17 @@ def _terms(terms: list[str]) -> str:
 
 
 def _engine_label(engine: str, r: dict[str, Any]) -> str:
-    """The engine and what its default settings did (passes used, early stop), from the fit."""
-    info, settings = r.get("engine_info") or {}, r.get("settings") or {}
+    """The engine and what its default settings did (passes run, early stop), from the fit."""
+    info = r.get("engine_info") or {}
+    settings = (r.get("settings") or {}).get("settings", {})  # the run's engine record
     if engine == "gensim":
-        passes = info.get("passes_run", info.get("passes", settings.get("passes")))
-        return f"gensim (online VB, {passes} passes)" if passes is not None else "gensim (online VB)"
+        passes = info.get("passes_run", settings.get("passes"))
+        if passes is None:
+            return "gensim (online VB)"
+        stop = f" of at most {settings['passes']}, stopped at convergence" if info.get("converged") else ""
+        return f"gensim (online VB, {passes} passes{stop})"
     if engine == "tomotopy":
-        iterations = info.get("iterations", settings.get("iterations"))
+        iterations = settings.get("iterations")
         return (f"tomotopy (collapsed Gibbs, {iterations} iterations)" if iterations is not None
                 else "tomotopy (collapsed Gibbs)")
     return engine

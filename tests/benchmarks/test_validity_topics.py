@@ -31,7 +31,8 @@ def _engine(nmi: float, npmi: float, prob: list[list[str]], rel: list[list[str]]
 
     listed = {t for lists in (prob, rel, frex) for topic in lists for t in topic}
     return {"model": "k9_s42", "nmi": nmi, "c_npmi": npmi, "c_npmi_broad": npmi + 0.001,
-            "narrow_topics": narrow, "engine_info": {"passes_run": 12}, "settings": {},
+            "narrow_topics": narrow, "engine_info": {"passes_run": 12, "converged": True},
+            "settings": {"name": "x", "settings": {"passes": 20, "iterations": 1000}},
             "seconds": 12.3, "units": 9049, "terms": 1243,
             "rankings": {"probability": ranking(prob), "relevance": ranking(rel), "frex": ranking(frex)},
             "counts": {t: 100 + len(t) for t in listed} | {"ring_pt": 7}}
@@ -56,8 +57,9 @@ def test_the_study_is_registered_first_under_its_title():
 
 def test_markdown_takes_every_figure_and_the_example_from_the_results():
     text = study.markdown(RESULTS)
-    assert "| gensim (online VB, 12 passes) | 0.085 | 0.022 | 0.023 (no narrow topic) | 12 |" in text
-    assert "| 0.109 | 0.058 | 0.059 (1 narrow topic left out) |" in text
+    assert ("| gensim (online VB, 12 passes of at most 20, stopped at convergence) | 0.085 | 0.022 | "
+            "0.023 (no narrow topic) | 12 |") in text
+    assert "| tomotopy (collapsed Gibbs, 1000 iterations) | 0.109 | 0.058 | 0.059 (1 narrow topic left out)" in text
     assert "| probability | 0.67 | 0.67 | gensim: `good`; tomotopy: `good, patient` |" in text
     assert "| FREX, weight 0.5 (default) | 1.00 | 1.00 | none |" in text
     assert "tomotopy agrees with the coders somewhat more" in text
