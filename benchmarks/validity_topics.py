@@ -156,6 +156,9 @@ def markdown(results: dict[str, Any]) -> str:
     data = results["data"]
     some = next(iter(engines.values()))
 
+    categories = (f"{results['k']} = the number of human-coded `label` categories"
+                  if data["labels"] == results["k"] else f"the table has {data['labels']} `label` categories")
+
     def f(value: float | None, digits: int = 3) -> str:
         return "–" if value is None else f"{value:.{digits}f}"
 
@@ -164,8 +167,8 @@ def markdown(results: dict[str, Any]) -> str:
         "`../shared/data/nhs-feedback/text_data.csv` (text column `feedback`), ingested with "
         "`--text-column feedback --id-column row_index` and default `[tokens]` settings (one unit per "
         f"comment; {some['units']:,} comments kept a token, {some['terms']:,} terms), "
-        f"`feedcare topics --k {results['k']} --seeds 1` (seed {results['seed']}; {results['k']} = the "
-        f"number of human-coded `label` categories, {data['labels']}), one fit per engine with default "
+        f"`feedcare topics --k {results['k']} --seeds 1` (seed {results['seed']}; {categories}), one fit "
+        "per engine with default "
         "settings. Each comment's dominant topic (highest weight, ties to the lower topic) against its "
         "`label`: normalised mutual information with arithmetic-mean normalisation (0 = unrelated, "
         "1 = the same grouping). Measured by `benchmarks/validity_topics.py`.",
@@ -220,7 +223,10 @@ def markdown(results: dict[str, Any]) -> str:
     counts = {t: c for e in engines for t, c in engines[e]["counts"].items()}
     rare = sorted((t for t in frex_all if t in counts), key=lambda t: (counts[t], t))[:3]
     rare_text = ", ".join(f"`{t}` ({counts[t]:,} occurrences)" for t in rare)
-    if share["frex"] >= share["relevance"]:
+    if share["frex"] == share["relevance"]:
+        why = (f"Here FREX's and relevance's lists are equally distinct (share {share['frex']:.2f} at the "
+               "least), so the choice rests on FREX not depending on a λ.")
+    elif share["frex"] > share["relevance"]:
         why = ("FREX adds the most information: its lists "
                + ("share no term between topics" if share["frex"] >= 1 else
                   f"have the highest distinct share (at least {share['frex']:.2f})")
