@@ -67,12 +67,16 @@ def measure_run(corpus_dir: Path, run_id: str, fit: dict[str, Any]) -> dict[str,
     vocabulary = pq.read_table(open_corpus(corpus_dir).vocabulary_path, columns=["term", "coll_freq"])
     counts = {t: int(c) for t, c in zip(vocabulary["term"].to_pylist(), vocabulary["coll_freq"].to_pylist(),
                                          strict=True) if t in listed}
+    # per topic, as the fit recorded it (the run report's fit records leave out the broad mean)
+    per_topic = run.topic_measures(model).to_pylist()
+    narrow = [r["topic"] for r in per_topic if r["narrow"]]
+    broad = [r["c_npmi"] for r in per_topic if not r["narrow"] and r["c_npmi"] is not None]
     return {
         "model": model,
         "nmi": dominant_nmi(Path(corpus_dir), run_id, model),
         "c_npmi": fit.get("c_npmi"),
-        "c_npmi_broad": fit.get("c_npmi_broad"),
-        "narrow_topics": fit.get("narrow_topics", []),
+        "c_npmi_broad": sum(broad) / len(broad) if broad else None,
+        "narrow_topics": narrow,
         "engine_info": fit.get("engine_info", {}),
         "rankings": rankings,
         "counts": counts,
@@ -140,8 +144,8 @@ def _example(results: dict[str, Any]) -> str:
             f"`{', '.join(prob[topic][:n])}`; by relevance `{', '.join(rel[topic][:n])}`; by FREX "
             f"`{', '.join(frex[topic][:n])}`.")
     if shared:
-        text += (f" Of its probability terms, `{', '.join(shared)}` also head other topics' probability "
-                 "lists")
+        text += (f" Of its probability terms, `{', '.join(shared)}` also appear in other topics' "
+                 f"probability top {TOP_N}")
         text += (f"; FREX brings `{', '.join(new)}`, which its probability top {TOP_N} lacks."
                  if new else ".")
     elif new:
@@ -191,13 +195,18 @@ def markdown(results: dict[str, Any]) -> str:
         agree = f"{by_nmi[0]} agrees with the coders somewhat more"
     else:
         agree = "the engines agree with the coders about equally"
-    coherent = (f"{by_npmi[0]} is the more coherent on these short texts" if len(engines) > 1 else "")
+    if len(engines) < 2:
+        coherent = ""
+    elif agree.startswith(by_npmi[0]):
+        coherent = " and is the more coherent on these short texts"
+    else:
+        coherent = f"; {by_npmi[0]} is the more coherent on these short texts"
     lines += [
         "",
         f"NMI is {level} for {'both' if len(engines) == 2 else 'every engine'}: the human categories "
         "(`Care received`, `Staff`, `Couldn't be improved`, …) are about what a comment *judges*, while "
         "LDA groups comments by what they *mention*; a dominant topic is not a code. "
-        f"{agree}{'; ' + coherent if coherent else ''}. The number of topics was not tuned to maximise "
+        f"{agree}{coherent}. The number of topics was not tuned to maximise "
         "NMI. NMI does not depend on how terms are ranked, so the term rankings were compared on what a "
         f"reader sees: the share of distinct terms among all topics' top-{TOP_N} terms (1 = no term "
         f"shared between topics) and the corpus-wide terms (in the top {TOP_N} of ≥ half the topics).",

@@ -62,12 +62,11 @@ def test_markdown_takes_every_figure_and_the_example_from_the_results():
     assert "| tomotopy (collapsed Gibbs, 1000 iterations) | 0.109 | 0.058 | 0.059 (1 narrow topic" in text
     assert "| probability | 0.67 | 0.67 | gensim: `good`; tomotopy: `good, patient` |" in text
     assert "| FREX, weight 0.5 (default) | 1.00 | 1.00 | none |" in text
-    assert "tomotopy agrees with the coders somewhat more" in text
-    assert "tomotopy is the more coherent" in text
+    assert "tomotopy agrees with the coders somewhat more and is the more coherent" in text
     assert "10,334 NHS" in text and "9,049 comments kept a token" in text
     # the example: tomotopy's topic whose FREX terms differ most from its probability terms
     assert "tomotopy's topic 2" in text and "by FREX `husband, respect`" in text
-    assert "`good, patient` also head other topics' probability lists" in text
+    assert "`good, patient` also appear in other topics' probability top 10" in text
     assert "`ring_pt` (7 occurrences)" in text
     assert "its lists share no term between topics" in text
 
@@ -77,7 +76,7 @@ def test_markdown_words_follow_the_numbers():
         "gensim": {**RESULTS["engines"]["gensim"], "nmi": 0.2},
         "tomotopy": RESULTS["engines"]["tomotopy"]}}
     text = study.markdown(flipped)
-    assert "gensim agrees with the coders somewhat more" in text
+    assert "gensim agrees with the coders somewhat more; tomotopy is the more coherent" in text
     assert "NMI is modest for both" in text
 
 
