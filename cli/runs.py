@@ -137,7 +137,9 @@ def _codebook(info: RunInfo) -> str:
     from rich.markup import escape
 
     book = info.codebook
-    codes = "; ".join(f"{c.topic}: {c.name} ({', '.join(c.seeds or [])})" for c in book.guided)
+    codes = "; ".join(f"{c.topic}: {c.name} ({', '.join(c.seeds or [])}"
+                      + (f"; expanded: {', '.join(c.expanded)}" if c.expanded else "") + ")"
+                      for c in book.guided)
     unreached = ", ".join(c.name for c in book.unreached)
     text = (f"{book.path} (sha256 {book.sha256[:12]}…), boost {book.boost:g}, {book.free} free topics; "
             f"{codes}" + (f"; no seed in the vocabulary: {unreached}" if unreached else ""))

@@ -78,6 +78,12 @@ def topics(
         typer.Option("--boost", help="With --codebook: a seed term's prior in its code's topic, added to "
                      "eta (default 1.0).", show_default=False),
     ] = None,
+    expand: Annotated[
+        int | None,
+        typer.Option("--expand", min=0, help="With --codebook: add up to N seed terms found in the corpus "
+                     "to each code whose seeds come from its name (the terms most specific to the units "
+                     "its name terms occur in; at half the boost). 0: off (default 8).", show_default=False),
+    ] = None,
     wait: WaitOpt = 0.0,
     dry_run: Annotated[
         bool,
@@ -109,8 +115,8 @@ def topics(
     # --iterations belongs to the engine that --engine or the file chooses (tomotopy_iterations)
     settings = load_topics_config(config, overrides, engine_overrides={"iterations": iterations})
     guidance = None
-    if codebook is None and (free is not None or boost is not None):
-        raise UsageError("--free and --boost need --codebook FILE")
+    if codebook is None and (free is not None or boost is not None or expand is not None):
+        raise UsageError("--free, --boost and --expand need --codebook FILE")
     if codebook is not None:
         from feedcare.corpus import open_corpus
         from feedcare.topics.codebook.readers import read_codebook
@@ -121,7 +127,7 @@ def topics(
         book = read_codebook(codebook)
         corpus_handle = open_corpus(corpus)
         corpus_handle.check_tokens()
-        guidance = plan_guidance(corpus_handle, book, free=free, boost=boost)
+        guidance = plan_guidance(corpus_handle, book, free=free, boost=boost, expand=expand)
         if not as_json:
             render_guidance(err(), guidance)
     if dry_run:

@@ -30,6 +30,9 @@ def show_codebook(
     file: FileArg,
     corpus: CorpusOpt = DEFAULT_CORPUS,
     free: Annotated[int, typer.Option("--free", min=0, help="Free topics a guided run would add.")] = 2,
+    expand: Annotated[int, typer.Option("--expand", min=0, help="Seed terms found in the corpus to add to "
+                                        "each code whose seeds come from its name, as `topics --expand` "
+                                        "(0: off).")] = 8,
     as_json: JsonOpt = False,
 ) -> None:
     """Each code (with its parents), its effective seed terms in this corpus's vocabulary, the terms
@@ -41,7 +44,7 @@ def show_codebook(
     book = read_codebook(file)
     handle = open_corpus(corpus)
     handle.check_tokens()
-    show(plan_guidance(handle, book, free=free), render_guidance, as_json=as_json)
+    show(plan_guidance(handle, book, free=free, expand=expand), render_guidance, as_json=as_json)
 
 
 @codebook_app.command("align", epilog="[bold]Examples[/]\n\n"
@@ -58,6 +61,12 @@ def align_codebook(
     corpus: CorpusOpt = DEFAULT_CORPUS,
     model: Annotated[str | None, typer.Option("--model", help="A model of the run (default: the chosen one).",
                                               show_default=False)] = None,
+    expand: Annotated[
+        int | None,
+        typer.Option("--expand", min=0, help="With --codebook: match each code also through up to N terms "
+                     "the corpus adds to its name-derived seeds, as `topics --expand` (default 8; 0: off).",
+                     show_default=False),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Where codes and topics meet.
@@ -67,19 +76,24 @@ def align_codebook(
     topic's nearest codes by term overlap and by shared units, and per code whether the data
     reached it, split it over several topics, merged it with another code, or never reached it.
     """
+    from feedcare.corpus.base.errors import UsageError
     from feedcare.topics.codebook.alignment import align, code_report
     from feedcare.topics.codebook.readers import read_codebook
 
     if codebook is None:
+        if expand is not None:
+            raise UsageError("--expand needs --codebook FILE "
+                             "(a guided run's expansion is the one it recorded)")
         show(code_report(corpus, run, model), _render_codes, as_json=as_json)
     else:
-        show(align(corpus, run, read_codebook(codebook), model), _render_alignment, as_json=as_json)
+        result = align(corpus, run, read_codebook(codebook), model, expand=expand)
+        show(result, _render_alignment, as_json=as_json)
 
 
 def _render_codes(console, rows) -> None:
     table = Table(title="Codes of the guided run", title_justify="left")
-    columns = ("code", "topic", "units", "participants", "seed weight", "seed terms", "terms the data added",
-               "excerpt")
+    columns = ("code", "topic", "units", "participants", "seed weight", "seed terms",
+               "expanded from the corpus", "terms the data added", "excerpt")
     for column in columns:
         table.add_column(column)
     for r in rows:
@@ -87,6 +101,7 @@ def _render_codes(console, rows) -> None:
         excerpt = textwrap.shorten(r.excerpts[0]["text"], 160, placeholder=" …") if r.excerpts else ""
         table.add_row(escape(r.code), "–" if r.topic is None else str(r.topic), f"{r.units:,}",
                       str(r.participants), f"{r.seed_weight:.2f}", escape(", ".join(r.seeds)),
+                      escape(", ".join(r.expanded or [])),
                       escape(", ".join(r.added_terms) or (r.reason or "")), escape(excerpt))
     console.print(table)
 
@@ -102,10 +117,11 @@ def _render_alignment(console, alignment) -> None:
                       escape("; ".join(f"{c} ({100 * v:.0f}%)" for c, v in t.by_units) or "–"))
     console.print(table)
     codes = Table(title="What the data did with each code", title_justify="left")
-    for column in ("code", "seed terms", "units mentioning", "topics", "verdict"):
+    for column in ("code", "seed terms", "expanded from the corpus", "units mentioning", "topics", "verdict"):
         codes.add_column(column)
     for c in alignment.codes:
-        codes.add_row(escape(c["code"]), escape(", ".join(c["seeds"])), f"{c['units_mentioning']:,}",
+        codes.add_row(escape(c["code"]), escape(", ".join(c["seeds"])),
+                      escape(", ".join(c.get("expanded") or [])), f"{c['units_mentioning']:,}",
                       ", ".join(str(t) for t in c["topics"]) or "–", c["verdict"])
     console.print(codes)
 

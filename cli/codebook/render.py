@@ -17,13 +17,16 @@ def escape(text: str) -> str:
 def render_guidance(console: Console, guidance) -> None:
     """Each code: its topic (or why none), its effective seed terms, the terms not in the vocabulary."""
     table = Table(title=f"Codebook {escape(guidance.path)}: {guidance.n_guided} guided topics + "
-                        f"{guidance.free} free (boost {guidance.boost:g})", title_justify="left")
-    for column in ("topic", "code", "seed terms (from)", "not in the vocabulary"):
+                        f"{guidance.free} free (boost {guidance.boost:g}"
+                        + (f", expand {guidance.expand}" if guidance.expand else "") + ")",
+                  title_justify="left")
+    for column in ("topic", "code", "seed terms (from)", "expanded from the corpus", "not in the vocabulary"):
         table.add_column(column)
     for code in guidance.codes:
         topic = str(code.topic) if code.topic is not None else ("–" if code.reason else "(children)")
         seeds = ", ".join(code.seeds or []) or "–"
         table.add_row(topic, escape(code.path), escape(f"{seeds} ({code.seeds_from})"),
+                      escape(", ".join(code.expanded or [])),
                       escape(", ".join(code.missing or []) or ""))
     console.print(table)
     for code in guidance.unreached:

@@ -14,6 +14,7 @@ never a pickled model.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ class CodeRow:
     added_terms: list[str] = field(default_factory=list)  # the topic's top terms that are not seeds
     excerpts: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None  # why the code has no topic
+    expanded: list[str] = field(default_factory=list)  # seed terms the corpus added (expansion.py)
 
 
 @dataclass(frozen=True)
@@ -97,22 +99,32 @@ def code_report(corpus_dir: Path, run: str, model: str | None = None, excerpts: 
             continue
         theme = themes[code.topic]
         seeds = code.seeds or []
+        expanded = code.expanded or []
         rows.append(CodeRow(
             code=code.path, guid=code.guid, topic=code.topic, seeds=seeds,
             units=theme.prevalence.n_units, unit_share=theme.prevalence.unit_share,
             participants=theme.prevalence.spread,
             seed_weight=sum(weights.get(code.topic, {}).get(s, 0.0) for s in seeds),
-            added_terms=[t.term for t in theme.terms if t.term not in seeds][:8],
+            added_terms=[t.term for t in theme.terms if t.term not in seeds and t.term not in expanded][:8],
             excerpts=[{"participant": e.participant_id, "doc_id": e.doc_id, "weight": e.weight,
                        "text": e.text} for e in theme.excerpts],
+            expanded=list(expanded),
         ))
     return rows
 
 
-def align(corpus_dir: Path, run: str, codebook: Codebook, model: str | None = None) -> Alignment:
-    """The alignment table of a run's topics and a codebook's codes (seeds in this corpus's terms)."""
+def align(corpus_dir: Path, run: str, codebook: Codebook, model: str | None = None,
+          expand: int | None = None) -> Alignment:
+    """The alignment table of a run's topics and a codebook's codes (seeds in this corpus's terms).
+
+    A code is matched through its seed terms and, with ``expand`` (default as ``topics --expand``),
+    the terms the corpus adds to name-derived seeds (:mod:`feedcare.topics.codebook.expansion`).
+    """
     corpus = open_corpus(Path(corpus_dir))
-    guidance = plan_guidance(corpus, codebook, free=1)  # for the codes' effective seeds only
+    planned = plan_guidance(corpus, codebook, free=1, expand=expand)  # for the codes' effective seeds only
+    guidance = dataclasses.replace(planned, codes=[
+        dataclasses.replace(c, seeds=[*(c.seeds or []), *(c.expanded or [])]) if c.expanded else c
+        for c in planned.codes])
     opened = open_run(Path(corpus_dir), run)
     result = build_themes(corpus_dir, opened, model=model, config=ThemesConfig(excerpts=0))
     codes = [c for c in guidance.codes if c.topic is not None]
@@ -145,10 +157,13 @@ def align(corpus_dir: Path, run: str, codebook: Codebook, model: str | None = No
         merged = [other for other, t in main.items() if other != c.path and t == main.get(c.path)]
         verdict = ("not reached" if not topics else "split" if len(topics) > 1
                    else f"merged with {', '.join(merged)}" if merged else "reached")
-        code_rows.append({"code": c.path, "guid": c.guid, "seeds": c.seeds or [],
+        own = planned.codes[[p.guid for p in planned.codes].index(c.guid)]
+        code_rows.append({"code": c.path, "guid": c.guid, "seeds": own.seeds or [],
+                          "expanded": own.expanded or [],
                           "units_mentioning": int(mentions[i].sum()), "topics": topics, "verdict": verdict})
     for c in guidance.unreached:
-        code_rows.append({"code": c.path, "guid": c.guid, "seeds": [], "units_mentioning": 0, "topics": [],
+        code_rows.append({"code": c.path, "guid": c.guid, "seeds": [], "expanded": [],
+                          "units_mentioning": 0, "topics": [],
                           "verdict": "no seed in the vocabulary"})
     return Alignment(opened.run_id, result.model, str(codebook.path), topic_rows, code_rows)
 

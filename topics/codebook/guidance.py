@@ -38,6 +38,7 @@ class CodeRecord(Record):
     topic: int | None = None  # the code's guided topic; None: not guided (see reason)
     seeds: list[str] | None = None  # the effective seed terms (in the vocabulary)
     seeds_from: str | None = None  # "file", "name" or "name and description"
+    expanded: list[str] | None = None  # terms the corpus added to name-derived seeds (expansion.py)
     missing: list[str] | None = None  # seed terms asked for that are not in the vocabulary
     reason: str | None = None  # why a code has no topic
 
@@ -50,6 +51,8 @@ class Guidance(Record):
     boost: float
     free: int
     codes: list[CodeRecord]
+    expand: int = 0  # expansion terms asked for per code with name-derived seeds (0: none)
+    expanded_weight: float | None = None  # an expanded term's boost relative to a name term's
 
     @property
     def guided(self) -> list[CodeRecord]:
@@ -70,7 +73,11 @@ class Guidance(Record):
     def engine_settings(self) -> dict[str, Any]:
         """What an engine needs (JSON-ready, part of the fit fingerprint): seeds per guided topic."""
         seeds = [list(c.seeds or []) for c in self.guided]
-        return {"prior": PRIOR, "boost": self.boost, "seed_topics": seeds}
+        settings: dict[str, Any] = {"prior": PRIOR, "boost": self.boost, "seed_topics": seeds}
+        if any(c.expanded for c in self.guided):  # absent otherwise: unexpanded fingerprints unchanged
+            settings["expanded_topics"] = [list(c.expanded or []) for c in self.guided]
+            settings["expanded_weight"] = self.expanded_weight
+        return settings
 
     def code_of_topic(self, topic: int) -> CodeRecord | None:
         return next((c for c in self.codes if c.topic == topic), None)

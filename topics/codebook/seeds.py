@@ -12,12 +12,14 @@ children have topics of their own (the children's topics roll up to it in the re
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pyarrow.parquet as pq
 from feedcare.corpus.base.errors import UsageError
 from feedcare.corpus.store.reader import Corpus
 from feedcare.corpus.tokens.terms import text_chunks
+from feedcare.topics.codebook.expansion import DEFAULT_EXPAND, EXPANDED_WEIGHT, MAX_EXPAND, expand_seeds
 from feedcare.topics.codebook.guidance import DEFAULT_BOOST, DEFAULT_FREE, MAX_BOOST, CodeRecord, Guidance
 from feedcare.topics.codebook.model import Codebook
 from feedcare.topics.config import MAX_TOPICS
@@ -46,9 +48,18 @@ def chunk_terms(chunks: list[list[str]], vocabulary: set[str]) -> tuple[list[str
 
 
 def plan_guidance(corpus: Corpus, codebook: Codebook, free: int | None = None,
-                  boost: float | None = None, use_descriptions: bool = True) -> Guidance:
-    """The codes' effective seeds in this corpus, the topic of each guided code, k = guided + free."""
+                  boost: float | None = None, use_descriptions: bool = True,
+                  expand: int | None = None) -> Guidance:
+    """The codes' effective seeds in this corpus, the topic of each guided code, k = guided + free.
+
+    ``expand``: up to this many terms found in the corpus are added to each guided code whose
+    seeds were derived from its name (not given in the file); see
+    :mod:`feedcare.topics.codebook.expansion`. 0 turns expansion off.
+    """
     free = DEFAULT_FREE if free is None else free
+    expand = DEFAULT_EXPAND if expand is None else expand
+    if not 0 <= expand <= MAX_EXPAND:
+        raise UsageError(f"--expand must be between 0 and {MAX_EXPAND}, got {expand}")
     boost = DEFAULT_BOOST if boost is None else boost
     if not 0 <= free <= MAX_TOPICS:
         raise UsageError(f"--free must be between 0 and {MAX_TOPICS}, got {free}")
@@ -101,8 +112,15 @@ def plan_guidance(corpus: Corpus, codebook: Codebook, free: int | None = None,
             topic=assigned, seeds=found if assigned is not None else (found or None),
             seeds_from=source, missing=missing or None, reason=reason,
         ))
+    expandable = [list(r.seeds or []) if r.topic is not None and r.seeds_from != "file" else None
+                  for r in records]
+    if expand and any(expandable):
+        added = expand_seeds(corpus, expandable, expand)
+        records = [dataclasses.replace(r, expanded=terms or None) if terms else r
+                   for r, terms in zip(records, added, strict=True)]
     guidance = Guidance(path=str(Path(codebook.path)), format=codebook.format, sha256=codebook.sha256,
-                        boost=float(boost), free=free, codes=records)
+                        boost=float(boost), free=free, codes=records, expand=expand,
+                        expanded_weight=EXPANDED_WEIGHT if expand else None)
     if guidance.n_guided == 0:
         raise UsageError(
             f"{codebook.path}: no code has a seed term in the corpus vocabulary, so nothing can be guided; "

@@ -6,7 +6,9 @@ same topic-term prior: every seed term of topic ``t`` gets, in topic ``t`` only,
 pseudo-count of ``b`` × (its occurrences in the corpus); every other (topic, term) keeps the
 engine's own eta. So the boost means the same on a corpus of 1,000 or 1,000,000 units: with
 b = 1 a seed term starts as if each of its occurrences had already been assigned to its code once. Free
-topics (after the guided ones) get no seeds.
+topics (after the guided ones) get no seeds. Expansion terms found in the corpus
+(``expanded_topics``, topics/codebook/expansion.py) are treated the same way with
+``expanded_weight`` × the boost.
 """
 
 from __future__ import annotations
@@ -44,6 +46,12 @@ def seed_priors(guidance: dict[str, Any], terms: list[str], k: int, base: float)
     """
     boost = float(guidance["boost"])
     priors: dict[int, list[float]] = {}
+    if guidance.get("expanded_topics"):  # first, so a term that is also a name seed keeps the full boost
+        weak = boost * float(guidance.get("expanded_weight") or 1.0)
+        for topic, ids in enumerate(seed_ids({"seed_topics": guidance["expanded_topics"]}, terms)):
+            for term_id in ids:
+                row = priors.setdefault(term_id, [base * EXCLUDED] * k)
+                row[topic] = base + weak
     for topic, ids in enumerate(seed_ids(guidance, terms)):
         for term_id in ids:
             row = priors.setdefault(term_id, [base * EXCLUDED] * k)

@@ -404,9 +404,19 @@ def _codebook_paragraph(codebook: Any) -> str:
         f"each seed term belongs to its code; {_plural(int(codebook.get('free', 0)), 'free topic')} "
         "without seeds took what the codebook does not cover."
     )
+    expanded = [c for c in guided if c.get("expanded")]
+    if expanded:
+        text += (
+            f" Each code whose seeds came from its name was given up to {codebook.get('expand')} further seed "
+            "terms from the corpus itself (pseudo-relevance feedback: the terms most over-represented, by "
+            "document frequency, in the units containing the code's name terms, each term given to one code "
+            f"only), with {codebook.get('expanded_weight')} × the boost."
+        )
     if guided:
         text += " Seed terms: " + "; ".join(
-            f"{c.get('name')}: {', '.join(c.get('seeds') or [])}" for c in guided) + "."
+            f"{c.get('name')}: {', '.join(c.get('seeds') or [])}"
+            + (f" (expanded from the corpus: {', '.join(c.get('expanded') or [])})" if c.get("expanded") else "")
+            for c in guided) + "."
     if unreached:
         text += (f" {_plural(len(unreached), 'code')} had no seed term in the vocabulary and guided no "
                  "topic: " + ", ".join(str(c.get("name")) for c in unreached) + ".")
