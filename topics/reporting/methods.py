@@ -407,15 +407,17 @@ def _codebook_paragraph(codebook: Any) -> str:
     expanded = [c for c in guided if c.get("expanded")]
     if expanded:
         text += (
-            f" Each code whose seeds came from its name was given up to {codebook.get('expand')} further seed "
-            "terms from the corpus itself (pseudo-relevance feedback: the terms most over-represented, by "
-            "document frequency, in the units containing the code's name terms, each term given to one code "
-            f"only), with {codebook.get('expanded_weight')} × the boost."
+            " Each code whose seeds came from its name was given up to "
+            f"{codebook.get('expand')} further seed terms from the corpus itself (pseudo-relevance "
+            "feedback: the terms most over-represented, by document frequency, in the units containing "
+            "the code's name terms, each term given to one code only), with "
+            f"{codebook.get('expanded_weight')} × the boost."
         )
     if guided:
         text += " Seed terms: " + "; ".join(
             f"{c.get('name')}: {', '.join(c.get('seeds') or [])}"
-            + (f" (expanded from the corpus: {', '.join(c.get('expanded') or [])})" if c.get("expanded") else "")
+            + (f" (expanded from the corpus: {', '.join(c.get('expanded') or [])})"
+               if c.get("expanded") else "")
             for c in guided) + "."
     if unreached:
         text += (f" {_plural(len(unreached), 'code')} had no seed term in the vocabulary and guided no "
