@@ -10,8 +10,9 @@ scored by how much more often it occurs there than in the corpus as a whole::
 (document frequencies; the term's contribution to the KL divergence of the code's units from the
 corpus, so a term must be both frequent in the code's units and specific to them). A term is a
 candidate only when it occurs in at least ``MIN_SUPPORT`` of the code's units, at least ``MIN_LIFT``
-times as often as in the corpus, in no more than ``MAX_SHARE`` of all units (corpus-wide common
-words such as ``good`` say nothing about any code), and is no code's seed already. Each candidate
+times as often as in the corpus, in no more than ``MAX_SHARE`` of all units (a word nearly every
+unit has says nothing about any code), and is no code's seed already. The thresholds are relative,
+so they hold for short comments (a topic word in 1% of units) and long answers (in 40%) alike. Each candidate
 goes to the one code it scores highest for (ties: the earlier code), so no term is expanded into
 two codes; each code keeps its ``expand`` best (ties broken by term). Deterministic: the same
 corpus and codebook give the same terms in the same order.
@@ -34,8 +35,8 @@ from feedcare.topics.fit.bow import flatten_lists
 DEFAULT_EXPAND = 8
 MAX_EXPAND = 50
 MIN_SUPPORT = 5  # units of the code that contain the term
-MIN_LIFT = 2.0  # p(t | code's units) / p(t | corpus)
-MAX_SHARE = 0.1  # a term in more than this share of all units is too common to mark a code
+MIN_LIFT = 1.5  # p(t | code's units) / p(t | corpus)
+MAX_SHARE = 0.5  # a term in more than half of all units is too common to mark a code
 EXPANDED_WEIGHT = 0.5  # an expanded term's boost, relative to a name term's
 METHOD = "pseudo-relevance feedback (document-frequency KL score)"
 
