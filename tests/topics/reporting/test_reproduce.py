@@ -105,8 +105,9 @@ def test_a_file_added_to_the_inputs_folder_since_does_not_join(project, tmp_path
 
 
 def test_a_guided_run_reproduces_from_its_record_without_the_codebook_file(project, tmp_path):
-    """run.json carries the codes and their effective seeds: reproduce refits the guided run from them
-    (the codebook file is deleted first) and gets the same tables; the methods statement names it."""
+    """run.json carries the codes and their effective seeds (expanded ones included): reproduce refits the
+    guided run from them (the codebook file is deleted first) and gets the same tables; the methods
+    statement names it."""
     from feedcare.corpus import open_corpus
     from feedcare.topics import TopicsConfig, fit_topics
     from feedcare.topics.codebook.readers import read_codebook
@@ -125,4 +126,7 @@ def test_a_guided_run_reproduces_from_its_record_without_the_codebook_file(proje
     result = reproduce("guided", corpus)
     assert result.identical, result.to_dict()
     text = " ".join(methods_statement(load_record("guided", corpus), "txt").split())
-    assert "Waiting: appointment, queue; Staff: kind, nurse, doctor." in text and "1 free topic" in text
+    staff = guidance.guided[1]  # seeds from its description: expanded from the corpus (default --expand)
+    assert staff.expanded, staff
+    assert ("Waiting: appointment, queue; Staff: kind, nurse, doctor (expanded from the corpus: "
+            f"{', '.join(staff.expanded)}).") in text and "1 free topic" in text
