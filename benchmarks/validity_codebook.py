@@ -59,7 +59,7 @@ RESEARCHER_SEEDS = {
     "Transition/coordination": "discharge; transfer; coordination; continuity; follow",
 }
 # (seed terms written by a researcher, expansion terms per code found in the corpus: 0 = off)
-CODEBOOKS = {"names only": (False, 0), "names + corpus expansion": (False, None),
+CODEBOOKS = {"names only": (False, 0), "names + corpus expansion": (False, 8),
              "names + researcher seed terms": (True, 0)}
 
 

@@ -82,7 +82,8 @@ def topics(
         int | None,
         typer.Option("--expand", min=0, help="With --codebook: add up to N seed terms found in the corpus "
                      "to each code whose seeds come from its name (the terms most specific to the units "
-                     "its name terms occur in; at half the boost). 0: off (default 8).", show_default=False),
+                     "its name terms occur in; at half the boost). Default 0: off (docs/deductive.md).",
+                     show_default=False),
     ] = None,
     wait: WaitOpt = 0.0,
     dry_run: Annotated[

@@ -32,7 +32,7 @@ def show_codebook(
     free: Annotated[int, typer.Option("--free", min=0, help="Free topics a guided run would add.")] = 2,
     expand: Annotated[int, typer.Option("--expand", min=0, help="Seed terms found in the corpus to add to "
                                         "each code whose seeds come from its name, as `topics --expand` "
-                                        "(0: off).")] = 8,
+                                        "(0: off).")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
     """Each code (with its parents), its effective seed terms in this corpus's vocabulary, the terms
@@ -64,7 +64,7 @@ def align_codebook(
     expand: Annotated[
         int | None,
         typer.Option("--expand", min=0, help="With --codebook: match each code also through up to N terms "
-                     "the corpus adds to its name-derived seeds, as `topics --expand` (default 8; 0: off).",
+                     "the corpus adds to its name-derived seeds, as `topics --expand` (default 0: off).",
                      show_default=False),
     ] = None,
     as_json: JsonOpt = False,

@@ -119,14 +119,14 @@ def test_a_guided_run_reproduces_from_its_record_without_the_codebook_file(proje
     book = tmp_path / "codes.csv"
     book.write_text("code,description,seeds\nWaiting,,appointment; queue\nStaff,Kind nurses and doctors,\n",
                     encoding="utf-8")
-    guidance = plan_guidance(open_corpus(corpus), read_codebook(book), free=1)
+    guidance = plan_guidance(open_corpus(corpus), read_codebook(book), free=1, expand=8)
     fit_topics(corpus, TopicsConfig(k=3, seeds=1, passes=2, iterations=20), run_id="guided", jobs=1,
                guidance=guidance)
     book.unlink()
     result = reproduce("guided", corpus)
     assert result.identical, result.to_dict()
     text = " ".join(methods_statement(load_record("guided", corpus), "txt").split())
-    staff = guidance.guided[1]  # seeds from its description: expanded from the corpus (default --expand)
+    staff = guidance.guided[1]  # seeds from its description: expanded from the corpus
     assert staff.expanded, staff
     assert ("Waiting: appointment, queue; Staff: kind, nurse, doctor (expanded from the corpus: "
             f"{', '.join(staff.expanded)}).") in text and "1 free topic" in text
