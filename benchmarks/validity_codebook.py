@@ -141,22 +141,29 @@ def run(quick: bool = False, n_seeds: int = 3) -> dict[str, Any]:
     return results
 
 
-# Written from the measurements of 2026-11-29 (docs/performance.md); re-read it when the numbers move.
+# Written from the measurements of 2026-11-29 21:22-21:37 UTC (docs/performance.md); re-read it when the
+# numbers move.
 OUTCOME = """
-**Outcome (acceptance not met for the names-only codebook).** Guiding with the category *names*
-alone does not beat the unguided run on these comments: gensim +0.007, tomotopy −0.010, both
-inside the spread between seeds. The names carry too little: two of the nine give no term in the
-vocabulary (`Miscellaneous`, `Transition/coordination`), four give one rare term (`access` 40
-occurrences, `dignity` 15, `environment` 22, `facility` 17 in 48,212 tokens), and the names'
-terms occur in only 35% of the units — the seed rule built from them reaches NMI 0.092 with no
-model at all, about what the unguided models reach. With 4–7 seed terms per category the
+**Outcome (acceptance not met for the names-only codebook, with or without expansion).** Guiding
+with the category *names* alone does not beat the unguided run on these comments: gensim +0.007,
+tomotopy −0.010, both inside the spread between seeds. The names carry too little: two of the nine
+give no term in the vocabulary (`Miscellaneous`, `Transition/coordination`), four give one rare
+term (`access` 40 occurrences, `dignity` 15, `environment` 22, `facility` 17 in 48,212 tokens),
+and the names' terms occur in only 35% of the units — the seed rule built from them reaches NMI
+0.092 with no model at all, about what the unguided models reach. *Expanding* the names from the
+corpus (`--expand 8`: the terms most over-represented in the units that contain a name's terms,
+docs/deductive.md) does not rescue them: gensim 0.083 (+0.002 on unguided), tomotopy 0.098
+(−0.018), and the seed rule falls to 0.085. The terms that co-occur with a rare name term are what
+those few comments talk about, not what the human category means: `improve` ("Couldn't be
+improved") brings `health, mobility, condition, exercise` from physiotherapy comments, `access`
+brings `service, need, nhs`, `communication` brings `poor, tell, department`. Smaller expansions
+(2, 3, 5 terms) and stricter thresholds (support 20, lift 3) gave seed-rule NMI 0.081–0.087,
+all below the names alone, so expansion is off by default. With 4–7 seed terms per category the
 guidance does help gensim clearly (0.081 → 0.123, +52%, every seed above every unguided seed)
-but tomotopy only within noise (0.116 → 0.119); both stay below the seed rule itself (0.177):
-a dominant topic follows everything a comment says, not only its seed words. On planted topics
-the same guidance recovers every code's topic (`tests/topics/codebook/test_guided.py`), so the
-limit here is what the FFT names and comments share, not the mechanism. `feedcare codebook
-align` shows it per code: the names-only `Access` and `Dignity` topics end with their seed
-terms at 1% or less of the topic's weight.
+but tomotopy only within noise (0.116 → 0.119); both stay below the seed rule itself (0.177): a
+dominant topic follows everything a comment says, not only its seed words. On planted topics the
+same guidance recovers every code's topic (`tests/topics/codebook/test_guided.py`), so the limit
+here is what the FFT names and comments share, not the mechanism.
 """
 
 
@@ -165,9 +172,10 @@ def markdown(results: dict[str, Any]) -> str:
         return f"Skipped: {results['skipped']}.\n"
     seeds = ", ".join(str(s) for s in results["seeds"])
     lines = [
-        "Two codebooks of the FFT table's 9 human categories (`label`) guide runs: the category names "
+        "Three codebooks of the FFT table's 9 human categories (`label`) guide runs: the category names "
         "only (seed terms derived from the names by the corpus's own tokenisation: the acceptance test "
-        "of issue 17), and the names with 4-7 seed terms per category such as a researcher would write "
+        "of issue 17), the same names expanded from the corpus (`--expand 8`, docs/deductive.md), and "
+        "the names with 4-7 seed terms per category such as a researcher would write "
         "from the names (`RESEARCHER_SEEDS`). Guided runs have one topic per code with a seed in the "
         f"vocabulary plus free topics up to k = {results['k']}; the unguided run has the same k and "
         f"seeds ({seeds}); default boost. Measured: NMI of each unit's dominant topic with its human "
