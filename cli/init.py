@@ -16,11 +16,12 @@ from feedcare.cli.output import message
 def section_classes() -> list[type]:
     """The settings dataclass of every feedcare.toml section, in pipeline order."""
     from feedcare.corpus.ingest.config import IngestConfig
+    from feedcare.corpus.spark.config import SparkConfig
     from feedcare.corpus.tokens.config import TokensConfig
     from feedcare.topics.config import TopicsConfig
     from feedcare.topics.themes.config import ThemesConfig
 
-    return [IngestConfig, TokensConfig, TopicsConfig, ThemesConfig]
+    return [IngestConfig, TokensConfig, TopicsConfig, ThemesConfig, SparkConfig]
 
 
 def register(app: typer.Typer) -> None:

@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from feedcare.corpus.base.errors import ConfigError, UsageError
 
 CONFIG_NAME = "feedcare.toml"
-SECTIONS = ("ingest", "tokens", "topics", "themes")
+SECTIONS = ("ingest", "tokens", "topics", "themes", "spark")
 COMMAND_LINE = "command line"  # where override values come from, in error messages
 
 T = TypeVar("T")

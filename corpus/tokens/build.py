@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from feedcare.corpus.base.atomic import BatchWriter, commit_files, remove_stale_temps, temp_name
-from feedcare.corpus.base.errors import DataError
+from feedcare.corpus.base.errors import DataError, UsageError
 from feedcare.corpus.base.processes import die_with_parent
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.base.settings import as_dict, fingerprint
@@ -178,15 +178,25 @@ def build_tokens(
     force: bool = False,
     wait: float = 0.0,
     progress: ProgressCallback | None = None,
+    backend: str = "local",
+    spark: Any = None,
 ) -> TokensReport:
     """Tokenise ``corpus`` into units (tokens.parquet, vocabulary.parquet, tokens.json).
 
     Does nothing but report when the outputs already match the corpus and ``config`` (pass
     ``force=True`` to rebuild). ``jobs`` worker processes (default: all cores) give the same
     bytes as one. ``wait`` is how long to wait for another process writing the corpus.
+    ``backend="spark"`` does the work on Spark (``spark``: a :class:`SparkConfig`), writing the
+    same files (see docs/spark.md).
     """
     started = time.monotonic()
     config = config or TokensConfig()
+    if backend == "spark":
+        from feedcare.corpus.tokens import spark_backend
+
+        spark_backend.check_available(spark)
+    elif backend != "local":
+        raise UsageError(f"backend must be 'local' or 'spark', got {backend!r}")
     tokens_fp = tokens_fingerprint(corpus, config)
     with corpus_lock(corpus.path, wait):
         remove_stale_temps(corpus.path)  # what a killed `tokens` left behind
@@ -197,7 +207,10 @@ def build_tokens(
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir()
             try:
-                meta = _build(corpus, config, tokens_fp, jobs, progress, staging)
+                if backend == "spark":
+                    meta = spark_backend.build_on_spark(corpus, config, tokens_fp, spark, progress, staging)
+                else:
+                    meta = _build(corpus, config, tokens_fp, jobs, progress, staging)
                 meta.to_json(staging / TOKENS_META_FILE)
                 # tokens.json last: it names the fingerprint both Parquet files must carry.
                 commit_files(staging, corpus.path, (TOKENS_FILE, VOCABULARY_FILE, TOKENS_META_FILE))
@@ -341,7 +354,16 @@ def _build(
         temp.unlink(missing_ok=True)
         temp2.unlink(missing_ok=True)
     vocabulary = write_vocabulary(staging / VOCABULARY_FILE, dictionary, tokens_fp)
-    reading: Reading = first["reading"]
+    return tokens_meta(corpus, config, tokens_fp, reading=first["reading"], units_built=first["units"],
+                       stats=first["stats"], filters=first["filters"], phrases=phrases, n_before=n_before,
+                       pruned=pruned, written=written, vocabulary=vocabulary, jobs=jobs)
+
+
+def tokens_meta(corpus: Corpus, config: TokensConfig, tokens_fp: str, *, reading: Reading, units_built: int,
+                stats: UnitStats, filters: dict[str, int], phrases: list, n_before: int,
+                pruned: dict[str, Any], written: dict[str, int], vocabulary: list[dict[str, Any]],
+                jobs: int) -> TokensMeta:
+    """tokens.json from what the passes counted (shared by the local and the Spark backend)."""
     from feedcare import __version__
 
     summary = TokensSummary(
@@ -350,22 +372,22 @@ def _build(
         turns=reading.turns,
         turns_selected=reading.selected,
         turns_excluded=dict(sorted(reading.excluded.items())),
-        units_built=first["units"],
-        units_merged=first["stats"].merged_units,
-        turns_split=first["stats"].split_turns,
+        units_built=units_built,
+        units_merged=stats.merged_units,
+        turns_split=stats.split_turns,
         units=written["units"],
-        units_dropped_empty=first["units"] - written["units"],
-        words=first["filters"]["words"],
-        removed={k: v for k, v in first["filters"].items() if k not in ("words", "kept")},
+        units_dropped_empty=units_built - written["units"],
+        words=filters["words"],
+        removed={k: v for k, v in filters.items() if k not in ("words", "kept")},
         tokens_before_filter=n_before,
         tokens=written["tokens"],
         vocabulary_before=pruned["before"],
         vocabulary=pruned["after"],
         phrases_found=len(phrases),
         jobs=jobs,
-        units_across_questions=first["stats"].across_questions,
-        interviewer_turns=first["stats"].interviewer_turns,
-        questions=first["stats"].questions,
+        units_across_questions=stats.across_questions,
+        interviewer_turns=stats.interviewer_turns,
+        questions=stats.questions,
         languages=dict(sorted(reading.languages.items(), key=lambda kv: (-kv[1], kv[0]))),
         documents_left_out_language=reading.language_documents,
         turns_left_out_language=reading.language_turns,
