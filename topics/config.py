@@ -20,6 +20,7 @@ ENGINES = tuple(_ENGINE_REGISTRY)  # the registry decides; config only validates
 MAX_TOPICS = 1000
 GENSIM_PRIORS = ("symmetric", "asymmetric", "auto")
 GENSIM_ETA_PRIORS = ("symmetric", "auto")
+SPARK_OPTIMIZERS = ("online", "em")
 
 # Coherence, diversity and stability are always measured on this many top terms per topic,
 # the convention in the topic-model literature, whatever ``top_n`` stores.
@@ -38,7 +39,8 @@ class TopicsConfig:
 
     engine: str = field(
         default="gensim",
-        metadata=_meta("LDA implementation: gensim (online variational Bayes) or tomotopy (Gibbs).",
+        metadata=_meta("LDA implementation: gensim (online variational Bayes), tomotopy (Gibbs) or "
+                       "spark (Spark MLlib).",
                        choices=ENGINES),
     )
     k: int | str = field(
@@ -108,6 +110,32 @@ class TopicsConfig:
     )
     tomotopy_rm_top: int = field(
         default=0, metadata=_meta("tomotopy: drop this many most frequent terms.", min=0)
+    )
+    # --- Spark MLlib LDA (engine = "spark", pip install feedcare[spark]) -----------------------
+    spark_optimizer: str = field(
+        default="online", metadata=_meta("spark: MLlib LDA optimizer: online (variational Bayes on "
+                                         "mini-batches) or em (expectation-maximisation).",
+                                         choices=SPARK_OPTIMIZERS)
+    )
+    spark_iterations: int = field(
+        default=60, metadata=_meta("spark: MLlib LDA iterations (maxIter).", min=1, max=100_000)
+    )
+    spark_subsampling_rate: float = field(
+        default=0.5, metadata=_meta("spark: online: fraction of the units in each mini-batch; "
+                                    "iterations × rate = passes over the corpus.", min=1e-6, max=1.0)
+    )
+    spark_learning_offset: float = field(
+        default=10.0, metadata=_meta("spark: online: learning offset tau0 (MLlib's default 1024 learns "
+                                     "too slowly for a few dozen iterations).", min=0.0)
+    )
+    spark_learning_decay: float = field(
+        default=0.51, metadata=_meta("spark: online: learning rate decay kappa, in (0.5, 1].",
+                                     min=0.5, max=1.0)
+    )
+    spark_partitions: int = field(
+        default=0, metadata=_meta("spark: partitions of the units the fit runs on; the model depends "
+                                  "on it, never on the cluster. 0 = one per 50,000 units (at least 2).",
+                                  min=0, max=100_000)
     )
 
     def __post_init__(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import platform
 import time
 from collections.abc import Callable, Iterator
@@ -165,6 +166,8 @@ def fit_topics(
     progress: ProgressCallback | None = None,
     on_plan: Callable[[SweepPlan], None] | None = None,
     guidance: Guidance | None = None,
+    backend: str = "local",
+    spark: Any = None,
 ) -> RunReport:
     """Fit every (k, seed) of ``config`` on the corpus tokens and write ``runs/<run-id>/``.
 
@@ -173,9 +176,10 @@ def fit_topics(
 
     ``run_id`` names the run; an existing unfinished run with the same configuration is
     resumed (finished fits are re-used). ``jobs`` worker processes (default ``config.jobs``,
-    else all cores) give byte-identical results whatever their number. The run registers as a
-    reader of the corpus while it works, so ``ingest`` and ``tokens`` wait for it (or refuse);
-    ``wait`` is how many seconds it waits for one of them already writing.
+    else all cores) give byte-identical results whatever their number. ``backend="spark"`` runs
+    the fits as Spark tasks instead (``spark``: a SparkConfig; docs/spark.md), with the same bytes.
+    The run registers as a reader of the corpus while it works, so ``ingest`` and ``tokens`` wait
+    for it (or refuse); ``wait`` is how many seconds it waits for one of them already writing.
 
     ``guidance`` (from :func:`feedcare.topics.codebook.seeds.plan_guidance`) makes a guided run:
     k is its guided codes plus its free topics, and it is recorded in run.json (``codebook``).
@@ -190,6 +194,15 @@ def fit_topics(
     inputs = check_inputs(Path(corpus_dir), config)
     engine = get_engine(config.engine)
     asked, config = config, config.for_corpus(inputs.n_units)  # "auto" → the values for this corpus
+    runner = None
+    if backend == "spark" and getattr(engine, "FITS_IN_PARALLEL", True):
+        from feedcare.topics.fit.spark_sweep import run_fits_on_spark
+
+        runner = functools.partial(run_fits_on_spark, spark_config=spark)
+    elif backend not in ("local", "spark"):
+        raise UsageError(f"backend must be 'local' or 'spark', got {backend!r}")
+    if not getattr(engine, "FITS_IN_PARALLEL", True):  # each fit uses the whole cluster already
+        jobs = 1
     settings = engine.settings(config)
     if guidance is not None:
         settings = {**settings, "guidance": guidance.engine_settings()}
@@ -204,7 +217,7 @@ def fit_topics(
             )
         with _run_lock(run_dir):
             return _run(run_dir, config, asked, inputs, engine, settings, fit_fp, run_fp,
-                        jobs or default_jobs(), progress, started, on_plan, guidance)
+                        jobs or default_jobs(), progress, started, on_plan, guidance, runner)
 
 
 @contextlib.contextmanager
@@ -273,7 +286,7 @@ def _run_dir(corpus_dir: Path, run_id: str | None, run_fp: str) -> Path:
 def _run(run_dir: Path, config: TopicsConfig, asked: TopicsConfig, inputs: _Inputs, engine: Any,
          settings: dict[str, Any], fit_fp: str, run_fp: str, jobs: int, progress: ProgressCallback | None,
          started: float, on_plan: Callable[[SweepPlan], None] | None = None,
-         guidance: Guidance | None = None) -> RunReport:
+         guidance: Guidance | None = None, runner: Any = None) -> RunReport:
     """The sweep under the run's lock; ``config`` resolved for the corpus, ``asked`` as given."""
     created = read_run(run_dir).info.created if (run_dir / RUN_FILE).is_file() else now_iso()
     for folder in (run_dir, run_dir / MODELS_DIR, *sorted((run_dir / FITS_DIR).glob("*"))):
@@ -311,7 +324,7 @@ def _run(run_dir: Path, config: TopicsConfig, asked: TopicsConfig, inputs: _Inpu
     if on_plan is not None:
         on_plan(sweep_plan)
     weights = sweep_plan.fit_seconds or {job.model: 1.0 for job in fit_jobs}  # an engine with no estimate
-    records, reused = run_fits(fit_jobs, jobs, _fit_progress(progress, weights))
+    records, reused = run_fits(fit_jobs, jobs, _fit_progress(progress, weights), runner)
     fits_done = time.perf_counter()
 
     stability = add_stability(records)

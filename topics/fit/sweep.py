@@ -58,9 +58,13 @@ _worker_queue: Any = None
 
 
 def run_fits(
-    jobs: list[FitJob], n_jobs: int, on_fit: FitsProgress | None = None
+    jobs: list[FitJob], n_jobs: int, on_fit: FitsProgress | None = None, runner: Callable | None = None
 ) -> tuple[list[dict[str, Any]], int]:
-    """Run (or re-use) every fit; records in ``jobs`` order and how many were re-used."""
+    """Run (or re-use) every fit; records in ``jobs`` order and how many were re-used.
+
+    ``runner(todo, on_fit)`` runs the fits elsewhere (Spark tasks, :mod:`.spark_sweep`) and returns
+    their records by model; the fits are the same.
+    """
     records: dict[str, dict[str, Any]] = {}
     todo = []
     for job in jobs:
@@ -71,7 +75,9 @@ def run_fits(
                 on_fit(job.model, 1.0)
         else:
             todo.append(job)
-    if n_jobs <= 1 or len(todo) <= 1:
+    if runner is not None and todo:
+        records.update(runner(todo, on_fit))
+    elif n_jobs <= 1 or len(todo) <= 1:
         for job in todo:
             records[job.model] = run_fit(job, on_fit)
     else:
