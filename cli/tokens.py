@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, WaitOpt
+from feedcare.cli.options import (
+    DEFAULT_CORPUS,
+    BackendOpt,
+    ConfigOpt,
+    CorpusOpt,
+    JobsOpt,
+    JsonOpt,
+    SparkMasterOpt,
+    WaitOpt,
+)
 from feedcare.cli.output import err, message, progress_bar, show
 
 if TYPE_CHECKING:  # the tokens modules pull in NLTK and gensim: not at `feedcare --help`
@@ -18,9 +27,11 @@ EPILOG = (
     "  [bold]feedcare tokens[/]                      tokenise ./corpus with ./feedcare.toml\n\n"
     "  [bold]feedcare tokens --unit document --roles participant,interviewer[/]\n\n"
     "  [bold]feedcare tokens --show-config[/]        print the effective [tokens] settings\n\n"
+    "  [bold]feedcare tokens --backend spark --spark-master spark://head:7077[/]   on a Spark cluster\n\n"
     "Outputs tokens.parquet, vocabulary.parquet and tokens.json in the corpus directory; "
     "rebuilt only when the corpus or the settings changed. Exit codes: 0 ok, 2 bad option or "
-    "configuration, 4 corpus missing or damaged, 5 corpus busy."
+    "configuration (also: pyspark or Java missing, Spark master unreachable), 4 corpus missing or damaged, "
+    "5 corpus busy. Spark: docs/spark.md."
 )
 
 
@@ -42,6 +53,8 @@ def register(app: typer.Typer) -> None:
         corpus: CorpusOpt = DEFAULT_CORPUS,
         config: ConfigOpt = None,
         jobs: JobsOpt = None,
+        backend: BackendOpt = None,
+        spark_master: SparkMasterOpt = None,
         force: Annotated[bool, typer.Option("--force", help="Rebuild even when up to date.")] = False,
         show_config: Annotated[
             bool,
@@ -102,6 +115,7 @@ def register(app: typer.Typer) -> None:
         """Cut the corpus into analysis units and tokenise them (NLTK, offline)."""
         from feedcare.corpus import open_corpus
         from feedcare.corpus.tokens.build import build_tokens
+        from feedcare.corpus.spark.config import spark_settings_for
         from feedcare.corpus.tokens.config import load_tokens_config
 
         overrides = _overrides(
@@ -117,6 +131,7 @@ def register(app: typer.Typer) -> None:
             no_above=no_above,
         )
         settings = load_tokens_config(config, overrides)
+        spark = spark_settings_for("tokens", backend, spark_master, config)
         if show_config:
             from feedcare.corpus.base.settings import render_section
 
@@ -124,7 +139,8 @@ def register(app: typer.Typer) -> None:
             return
         with progress_bar(not json_output) as progress:
             report = build_tokens(
-                open_corpus(corpus), settings, jobs=jobs, force=force, wait=wait, progress=progress
+                open_corpus(corpus), settings, jobs=jobs, force=force, wait=wait, progress=progress,
+                backend="spark" if spark else "local", spark=spark,
             )
         show(report, _print_report, as_json=json_output)
 

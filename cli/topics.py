@@ -7,7 +7,17 @@ from typing import Annotated, Any
 
 import typer
 from feedcare.cli.codebook.render import render_guidance
-from feedcare.cli.options import DEFAULT_CORPUS, ConfigOpt, CorpusOpt, JobsOpt, JsonOpt, SeedOpt, WaitOpt
+from feedcare.cli.options import (
+    DEFAULT_CORPUS,
+    BackendOpt,
+    ConfigOpt,
+    CorpusOpt,
+    JobsOpt,
+    JsonOpt,
+    SeedOpt,
+    SparkMasterOpt,
+    WaitOpt,
+)
 from feedcare.cli.output import err, message, progress_bar, show
 from feedcare.cli.registry_help import registry_help, spoken_list
 from feedcare.cli.run_report import render_report, settings_text
@@ -21,9 +31,11 @@ EPILOG = (
     "  feedcare topics --run-id pilot        resume or name a run\n\n"
     "  feedcare topics --k 4:12 --dry-run    the fits, their settings and an estimate; no fitting\n\n"
     "  feedcare topics --codebook codes.qdc --free 3   one topic per code + 3 free (docs/deductive.md)\n\n"
-    "Exit codes: 0 ok, 2 bad option or configuration, 4 tokens missing or stale, 5 the corpus is "
-    "being written (--wait), 130 interrupted (finished fits are kept: resume with --run-id). "
-    "Docs: docs/topics.md"
+    "  feedcare topics --k 4:16 --backend spark   the sweep's fits as Spark tasks\n\n"
+    "  feedcare topics --engine spark        Spark MLlib LDA (pip install 'feedcare[spark]')\n\n"
+    "Exit codes: 0 ok, 2 bad option or configuration (also: pyspark or Java missing, Spark master "
+    "unreachable), 4 tokens missing or stale, 5 the corpus is being written (--wait), 130 interrupted "
+    "(finished fits are kept: resume with --run-id). Docs: docs/topics.md, docs/spark.md"
 )
 
 
@@ -51,6 +63,8 @@ def topics(
         str | None,
         typer.Option("--engine", help="{engines}.", show_default=False),
     ] = None,
+    backend: BackendOpt = None,
+    spark_master: SparkMasterOpt = None,
     passes: Annotated[
         str | None,
         typer.Option("--passes", help='gensim passes over the corpus: a number (exactly that many) or "auto" '
@@ -135,9 +149,16 @@ def topics(
         show(plan_sweep(corpus, settings, jobs=jobs, run_id=run_id, guidance=guidance), render_plan,
              as_json=as_json)
         return
+    from feedcare.corpus.spark.config import load_spark_config, spark_settings_for
+
+    spark = spark_settings_for("sweeps", backend, spark_master, config)
+    on_spark = spark is not None
+    if spark is None and (settings.engine == "spark" or spark_master):  # where the MLlib engine runs
+        spark = load_spark_config(config, {"master": spark_master})
     with progress_bar() as progress:
         report = fit_topics(corpus, settings, run_id=run_id, jobs=jobs, wait=wait, progress=progress,
-                            on_plan=lambda plan: message(plan_line(plan)), guidance=guidance)
+                            on_plan=lambda plan: message(plan_line(plan)), guidance=guidance,
+                            backend="spark" if on_spark else "local", spark=spark)
     show(report, _render, as_json=as_json)
 
 

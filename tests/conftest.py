@@ -36,3 +36,17 @@ def invoke(runner):
         return runner.invoke(app, [str(a) for a in args], catch_exceptions=False, **kwargs)
 
     return _invoke
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local[2] SparkSession for every Spark test; they skip, saying why, without pyspark or Java."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'feedcare[spark]')")
+    from feedcare.corpus.spark.config import SparkConfig
+    from feedcare.corpus.spark.session import java_available, spark_session, stop_session
+
+    if not java_available():
+        pytest.skip("Spark needs Java 17 or newer: no java on PATH and JAVA_HOME unset")
+    session = spark_session(SparkConfig(master="local[2]"))
+    yield session
+    stop_session()

@@ -97,3 +97,19 @@ def load_spark_config(
             table.update(master=url, remote="")
     table.update(given)
     return build_section(SparkConfig, table, "spark", "command line" if given or url else source)
+
+
+def spark_settings_for(
+    step: str, backend: str | None = None, master: str | None = None, config_path: Path | None = None
+) -> SparkConfig | None:
+    """The ``[spark]`` settings when ``step`` ("tokens" or "sweeps") runs on Spark, else None.
+
+    ``backend`` (``--backend``) decides; when it is None, the ``[spark]`` key named ``step`` does.
+    """
+    from feedcare.corpus.base.errors import UsageError
+
+    if backend is not None and backend not in BACKENDS:
+        raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    spark = load_spark_config(config_path, {"master": master})
+    on_spark = backend == "spark" if backend is not None else bool(getattr(spark, step))
+    return spark if on_spark else None

@@ -203,6 +203,10 @@ def fit_topics(
         raise UsageError(f"backend must be 'local' or 'spark', got {backend!r}")
     if not getattr(engine, "FITS_IN_PARALLEL", True):  # each fit uses the whole cluster already
         jobs = 1
+    if runner is not None or getattr(engine, "SPARK", False):
+        from feedcare.corpus.spark.session import spark_session
+
+        spark_session(spark)  # from [spark] / --spark-master, before an engine asks for one
     settings = engine.settings(config)
     if guidance is not None:
         settings = {**settings, "guidance": guidance.engine_settings()}
