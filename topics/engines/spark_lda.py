@@ -14,6 +14,7 @@ A fit uses the whole cluster, so a run's fits go one after another (``FITS_IN_PA
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import math
@@ -196,17 +197,17 @@ def _pack(k: int, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]
 
 @contextlib.contextmanager
 def _checkpoints(spark, optimizer: str) -> Iterator[None]:
-    """EM keeps a growing graph lineage; a local run checkpoints it to a temporary folder."""
+    """EM keeps a growing graph lineage: a local run checkpoints it to a temporary folder.
+
+    The folder lives as long as the process: the fitted model still reads its last checkpoint
+    when run_fit saves it.
+    """
     sc = spark.sparkContext
-    if optimizer != "em" or sc.getCheckpointDir() is not None or not sc.master.startswith("local"):
-        yield
-        return
-    folder = tempfile.mkdtemp(prefix="feedcare-spark-checkpoints-")
-    sc.setCheckpointDir(folder)
-    try:
-        yield
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    if optimizer == "em" and sc.getCheckpointDir() is None and sc.master.startswith("local"):
+        folder = tempfile.mkdtemp(prefix="feedcare-spark-checkpoints-")
+        atexit.register(shutil.rmtree, folder, True)
+        sc.setCheckpointDir(folder)
+    yield
 
 
 @contextlib.contextmanager
