@@ -144,11 +144,12 @@ def _defaults(url: str) -> dict[str, str]:
     if url.startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors run this interpreter
         cores = re.fullmatch(r"local\[(\d+)(?:,\d+)?\]", url)
+        n = int(cores.group(1)) if cores else (os.cpu_count() or 1)
         conf.update({
             "spark.ui.enabled": "false",
             "spark.driver.host": "127.0.0.1",
             "spark.driver.bindAddress": "127.0.0.1",
-            "spark.sql.shuffle.partitions": str(2 * int(cores.group(1))) if cores else str(2 * (os.cpu_count() or 1)),
+            "spark.sql.shuffle.partitions": str(2 * n),  # Spark's 200 is for clusters
         })
     return conf
 

@@ -42,7 +42,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from feedcare.corpus.base.atomic import BatchWriter
 from feedcare.corpus.base.errors import DataError
 from feedcare.corpus.base.progress import ProgressCallback, report
@@ -298,7 +297,8 @@ def _phrases(unit_rows, config: TokensConfig) -> list[Phrase]:
         )
         a = vocab.select(F.col("key").alias("word_a"), F.col("n").alias("count_a"))
         b = vocab.select(F.col("key").alias("word_b"), F.col("n").alias("count_b"))
-        scored = candidates.join(a, "word_a").join(b, "word_b").select("phrase", "count", "count_a", "count_b")
+        scored = candidates.join(a, "word_a").join(b, "word_b")
+        scored = scored.select("phrase", "count", "count_a", "count_b")
         task = functools.partial(_score_partition, config.phrases_scoring, config.phrases_min_count,
                                  float(config.phrases_threshold), int(len_vocab), words)
         found = scored.mapInArrow(task, _SCORED_DDL).collect()
@@ -385,7 +385,8 @@ def _vocabulary(phrased, config: TokensConfig):
             F.sum(F.when(below, 1).otherwise(0)), F.sum(F.when(above, 1).otherwise(0)),
         ).first()
         before, n_before, num_nnz, n_below, n_above = (int(v or 0) for v in counts)
-        above_terms = [r[0] for r in stats.filter(above).orderBy(F.desc("df"), "term").select("term").take(20)]
+        ranked = stats.filter(above).orderBy(F.desc("df"), "term").select("term")
+        above_terms = [row[0] for row in ranked.take(20)]
         good = stats.filter((df >= config.no_below) & (df <= no_above_abs))
         if config.keep_n:
             # gensim sorts the good ids by document frequency (stable): ties stay in id order,
@@ -427,7 +428,8 @@ def _final_partition(vocabulary: pa.Array, batches: Iterator[pa.RecordBatch]) ->
         counts = np.bincount(parents, minlength=batch.num_rows)
         offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
         keep = pa.array(counts > 0)
-        columns = {name: batch.column(name).cast(TOKENS.field(name).type).filter(keep) for name in _UNIT_FIELDS}
+        columns = {name: batch.column(name).cast(TOKENS.field(name).type).filter(keep)
+                   for name in _UNIT_FIELDS}
         columns.update(
             tokens=pa.ListArray.from_arrays(offsets, words.flatten().filter(kept)).filter(keep),
             token_ids=pa.ListArray.from_arrays(offsets, ids.filter(kept).cast(pa.int32())).filter(keep),

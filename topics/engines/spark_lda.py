@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-
 from feedcare.corpus.base.errors import DataError
 from feedcare.topics.config import TopicsConfig
 from feedcare.topics.engines.base import FitResult, normalise_rows
@@ -86,9 +85,8 @@ def fit(
     progress: Callable[[float], None] | None = None,
 ) -> FitResult:
     """Fit one MLlib LDA model on ``bow``'s tokens.parquet; ``terms[i]`` is the term of id ``i``."""
-    from pyspark.ml.clustering import LDA
-
     from feedcare.corpus.spark.session import session_info, spark_session, translate_errors
+    from pyspark.ml.clustering import LDA
 
     spark = spark_session()
     n_units = len(bow)
@@ -186,7 +184,8 @@ def _pack(k: int, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]
             continue
         ids = batch.column("unit_id").to_numpy()
         if not np.array_equal(ids, np.arange(ids[0], ids[0] + len(ids))):
-            raise DataError("tokens.parquet: unit_id values are not 0..n-1 in order; re-run `feedcare tokens`")
+            raise DataError("tokens.parquet: unit_id values are not 0..n-1 in order; "
+                            "re-run `feedcare tokens`")
         weights = batch.column("weights")
         values = np.asarray(weights.flatten().to_numpy(zero_copy_only=False), dtype=np.float64)
         yield pa.RecordBatch.from_pydict(

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-
 from feedcare.corpus.base.errors import UsageError
 from feedcare.topics.fit.fitting import FIT_FILE, FitJob, run_fit
 
@@ -34,7 +33,8 @@ def run_fits_on_spark(todo: list[FitJob], on_fit=None, spark_config: Any = None)
     from feedcare.corpus.spark.session import session_info, spark_session, translate_errors
 
     if any(job.engine == "spark" for job in todo):
-        raise UsageError("the spark engine distributes each fit itself; run its sweep without --backend spark")
+        raise UsageError("the spark engine distributes each fit itself; "
+                         "run its sweep without --backend spark")
     spark = spark_session(spark_config)
     # Executors may start in another folder: every path they use is absolute.
     jobs = [dataclasses.replace(job, tokens_path=Path(job.tokens_path).resolve(),
@@ -64,7 +64,8 @@ def _fit_partition(jobs: list[FitJob], batches: Iterator[pa.RecordBatch]) -> Ite
     for batch in batches:
         for index in batch.column(0).to_pylist():
             record = run_fit(jobs[index])
-            yield pa.RecordBatch.from_pydict({"index": [index], "record": [json.dumps(record)]}, schema=schema)
+            yield pa.RecordBatch.from_pydict({"index": [index], "record": [json.dumps(record)]},
+                                             schema=schema)
 
 
 def _watch(jobs: list[FitJob], on_fit, stop: threading.Event, every: float = 0.5) -> None:

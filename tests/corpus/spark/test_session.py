@@ -84,7 +84,8 @@ def test_missing_pyspark_is_a_one_line_usage_error(tmp_path, invoke, monkeypatch
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pyspark" else real(name, *a))
     corpus = build_corpus(tmp_path / "c", {"d1": [("P", "participant", "the nurse was kind")]})
     result = invoke("tokens", "--corpus", corpus, "--backend", "spark")
     assert result.exit_code == 2

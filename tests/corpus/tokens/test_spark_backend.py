@@ -52,9 +52,8 @@ def comments(tmp_path_factory):
         writer.writerow(["id", "ward", "comment"])
         for i, text in enumerate(_comments(1500)):
             writer.writerow([f"c{i:05d}", f"w{i % 5}", text])
-    from feedcare.corpus.ingest.pipeline import ingest
-
     from feedcare.corpus.ingest.config import IngestConfig
+    from feedcare.corpus.ingest.pipeline import ingest
 
     ingest([table], root / "corpus", IngestConfig(text_column="comment", id_column="id"))
     return root / "corpus"
