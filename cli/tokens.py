@@ -114,8 +114,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Cut the corpus into analysis units and tokenise them (NLTK, offline)."""
         from feedcare.corpus import open_corpus
-        from feedcare.corpus.tokens.build import build_tokens
         from feedcare.corpus.spark.config import spark_settings_for
+        from feedcare.corpus.tokens.build import build_tokens
         from feedcare.corpus.tokens.config import load_tokens_config
 
         overrides = _overrides(

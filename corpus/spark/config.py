@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from feedcare.corpus.base.settings import build_section, find_config, load_toml
+from feedcare.corpus.base.settings import Settings
 
 BACKENDS = ("local", "spark")
 
@@ -84,19 +84,12 @@ def load_spark_config(
     environment fills in only what neither the file nor the command line set; see
     :meth:`SparkConfig.resolved_master`.
     """
-    path = find_config(config_path, cwd)
-    table = dict(load_toml(path).get("spark", {}))
-    source = str(path) if path else ""
-    build_section(SparkConfig, table, "spark", source)  # the file's errors name the file
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     url = given.pop("master", None)
     if url is not None:
-        if url.startswith("sc://"):
-            table.update(remote=url, master="")
-        else:
-            table.update(master=url, remote="")
-    table.update(given)
-    return build_section(SparkConfig, table, "spark", "command line" if given or url else source)
+        connect = url.startswith("sc://")
+        given.update({"remote": url, "master": ""} if connect else {"master": url, "remote": ""})
+    return Settings.load(config_path, cwd).build(SparkConfig, given)
 
 
 def spark_settings_for(

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from feedcare.corpus.base.atomic import BatchWriter, commit_files, remove_stale_temps, temp_name
 from feedcare.corpus.base.errors import DataError, UsageError
@@ -44,7 +43,6 @@ from feedcare.corpus.store.schema import (
     VOCABULARY_FILE,
 )
 from feedcare.corpus.store.sidecars import (
-    LanguageExample,
     PhraseCount,
     Pruning,
     TermCount,
@@ -59,16 +57,11 @@ from feedcare.corpus.tokens.batches import (
     tokenise_doc_batch,
 )
 from feedcare.corpus.tokens.config import TokensConfig, stopword_file_hashes
+from feedcare.corpus.tokens.meta import tokens_meta
 from feedcare.corpus.tokens.normalise import lemma
 from feedcare.corpus.tokens.phrases import PhraseCounter
-from feedcare.corpus.tokens.tokenizer import (
-    BLOCK_CHARS,
-    StopLists,
-    Tokenizer,
-    blocks,
-    load_stoplists,
-    spoken_list_text,
-)
+from feedcare.corpus.tokens.punkt import needs_sentences, punkt_sample
+from feedcare.corpus.tokens.tokenizer import load_stoplists, spoken_list_text
 from feedcare.corpus.tokens.units import UnitStats, init_worker, train_punkt
 from feedcare.corpus.tokens.vocabulary import (
     UNITS,
@@ -83,7 +76,6 @@ __all__ = ["TABLE_FORMATS", "TokensReport", "build_tokens", "resolve_mode", "tok
 # Bump when the tokenisation changes in a way the fingerprint cannot see.
 # 2: documents are filtered by language; redaction markers are patterns; answer units.
 TOKENS_FORMAT = 2
-TOP_TERMS = 50
 _TEMP_UNITS = ".tokens-units.tmp.parquet"
 _TEMP_PHRASED = ".tokens-phrased.tmp.parquet"
 
@@ -223,59 +215,6 @@ def build_tokens(
     return TokensReport.from_meta(corpus.path, status, meta, time.monotonic() - started)
 
 
-# --- reading the corpus in batches ----------------------------------------------------------
-
-
-def _rows(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple]:
-    for batch in batches:
-        yield from zip(*(column.to_pylist() for column in batch.columns), strict=True)
-
-
-def _needs_sentences(corpus: Corpus, config: TokensConfig, stoplists: StopLists) -> bool:
-    """Whether any selected turn has more than max_tokens tokens (Punkt training is costly)."""
-    if config.unit not in ("auto", "turn", "answer"):
-        return False
-    split_docs = None  # every document splits its turns
-    if config.unit == "auto":
-        # Transcripts are few even in a large mixed corpus; comment-table rows are not kept.
-        tables = pa.array(sorted(TABLE_FORMATS), pa.string())
-        split_docs = set()
-        for batch in corpus.iter_documents(["doc_id", "format"], 65_536):
-            is_transcript = pc.invert(pc.is_in(batch.column(1), value_set=tables))
-            split_docs.update(batch.column(0).filter(is_transcript).to_pylist())
-        if not split_docs:
-            return False
-    roles = set(config.roles)
-    tokenizer = Tokenizer(config, stoplists)
-    for batch in corpus.iter_segments(["doc_id", "role", "n_words", "text"], 65_536):
-        # A turn has at most as many tokens as words: only long turns need tokenising here.
-        long_turns = batch.filter(pc.greater(batch.column(2), config.max_tokens))
-        for doc_id, role, _n, text in _rows([long_turns]):
-            if role in roles and (split_docs is None or doc_id in split_docs):
-                if sum(map(len, tokenizer.chunks(text))) > config.max_tokens:
-                    return True
-    return False
-
-
-def _punkt_sample(corpus: Corpus, config: TokensConfig) -> list[str]:
-    """An evenly spread, deterministic sample of the selected turns, about punkt_sample_chars long."""
-    words = corpus.manifest.counts.words
-    stride = max(1, (words * 6) // config.punkt_sample_chars)  # ~6 characters per word
-    roles = set(config.roles)
-    sample, size, index = [], 0, 0
-    for role, text in _rows(corpus.iter_segments(["role", "text"], 8192)):
-        if role not in roles:
-            continue
-        if index % stride == 0:
-            # A huge turn gives its first block only: Punkt trains on a bounded text.
-            sample.append(text if len(text) <= BLOCK_CHARS else text[: blocks(text)[0][1]])
-            size += len(text)
-            if size >= config.punkt_sample_chars:
-                break
-        index += 1
-    return sample
-
-
 # --- ordered parallel map -------------------------------------------------------------------
 
 
@@ -334,9 +273,9 @@ def _build(
     }
     stoplists = load_stoplists(config, file_texts)
     params = None
-    if _needs_sentences(corpus, config, stoplists):
+    if needs_sentences(corpus, config, stoplists):
         report(progress, "Training sentence splitter", 0, 1)
-        params = train_punkt(_punkt_sample(corpus, config))
+        params = train_punkt(punkt_sample(corpus, config))
         report(progress, "Training sentence splitter", 1, 1)
     n_docs, n_segments = corpus.manifest.counts.documents, corpus.manifest.counts.segments
     jobs = max(1, min(jobs or default_jobs(), math.ceil(n_segments / config.batch_size) or 1))
@@ -357,52 +296,6 @@ def _build(
     return tokens_meta(corpus, config, tokens_fp, reading=first["reading"], units_built=first["units"],
                        stats=first["stats"], filters=first["filters"], phrases=phrases, n_before=n_before,
                        pruned=pruned, written=written, vocabulary=vocabulary, jobs=jobs)
-
-
-def tokens_meta(corpus: Corpus, config: TokensConfig, tokens_fp: str, *, reading: Reading, units_built: int,
-                stats: UnitStats, filters: dict[str, int], phrases: list, n_before: int,
-                pruned: dict[str, Any], written: dict[str, int], vocabulary: list[dict[str, Any]],
-                jobs: int) -> TokensMeta:
-    """tokens.json from what the passes counted (shared by the local and the Spark backend)."""
-    from feedcare import __version__
-
-    summary = TokensSummary(
-        documents=reading.documents,
-        unit_modes=dict(sorted(reading.modes.items())),
-        turns=reading.turns,
-        turns_selected=reading.selected,
-        turns_excluded=dict(sorted(reading.excluded.items())),
-        units_built=units_built,
-        units_merged=stats.merged_units,
-        turns_split=stats.split_turns,
-        units=written["units"],
-        units_dropped_empty=units_built - written["units"],
-        words=filters["words"],
-        removed={k: v for k, v in filters.items() if k not in ("words", "kept")},
-        tokens_before_filter=n_before,
-        tokens=written["tokens"],
-        vocabulary_before=pruned["before"],
-        vocabulary=pruned["after"],
-        phrases_found=len(phrases),
-        jobs=jobs,
-        units_across_questions=stats.across_questions,
-        interviewer_turns=stats.interviewer_turns,
-        questions=stats.questions,
-        languages=dict(sorted(reading.languages.items(), key=lambda kv: (-kv[1], kv[0]))),
-        documents_left_out_language=reading.language_documents,
-        turns_left_out_language=reading.language_turns,
-        left_out_language_examples=[LanguageExample(**e) for e in reading.language_examples],
-    )
-    return TokensMeta(
-        fingerprint=tokens_fp,
-        corpus_fingerprint=corpus.fingerprint,
-        config=as_dict(config),
-        summary=summary,
-        phrases=[PhraseCount.from_dict(p.as_dict()) for p in phrases],
-        pruned=Pruning(**pruned),
-        top_terms=[TermCount(**t) for t in vocabulary[:TOP_TERMS]],
-        feedcare_version=__version__,
-    )
 
 
 def _pass_units(corpus, config, temp, jobs, initargs, n_docs, progress) -> dict:

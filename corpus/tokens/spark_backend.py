@@ -48,9 +48,10 @@ from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.store.reader import Corpus
 from feedcare.corpus.store.schema import TOKENS
 from feedcare.corpus.tokens.batches import DocBatch, Reading
-from feedcare.corpus.tokens.build import _needs_sentences, _punkt_sample, tokens_meta
 from feedcare.corpus.tokens.config import TokensConfig
+from feedcare.corpus.tokens.meta import tokens_meta
 from feedcare.corpus.tokens.phrases import DELIMITER, Phrase
+from feedcare.corpus.tokens.punkt import needs_sentences, punkt_sample
 from feedcare.corpus.tokens.tokenizer import load_stoplists
 from feedcare.corpus.tokens.units import UnitStats, init_worker, tokenise_batch, train_punkt
 from feedcare.corpus.tokens.vocabulary import FINGERPRINT_KEY, ROWS_PER_WRITE, _flat_tokens, write_vocabulary
@@ -99,13 +100,13 @@ def build_on_spark(corpus: Corpus, config: TokensConfig, tokens_fp: str, spark_c
     }
     stoplists = load_stoplists(config, file_texts)
     params = None
-    if _needs_sentences(corpus, config, stoplists):  # a driver-side read, as in the local backend
+    if needs_sentences(corpus, config, stoplists):  # a driver-side read, as in the local backend
         report(progress, "Training sentence splitter", 0, 1)
-        params = train_punkt(_punkt_sample(corpus, config))
+        params = train_punkt(punkt_sample(corpus, config))
         report(progress, "Training sentence splitter", 1, 1)
     spark = spark_session(spark_config)
     info = session_info(spark)
-    n_segments = int(corpus.manifest.get("counts", {}).get("segments") or 0)
+    n_segments = corpus.manifest.counts.segments
     # tokens.json records the parallelism as the local backend does for --jobs N
     jobs = max(1, min(info.default_parallelism or 1, math.ceil(n_segments / config.batch_size) or 1))
     partitions = spark_config.partitions or auto_partitions(n_segments, info.default_parallelism)

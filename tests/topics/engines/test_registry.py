@@ -24,7 +24,7 @@ def test_every_registered_module_implements_the_engine_protocol(name):
 
 
 def test_an_unknown_engine_lists_the_registered_ones():
-    with pytest.raises(ValueError, match="engine must be one of gensim, tomotopy, got 'mallet'"):
+    with pytest.raises(ValueError, match="engine must be one of gensim, tomotopy, spark, got 'mallet'"):
         get_engine("mallet")
 
 
