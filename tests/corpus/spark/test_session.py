@@ -63,6 +63,7 @@ def _feedcare(*args, env=None, cwd=None):
                           text=True, env=env, cwd=cwd, timeout=120)
 
 
+@pytest.mark.slow
 def test_cli_errors_for_an_unreachable_master_and_a_missing_java(tmp_path):
     """Fresh processes (no SparkSession yet): one line on stderr, exit 2, nothing written."""
     corpus = build_corpus(tmp_path / "c", {"d1": [("P", "participant", "the nurse was kind")]})

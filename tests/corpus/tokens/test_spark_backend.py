@@ -19,6 +19,7 @@ from feedcare.corpus import open_corpus
 from feedcare.corpus.tokens.build import build_tokens
 from feedcare.corpus.tokens.config import TokensConfig
 
+pytestmark = pytest.mark.slow  # a local[2] Spark session: seconds to start, seconds per job
 FILES = ("tokens.parquet", "vocabulary.parquet", "tokens.json")
 PHRASES = ["car park", "chest pain", "blood test", "mental health", "night shift"]
 SYLLABLES = "ka lo mi ne ru sa te vo bi da fe gu ho ji ko lu ma no pi re si to".split()

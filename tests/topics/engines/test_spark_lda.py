@@ -9,6 +9,7 @@ from feedcare.topics import TopicsConfig, fit_topics, open_run
 from feedcare.topics.measures.stability import match_topics
 from topics_fixtures import corpus_with_tokens, planted_units
 
+pytestmark = pytest.mark.slow  # a local[2] Spark session: seconds to start, seconds per job
 OUTPUTS = ("topics.parquet", "doc_topics.parquet", "topic_measures.parquet", "sweep.parquet")
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 
 from topics_fixtures import planted_corpus
 
+pytestmark = pytest.mark.slow  # a local[2] Spark session: seconds to start, seconds per job
 OUTPUTS = ("topics.parquet", "doc_topics.parquet", "topic_measures.parquet")
 
 
