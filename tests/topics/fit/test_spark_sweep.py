@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 import json
 
+import pytest
 from topics_fixtures import planted_corpus
 
 pytestmark = pytest.mark.slow  # a local[2] Spark session: seconds to start, seconds per job
