@@ -20,6 +20,7 @@ import functools
 import math
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -210,16 +211,33 @@ def _checkpoints(spark, optimizer: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _iterations(spark, iterations: int, progress: Callable[[float], None] | None) -> Iterator[None]:
-    """Progress as the share of MLlib's iterations done (one Spark job each), from the tracker."""
+def _iterations(spark, iterations: int, progress: Callable[[float], None] | None,
+                every: float = 0.5) -> Iterator[None]:
+    """Progress as Spark jobs finished of about one per MLlib iteration (the status tracker's view)."""
     if progress is None:
         yield
         return
-    from feedcare.corpus.spark.session import tracked
-
-    def on_tasks(_stage: str, done: int, total: int | None) -> None:
-        if total:
-            progress(min(0.99, done / total))
-
-    with tracked(spark, "fit", on_tasks):
+    try:
+        sc = spark.sparkContext
+    except Exception:  # Spark Connect: no status tracker
         yield
+        return
+    group = f"feedcare-fit-{threading.get_ident()}"
+    sc.setJobGroup(group, "feedcare fit", interruptOnCancel=True)
+    stop = threading.Event()
+
+    def poll() -> None:
+        tracker = sc.statusTracker()
+        while not stop.wait(every):
+            done = sum(1 for job in tracker.getJobIdsForGroup(group)
+                       if (info := tracker.getJobInfo(job)) is not None and info.status == "SUCCEEDED")
+            progress(min(0.99, done / (iterations + 2)))
+
+    thread = threading.Thread(target=poll, name="feedcare-spark-fit", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        sc.setLocalProperty("spark.jobGroup.id", None)

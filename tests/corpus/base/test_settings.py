@@ -21,16 +21,18 @@ from feedcare.corpus.base.settings import (
     toml_value,
 )
 from feedcare.corpus.ingest.config import IngestConfig, load_ingest_config
+from feedcare.corpus.spark.config import SparkConfig, load_spark_config
 from feedcare.corpus.tokens.config import TokensConfig, load_tokens_config
 from feedcare.topics.config import TopicsConfig, load_topics_config
 from feedcare.topics.themes.config import ThemesConfig, load_themes_config
 
-CLASSES = (IngestConfig, TokensConfig, TopicsConfig, ThemesConfig)
+CLASSES = (IngestConfig, TokensConfig, TopicsConfig, ThemesConfig, SparkConfig)
 LOADERS = {  # the per-section functions of the public API: thin wrappers over Settings
     IngestConfig: lambda path, overrides: load_ingest_config(path, overrides),
     TokensConfig: load_tokens_config,
     TopicsConfig: load_topics_config,
     ThemesConfig: load_themes_config,
+    SparkConfig: load_spark_config,
 }
 
 
@@ -253,7 +255,7 @@ def test_every_section_class_names_its_section():
     class Nameless:
         pass
 
-    with pytest.raises(TypeError, match="SECTION must be one of ingest, tokens, topics, themes"):
+    with pytest.raises(TypeError, match="SECTION must be one of ingest, tokens, topics, themes, spark"):
         section_of(Nameless)
 
 
