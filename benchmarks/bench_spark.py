@@ -8,8 +8,8 @@ life of a JVM): ``feedcare tokens`` locally with --jobs 2 and with --backend spa
 local[2] (the files are compared byte for byte), and one k = 20 fit, seed 42, of one pass over the
 units: the gensim engine locally with ``passes = 1`` (as the scale suite), the spark engine on
 local[1] and local[2] with MLlib's own defaults (20 iterations on 5% of the units each). Wall
-times include starting Spark (reported separately) and Python; the machine's load is recorded before and after, because a
-shared machine's load moves these numbers more than anything else.
+times include starting Spark (reported separately) and Python; the machine's load is recorded
+before and after, because a shared machine's load moves these numbers more than anything else.
 """
 
 from __future__ import annotations
