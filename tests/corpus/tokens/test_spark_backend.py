@@ -51,7 +51,7 @@ def comments(tmp_path_factory):
     with table.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "ward", "comment"])
-        for i, text in enumerate(_comments(1500)):
+        for i, text in enumerate(_comments(800)):
             writer.writerow([f"c{i:05d}", f"w{i % 5}", text])
     from feedcare.corpus.ingest.config import IngestConfig
     from feedcare.corpus.ingest.pipeline import ingest

@@ -158,7 +158,7 @@ def small(tmp_path):
         (("--seed", "1", "--seeds", "2"), "use --seed N for one seed or --seeds N for several"),
         (("--passes", "0"), '[topics] passes must be "auto" or a number from 1 to 1000, got 0'),
         (("--passes", "many"), "[topics] passes must be an integer or one of 'auto', got 'many'"),
-        (("--engine", "mallet"), "[topics] engine must be one of 'gensim', 'tomotopy', got 'mallet'"),
+        (("--engine", "mallet"), "[topics] engine must be one of 'gensim', 'tomotopy', 'spark', got 'mallet'"),
         (("--run-id", "../escape"), "--run-id must be 1-64 letters, digits"),
         (("--run-id", "latest"), "not 'latest'; got 'latest'"),
     ],
