@@ -49,7 +49,8 @@ WaitOpt = Annotated[
 BackendOpt = Annotated[
     str | None,
     typer.Option("--backend", help="Where the work runs: local (processes on this machine) or spark "
-                 "(pip install 'feedcare[spark]'; default from [spark] in feedcare.toml). Same files either way.",
+                 "(pip install 'feedcare[spark]'; default from [spark] in feedcare.toml). "
+                 "Same files either way.",
                  show_default=False),
 ]
 SparkMasterOpt = Annotated[

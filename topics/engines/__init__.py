@@ -35,7 +35,7 @@ _E = "feedcare.topics.engines."
 register_engine(EngineSpec("gensim", _E + "gensim_lda", "online variational Bayes (gensim LdaModel)"))
 register_engine(EngineSpec("tomotopy", _E + "tomotopy_lda", "collapsed Gibbs sampling (tomotopy)",
                            extra="tomotopy"))
-register_engine(EngineSpec("spark", "feedcare.topics.engines.spark_lda", "Spark MLlib LDA, online or EM", extra="spark"))
+register_engine(EngineSpec("spark", _E + "spark_lda", "Spark MLlib LDA, online or EM", extra="spark"))
 
 
 def get_engine(name: str) -> ModuleType:

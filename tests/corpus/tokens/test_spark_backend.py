@@ -113,9 +113,9 @@ def test_osce_transcript_tokens_are_byte_identical(tmp_path, spark):
     local_report = build_tokens(open_corpus(tmp_path / "local"), TokensConfig(), jobs=2)
     spark_report = build_tokens(open_corpus(remote), TokensConfig(), backend="spark")
     _assert_same_files(tmp_path / "local", remote)
-    assert spark_report.summary["unit_modes"] == {"turn": 272}
-    assert spark_report.summary["units_merged"] > 1000  # short turns merged in the executors
-    assert spark_report.summary["turns_excluded"]["interviewer"] > 10_000
+    assert spark_report.summary.unit_modes == {"turn": 272}
+    assert spark_report.summary.units_merged > 1000  # short turns merged in the executors
+    assert spark_report.summary.turns_excluded["interviewer"] > 10_000
     assert local_report.phrases == spark_report.phrases and len(spark_report.phrases) > 10
 
 

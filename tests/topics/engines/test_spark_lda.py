@@ -32,11 +32,11 @@ def test_spark_engine_recovers_planted_topics(planted, spark):
     weights = run.doc_topics(run.chosen_model)["weight"].to_numpy().reshape(300, 5)
     assert np.allclose(weights.sum(axis=1), 1.0)
     assert weights.max(axis=1).mean() > 0.5  # each document mostly on the topics it was drawn from
-    engine = run.info["engine"]
-    assert engine["name"] == "spark" and engine["settings"]["optimizer"] == "online"
-    assert engine["packages"]["spark"] == spark.version
-    assert engine["packages"]["spark_master"] == spark.sparkContext.master == "local[2]"
-    assert run.info["measures"]["fits"][0]["engine_info"]["partitions"] == 2
+    engine = run.info.engine
+    assert engine.name == "spark" and engine.settings["optimizer"] == "online"
+    assert engine.packages["spark"] == spark.version
+    assert engine.packages["spark_master"] == spark.sparkContext.master == "local[2]"
+    assert run.info.measures.fits[0].engine_info["partitions"] == 2
     assert (first.path / "models" / "k5-s42" / "model.spark" / "metadata").is_dir()
 
 
@@ -58,9 +58,8 @@ def test_em_optimizer_and_the_cli(planted, spark, invoke, tmp_path):
                     "--seed", "3", "--iterations", "25", "--run-id", "em", "--json")
     assert result.exit_code == 0, result.output
     run = open_run(corpus, "em")
-    assert run.info["engine"]["settings"]["optimizer"] == "em"
-    assert run.info["engine"]["settings"]["iterations"] == 25
-    fit = run.info["measures"]["fits"][0]
-    assert fit["engine_info"]["partitions"] == 3
-    _, sims = match_topics(run.info["chosen_topics"], truth)
+    assert run.info.engine.settings["optimizer"] == "em"
+    assert run.info.engine.settings["iterations"] == 25
+    assert run.info.measures.fits[0].engine_info["partitions"] == 3
+    _, sims = match_topics(run.info.chosen_topics, truth)
     assert np.mean(sims) >= 0.6, sims
