@@ -47,7 +47,7 @@ from feedcare.corpus.base.errors import DataError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.store.reader import Corpus
 from feedcare.corpus.store.schema import TOKENS
-from feedcare.corpus.tokens.batches import DocBatch, Reading
+from feedcare.corpus.tokens.batches import DOCUMENT_COLUMNS, LANGUAGE_EXAMPLES, DocBatch, Reading
 from feedcare.corpus.tokens.config import TokensConfig
 from feedcare.corpus.tokens.meta import tokens_meta
 from feedcare.corpus.tokens.phrases import DELIMITER, Phrase
@@ -60,17 +60,17 @@ UNIT_BITS = 24  # a unit key is (document place << UNIT_BITS) | unit number with
 ROWS_PER_PARTITION = 50_000  # turns per partition when [spark] partitions = 0
 
 _UNITS_DDL = (
-    "kind int, unit_key long, doc_id string, seg_start int, seg_end int, char_start long, "
-    "char_end long, participant_id string, chunks array<array<string>>, summary string"
+    "kind int, unit_key long, doc_id string, seg_start int, seg_end int, question_seg int, "
+    "char_start long, char_end long, participant_id string, chunks array<array<string>>, summary string"
 )
 _PHRASED_DDL = (
-    "unit_key long, doc_id string, seg_start int, seg_end int, char_start long, char_end long, "
-    "participant_id string, tokens array<string>"
+    "unit_key long, doc_id string, seg_start int, seg_end int, question_seg int, char_start long, "
+    "char_end long, participant_id string, tokens array<string>"
 )
 _STATS_DDL = "term string, cf long, df long, first long"
 _SCORED_DDL = "phrase string, count long, score double"
 _BLOBS_DDL = "first_key long, n_units long, rows binary"
-_UNIT_FIELDS = ("doc_id", "seg_start", "seg_end", "char_start", "char_end", "participant_id")
+_UNIT_FIELDS = ("doc_id", "seg_start", "seg_end", "question_seg", "char_start", "char_end", "participant_id")
 
 
 def check_available(spark_config: Any = None) -> None:
@@ -144,15 +144,14 @@ def _tokenised(spark, corpus: Corpus, config: TokensConfig, stoplists, params, p
     from pyspark.sql import functions as F
 
     docs = spark.read.parquet(_uri(corpus.documents_path)).select(
-        F.col("_metadata.row_index").alias("doc_row"), "doc_id", "participant_id", "format", "n_segments"
+        F.col("_metadata.row_index").alias("doc_row"), *DOCUMENT_COLUMNS
     )
     segs = spark.read.parquet(_uri(corpus.segments_path)).select(
         F.col("_metadata.row_index").alias("seg_row"), "doc_id", "seg", "speaker", "role", "char_start",
         "text",
     )
     joined = docs.join(segs, "doc_id", "left").select(
-        "doc_row", "doc_id", "participant_id", "format", "n_segments", "seg_row", "seg", "speaker", "role",
-        "char_start", "text",
+        "doc_row", *DOCUMENT_COLUMNS, "seg_row", "seg", "speaker", "role", "char_start", "text",
     )
     ordered = joined.repartitionByRange(partitions, "doc_row").sortWithinPartitions("doc_row", "seg_row")
     # The executors do not count phrase pairs: Spark counts them from the units (pass 2).
@@ -188,9 +187,11 @@ def _tokenise_partition(config: TokensConfig, stoplists, params, segments_path: 
         pending = pending.slice(cut)
     if pending is not None and pending.num_rows:
         yield from _units_batch(pending, config, segments_path, totals)
+    reading = totals["reading"]
     summary = {
-        "reading": {**{k: getattr(totals["reading"], k) for k in ("documents", "turns", "selected")},
-                    "excluded": dict(totals["reading"].excluded), "modes": dict(totals["reading"].modes)},
+        "reading": {**{k: getattr(reading, k) for k in _READING_COUNTS},
+                    **{k: dict(getattr(reading, k)) for k in _READING_COUNTERS},
+                    "language_examples": reading.language_examples},
         "stats": dataclasses.asdict(totals["stats"]),
         "filters": dict(totals["filters"]),
         "units": totals["units"],
@@ -202,12 +203,13 @@ def _units_batch(rows: pa.Table, config: TokensConfig, segments_path: str, total
     """Complete documents (joined rows, sorted) → their units as one record batch."""
     doc_row = rows["doc_row"].to_numpy()
     starts = np.flatnonzero(np.r_[True, doc_row[1:] != doc_row[:-1]])
-    documents = rows.select(["doc_id", "participant_id", "format", "n_segments"]).take(pa.array(starts))
+    documents = rows.select(DOCUMENT_COLUMNS).take(pa.array(starts))
     has_turn = pc.is_valid(rows["seg_row"])
     segments = rows.filter(has_turn).select(["doc_id", "seg", "speaker", "role", "char_start", "text"])
     _check_turns(rows, doc_row, starts, documents, has_turn, segments_path)
     totals["reading"].add(documents, segments, config)
-    result = tokenise_batch(DocBatch(documents, segments, config.unit, tuple(config.roles)).doc_turns())
+    batch = DocBatch(documents, segments, config.unit, tuple(config.roles), config.kept_languages)
+    result = tokenise_batch(batch.doc_turns())
     totals["stats"].add(result.stats)
     totals["filters"].update(result.filter_counts)
     columns = result.columns
@@ -243,10 +245,13 @@ def _check_turns(rows, doc_row, starts, documents, has_turn, segments_path: str)
         )
 
 
+_READING_COUNTS = ("documents", "turns", "selected", "language_documents", "language_turns")
+_READING_COUNTERS = ("excluded", "modes", "languages")
 _UNITS_SCHEMA = pa.schema([
     ("kind", pa.int32()), ("unit_key", pa.int64()), ("doc_id", pa.string()), ("seg_start", pa.int32()),
-    ("seg_end", pa.int32()), ("char_start", pa.int64()), ("char_end", pa.int64()),
-    ("participant_id", pa.string()), ("chunks", pa.list_(pa.list_(pa.string()))), ("summary", pa.string()),
+    ("seg_end", pa.int32()), ("question_seg", pa.int32()), ("char_start", pa.int64()),
+    ("char_end", pa.int64()), ("participant_id", pa.string()), ("chunks", pa.list_(pa.list_(pa.string()))),
+    ("summary", pa.string()),
 ])
 
 
@@ -258,12 +263,15 @@ def _units_record(columns: dict[str, list], n: int) -> pa.RecordBatch:
 def _summaries(units) -> tuple[Reading, UnitStats, dict[str, int], int]:
     """The partitions' summary rows added up (this runs pass 1 and fills the cache)."""
     reading, stats, filters, built = Reading(), UnitStats(), Counter(), 0
-    for row in units.filter("kind = 1").select("summary").collect():
+    for row in units.filter("kind = 1").select("summary").collect():  # in partition order
         part = json.loads(row[0])
-        for key in ("documents", "turns", "selected"):
+        for key in _READING_COUNTS:
             setattr(reading, key, getattr(reading, key) + part["reading"][key])
-        reading.excluded.update(part["reading"]["excluded"])
-        reading.modes.update(part["reading"]["modes"])
+        for key in _READING_COUNTERS:
+            getattr(reading, key).update(part["reading"][key])
+        # the first documents left out for their language, in corpus order, as the local backend keeps
+        room = LANGUAGE_EXAMPLES - len(reading.language_examples)
+        reading.language_examples += part["reading"]["language_examples"][:room]
         stats.add(UnitStats(**part["stats"]))
         filters.update(part["filters"])
         built += part["units"]
@@ -332,8 +340,8 @@ def _score_partition(scoring: str, min_count: int, threshold: float, len_vocab: 
 
 _PHRASED_SCHEMA = pa.schema([
     ("unit_key", pa.int64()), ("doc_id", pa.string()), ("seg_start", pa.int32()), ("seg_end", pa.int32()),
-    ("char_start", pa.int64()), ("char_end", pa.int64()), ("participant_id", pa.string()),
-    ("tokens", pa.list_(pa.string())),
+    ("question_seg", pa.int32()), ("char_start", pa.int64()), ("char_end", pa.int64()),
+    ("participant_id", pa.string()), ("tokens", pa.list_(pa.string())),
 ])
 
 
