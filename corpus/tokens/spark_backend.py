@@ -18,7 +18,8 @@ The files are byte-identical to the local backend's for the same corpus and sett
 3. **Write** (driver). Executors turn their units into the final rows (Arrow IPC blobs, in order);
    the driver streams them partition by partition and writes tokens.parquet in the local
    backend's row groups (one per 50,000 units read, empty units included), then
-   vocabulary.parquet and tokens.json, all through :mod:`feedcare.corpus.base.atomic`.
+   vocabulary.parquet, into the same staging folder as the local backend; ``build_tokens``
+   renames them into place with tokens.json, under the corpus write lock.
 
 One difference is by design: the local backend bounds its phrase-candidate table at
 MAX_VOCAB_SIZE (20 M) entries by pruning rare ones, as gensim does; Spark counts exactly. The two
@@ -46,7 +47,8 @@ from feedcare.corpus.base.atomic import BatchWriter
 from feedcare.corpus.base.errors import DataError
 from feedcare.corpus.base.progress import ProgressCallback, report
 from feedcare.corpus.store.reader import Corpus
-from feedcare.corpus.store.schema import TOKENS
+from feedcare.corpus.store.schema import FINGERPRINT_KEY, TOKENS, TOKENS_FILE, VOCABULARY_FILE
+from feedcare.corpus.store.sidecars import TokensMeta
 from feedcare.corpus.tokens.batches import DOCUMENT_COLUMNS, LANGUAGE_EXAMPLES, DocBatch, Reading
 from feedcare.corpus.tokens.config import TokensConfig
 from feedcare.corpus.tokens.meta import tokens_meta
@@ -54,7 +56,7 @@ from feedcare.corpus.tokens.phrases import DELIMITER, Phrase
 from feedcare.corpus.tokens.punkt import needs_sentences, punkt_sample
 from feedcare.corpus.tokens.tokenizer import load_stoplists
 from feedcare.corpus.tokens.units import UnitStats, init_worker, tokenise_batch, train_punkt
-from feedcare.corpus.tokens.vocabulary import FINGERPRINT_KEY, ROWS_PER_WRITE, _flat_tokens, write_vocabulary
+from feedcare.corpus.tokens.vocabulary import ROWS_PER_WRITE, _flat_tokens, write_vocabulary
 
 UNIT_BITS = 24  # a unit key is (document place << UNIT_BITS) | unit number within the document
 ROWS_PER_PARTITION = 50_000  # turns per partition when [spark] partitions = 0
@@ -89,8 +91,10 @@ def auto_partitions(n_segments: int, parallelism: int) -> int:
 
 
 def build_on_spark(corpus: Corpus, config: TokensConfig, tokens_fp: str, spark_config: Any,
-                   progress: ProgressCallback | None) -> dict:
-    """The three passes on Spark; returns tokens.json's content (the caller writes it)."""
+                   progress: ProgressCallback | None, staging: Path) -> TokensMeta:
+    """The three passes on Spark; the Parquet files go into ``staging`` (the caller commits them
+    with tokens.json, as for the local backend), so a failed or killed run leaves the previous
+    tokens whole."""
     from feedcare.corpus.spark.config import SparkConfig
     from feedcare.corpus.spark.session import session_info, spark_session, tracked, translate_errors
 
@@ -126,11 +130,12 @@ def build_on_spark(corpus: Corpus, config: TokensConfig, tokens_fp: str, spark_c
             cached.append(phrased)
             with tracked(spark, "Building vocabulary (Spark)", progress):
                 dictionary, n_before, pruned = _vocabulary(phrased, config)
-            written = _write_tokens(corpus, spark, phrased, dictionary, tokens_fp, units_built, progress)
+            written = _write_tokens(corpus, spark, phrased, dictionary, tokens_fp, units_built, progress,
+                                    staging / TOKENS_FILE)
     finally:
         for frame in cached:
             frame.unpersist()
-    vocabulary = write_vocabulary(corpus, dictionary, tokens_fp)
+    vocabulary = write_vocabulary(staging / VOCABULARY_FILE, dictionary, tokens_fp)
     return tokens_meta(corpus, config, tokens_fp, reading=reading, units_built=units_built, stats=stats,
                        filters=filters, phrases=phrases, n_before=n_before, pruned=pruned,
                        written=written, vocabulary=vocabulary, jobs=jobs)
@@ -457,7 +462,7 @@ def _final_partition(vocabulary: pa.Array, batches: Iterator[pa.RecordBatch]) ->
 
 
 def _write_tokens(corpus: Corpus, spark, phrased, dictionary, tokens_fp: str, units_built: int,
-                  progress) -> dict[str, int]:
+                  progress, path: Path) -> dict[str, int]:
     """tokens.parquet from the executors' rows, in the local backend's row groups."""
     from feedcare.corpus.spark.session import tracked
 
@@ -482,7 +487,7 @@ def _write_tokens(corpus: Corpus, spark, phrased, dictionary, tokens_fp: str, un
         tokens += int(pc.sum(table["n_tokens"]).as_py() or 0)
 
     with tracked(spark, "Writing tokens (Spark)", progress), \
-            BatchWriter(corpus.tokens_path, TOKENS, {FINGERPRINT_KEY: tokens_fp}) as writer:
+            BatchWriter(path, TOKENS, {FINGERPRINT_KEY: tokens_fp}) as writer:
         for row in blobs.toLocalIterator(prefetchPartitions=True):
             first_key, n_units, data = row[0], row[1], row[2]
             if not n_units:

@@ -1,5 +1,11 @@
 """The Spark MLlib engine (issue 19): planted topics recovered, the same bytes run to run on
-local[2], the standard run directory with Spark's version and master in run.json."""
+local[2], the seed passed through, the standard run directory with Spark's version and master in
+run.json; the em optimizer through the command line.
+
+The fits are overhead-bound on this data (one Spark job per MLlib iteration), so the tests use
+15 full-batch iterations: enough to recover the planted topics, a fraction of the default 60.
+The default settings' recovery is measured in benchmarks/bench_spark.py (docs/spark.md).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,9 @@ from feedcare.topics import TopicsConfig, fit_topics, open_run
 from feedcare.topics.measures.stability import match_topics
 from topics_fixtures import corpus_with_tokens, planted_units
 
-pytestmark = pytest.mark.slow  # a local[2] Spark session: seconds to start, seconds per job
-OUTPUTS = ("topics.parquet", "doc_topics.parquet", "topic_measures.parquet", "sweep.parquet")
+pytestmark = pytest.mark.slow  # uses the suite's one local[2] Spark session
+OUTPUTS = ("topics.parquet", "doc_topics.parquet", "topic_measures.parquet")
+LEAN = {"engine": "spark", "spark_iterations": 15, "spark_subsampling_rate": 1.0}
 
 
 @pytest.fixture(scope="module")
@@ -19,16 +26,16 @@ def planted(tmp_path_factory):
     return corpus_with_tokens(tmp_path_factory.mktemp("planted") / "c", units), truth
 
 
-def _bytes(run_dir):
-    return {name: (run_dir / name).read_bytes() for name in OUTPUTS if name != "sweep.parquet"}
+def _fit_bytes(run_dir, model):
+    return {name: (run_dir / "fits" / model / name).read_bytes() for name in OUTPUTS}
 
 
-def test_spark_engine_recovers_planted_topics(planted, spark):
+def test_spark_engine_recovers_planted_topics_the_same_bytes_run_to_run(planted, spark):
     corpus, truth = planted
-    first = fit_topics(corpus, TopicsConfig(k=5, engine="spark", seeds=1), run_id="first")
-    _, sims = match_topics(first.chosen_topics, truth)
-    assert np.mean(sims) >= 0.6, sims  # with the engine's default settings
+    first = fit_topics(corpus, TopicsConfig(k=5, seeds=2, **LEAN), run_id="first")
     run = open_run(corpus, "first")
+    _, sims = match_topics(first.chosen_topics, truth)
+    assert np.mean(sims) >= 0.6, sims
     weights = run.doc_topics(run.chosen_model)["weight"].to_numpy().reshape(300, 5)
     assert np.allclose(weights.sum(axis=1), 1.0)
     assert weights.max(axis=1).mean() > 0.5  # each document mostly on the topics it was drawn from
@@ -38,28 +45,26 @@ def test_spark_engine_recovers_planted_topics(planted, spark):
     assert engine.packages["spark_master"] == spark.sparkContext.master == "local[2]"
     assert run.info.measures.fits[0].engine_info["partitions"] == 2
     assert (first.path / "models" / "k5-s42" / "model.spark" / "metadata").is_dir()
-
-
-def test_the_same_seed_gives_the_same_bytes_run_to_run(planted, spark):
-    corpus, _ = planted
-    config = TopicsConfig(k=4, engine="spark", seeds=1, spark_iterations=15, spark_partitions=3)
-    first = fit_topics(corpus, config, run_id="one")
-    again = fit_topics(corpus, config, run_id="two")
-    assert _bytes(first.path) == _bytes(again.path)  # same seed, same partitions: same bytes
-    other = fit_topics(corpus, config.replace(seed=7), run_id="other")
-    assert _bytes(other.path)["topics.parquet"] != _bytes(first.path)["topics.parquet"]
+    # the seed is passed through: two seeds, two models, and stability measured between them
+    s42, s43 = _fit_bytes(first.path, "k5-s42"), _fit_bytes(first.path, "k5-s43")
+    assert s42["topics.parquet"] != s43["topics.parquet"]
+    assert all(fit.stability is not None for fit in run.info.measures.fits)
+    # run to run: the same seed and partitions give the same bytes
+    again = fit_topics(corpus, TopicsConfig(k=5, seeds=1, **LEAN), run_id="again")
+    assert _fit_bytes(again.path, "k5-s42") == s42
 
 
 def test_em_optimizer_and_the_cli(planted, spark, invoke, tmp_path):
-    corpus, truth = planted
+    corpus, _ = planted
     toml = tmp_path / "feedcare.toml"
     toml.write_text('[topics]\nspark_optimizer = "em"\nspark_partitions = 3\n')
-    result = invoke("topics", "--corpus", corpus, "--config", toml, "--engine", "spark", "--k", "5",
-                    "--seed", "3", "--iterations", "25", "--run-id", "em", "--json")
+    result = invoke("topics", "--corpus", corpus, "--config", toml, "--engine", "spark", "--k", "4",
+                    "--seed", "3", "--iterations", "5", "--run-id", "em", "--json")
     assert result.exit_code == 0, result.output
     run = open_run(corpus, "em")
+    assert run.info.status == "complete" and run.chosen_model == "k4-s3"
     assert run.info.engine.settings["optimizer"] == "em"
-    assert run.info.engine.settings["iterations"] == 25
+    assert run.info.engine.settings["iterations"] == 5
     assert run.info.measures.fits[0].engine_info["partitions"] == 3
-    _, sims = match_topics(run.info.chosen_topics, truth)
-    assert np.mean(sims) >= 0.6, sims
+    weights = run.doc_topics(run.chosen_model)["weight"].to_numpy().reshape(300, 4)
+    assert np.allclose(weights.sum(axis=1), 1.0)
