@@ -187,6 +187,29 @@ def test_a_failed_spark_build_keeps_the_previous_tokens(mixed, tmp_path, spark, 
     assert open_corpus(corpus).tokens_meta().fingerprint  # still readable, still current
 
 
+def test_spark_tokens_wait_for_a_topics_run_reading_the_corpus(mixed, tmp_path, spark, invoke):
+    """The Spark backend takes the corpus write lock like the local one: while a topics run
+    reads the corpus it refuses with exit 5 (before starting any Spark job), and builds once free."""
+    import subprocess
+    import sys
+
+    corpus = _twin(mixed, tmp_path / "c")
+    hold = ("import sys; from pathlib import Path; from feedcare.corpus.store.lock import reading_lock\n"
+            "with reading_lock(Path(sys.argv[1]), 'topics run r9'):\n"
+            "    print('ready', flush=True); sys.stdin.readline()")
+    reader = subprocess.Popen([sys.executable, "-c", hold, str(corpus)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "ready"
+        result = invoke("tokens", "--corpus", corpus, "--backend", "spark")
+        assert result.exit_code == 5, result.output
+        assert "topics run r9" in result.stderr and "is reading this corpus" in result.stderr
+        assert not (corpus / "tokens.parquet").exists()
+    finally:
+        reader.communicate("\n", timeout=30)
+    assert invoke("tokens", "--corpus", corpus, "--backend", "spark").exit_code == 0
+
+
 @needs(OSCE)
 def test_osce_transcript_tokens_are_byte_identical(tmp_path, spark):
     from feedcare.corpus.ingest.pipeline import ingest
