@@ -1,15 +1,23 @@
 """Spark against the local path: tokens and one k = 20 fit on local[1], local[2] and locally.
 
-    python -m benchmarks.bench_spark 100000          # prints JSON and a markdown table
+    python -m benchmarks.run --only spark          # measures, writes its docs/performance.md section
+    python -m benchmarks.bench_spark 100000        # one size; prints JSON (kept for the report)
 
 A comment table of N generated comments (benchmarks/generate.py, from the shared NHS data) is
 ingested once; then each configuration runs in a fresh process (a Spark master is fixed for the
-life of a JVM): ``feedcare tokens`` locally with --jobs 2 and with --backend spark on local[1] and
-local[2] (the files are compared byte for byte), and one k = 20 fit, seed 42, of one pass over the
-units: the gensim engine locally with ``passes = 1`` (as the scale suite), the spark engine on
-local[1] and local[2] with MLlib's own defaults (20 iterations on 5% of the units each). Wall
-times include starting Spark (reported separately) and Python; the machine's load is recorded
-before and after, because a shared machine's load moves these numbers more than anything else.
+life of a JVM): ``feedcare tokens`` locally with --jobs 2 and with --backend spark (the files are
+compared byte for byte), and one k = 20 fit, seed 42, of one pass over the units: the gensim
+engine locally with ``passes = 1`` (as the scale suite), the spark engine with MLlib's own
+defaults (20 iterations on 5% of the units each). Sizes up to SCALING_MAX_ROWS run on local[1]
+and local[2] (the measured scaling); larger ones on local[2] only, against the local path. Wall
+times exclude starting Spark (reported apart) and include Python; the load average is recorded
+before and after each measurement, because a shared machine's load moves these numbers more than
+anything else.
+
+Each size's results are kept in benchmarks/out/spark/<rows>.json with their own date and load,
+so sizes measured at different times (the 1M runs take most of an hour on 2 cores) are reported
+together, each with when and under what load it ran. ``FEEDCARE_BENCH_SPARK_ROWS`` (e.g.
+``100000,1000000``) chooses the sizes the suite measures; the others are taken from earlier runs.
 """
 
 from __future__ import annotations
@@ -21,11 +29,38 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "data" / "spark"
+KEPT = ROOT / "benchmarks" / "out" / "spark"
 FILES = ("tokens.parquet", "vocabulary.parquet", "tokens.json")
+RUN_FILES = ("topics.parquet", "doc_topics.parquet", "topic_measures.parquet")
+SIZES = (100_000, 1_000_000)
+QUICK_SIZES = (10_000,)
+SCALING_MAX_ROWS = 200_000
+CLUSTER_REASONING = """**What a cluster of N workers should give** (reasoning from the measurements, not a
+cluster measurement). In `feedcare tokens` the tokenising stage — most of the local backend's time
+(`Tokenizer.chunks` alone is 11 of the 27.5 s of a one-process run at 100k, profiling section
+below) — is embarrassingly parallel over partitions of whole documents, so it scales with the
+executor cores; the phrase and term-statistics aggregations are ordinary Spark shuffles of a few
+million small rows at 1M comments and scale too. What does not scale is the driver's share:
+training Punkt for transcripts, collecting the kept vocabulary (at most `keep_n` terms), and
+writing tokens.parquet from the executors' Arrow blobs through one writer (about 30 MB at 1M
+comments). With t₁ the Spark time on one core, s the driver's serial share (read off the
+local[1] → local[2] step above: a speed-up of r on 2 cores means s ≈ 2/r − 1) and N cores,
+Amdahl gives about t₁·(s + (1 − s)/N) plus a fixed start-up of tens of seconds; the Spark
+backend carries a constant overhead over the local one (Arrow round trips between the JVM and
+the Python workers, two shuffles of the text), so on one 2-core machine it is slower than
+`--jobs 2`, and it pays off once N is a few times that overhead factor, i.e. on clusters of
+tens of cores, for corpora of several million comments and more; below that the local path
+is the right choice. A sweep as Spark tasks scales with the number of fits (one per task) up to
+the number of executor cores, less Spark's start-up, because each fit is single-process and
+independent. The MLlib engine's iterations are distributed jobs, each with a fixed scheduling
+cost (about 0.1–0.5 s here), so it scales only when a pass over the units costs much more than
+that: it is the engine for a corpus too large for one machine's memory, not for a local fit that
+is merely slow. What is byte-identical across cluster sizes and what is not: docs/spark.md."""
 
 
 def _worker(args: argparse.Namespace) -> None:
@@ -36,7 +71,8 @@ def _worker(args: argparse.Namespace) -> None:
     from feedcare.corpus.tokens.config import TokensConfig
     from feedcare.topics import TopicsConfig, fit_topics
 
-    out: dict = {"load_before": os.getloadavg()[0]}
+    out: dict = {"load_before": os.getloadavg()[0],
+                 "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
     spark = None
     if args.master:
         from feedcare.corpus.spark.session import spark_session
@@ -68,8 +104,133 @@ def _run(step: str, corpus: Path, label: str, master: str | None) -> dict:
         command += ["--master", master]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode:
-        raise SystemExit(f"{label} {step} failed:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"{label} {step} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _name(label: str) -> str:
+    return label.replace("[", "").replace("]", "")
+
+
+def _labels(rows: int, scaling: bool = True) -> list[tuple[str, str | None]]:
+    labels = [("local", None), ("local[1]", "local[1]"), ("local[2]", "local[2]")]
+    return labels if scaling and rows <= SCALING_MAX_ROWS else [labels[0], labels[2]]
+
+
+def measure(rows: int, fits: bool = True, fits_only: bool = False, keep: Path = KEPT,
+            scaling: bool = True) -> dict:
+    """Tokens (and fits) of ``rows`` comments locally and on Spark; kept in ``keep/<rows>.json``."""
+    from feedcare.corpus.ingest.config import IngestConfig
+    from feedcare.corpus.ingest.pipeline import ingest
+
+    from benchmarks.generate import write_inputs
+    from benchmarks.machine import describe
+
+    csv_path, _ = write_inputs(rows)
+    base = WORK / f"corpus-{rows}"
+    if not (base / "manifest.json").is_file():
+        ingest([csv_path], base, IngestConfig(text_column="feedback", id_column="comment_id"))
+    path = keep / f"{rows}.json"
+    previous = json.loads(path.read_text()) if fits_only and path.is_file() else {}
+    results: dict = {"rows": rows, "machine": describe(), "tokens": previous.get("tokens", {}), "fit": {}}
+    corpora = {}
+    for label, master in _labels(rows, scaling):
+        corpus = WORK / f"tokens-{rows}-{_name(label)}"
+        corpora[label] = corpus
+        if fits_only:
+            continue
+        shutil.rmtree(corpus, ignore_errors=True)
+        shutil.copytree(base, corpus, ignore=shutil.ignore_patterns("tokens.*", "vocabulary.*", "runs"))
+        results["tokens"][label] = _run("tokens", corpus, label, master)
+        print(rows, label, "tokens", results["tokens"][label], flush=True)
+    spark_labels = [label for label, master in _labels(rows, scaling) if master]
+    meta = json.loads((corpora["local"] / "tokens.json").read_text())
+    results["units"], results["terms"] = meta["summary"]["units"], meta["summary"]["vocabulary"]
+    results["tokens_identical"] = {
+        label: [name for name in FILES
+                if (corpora["local"] / name).read_bytes() == (corpora[label] / name).read_bytes()]
+        for label in spark_labels
+    }
+    if fits:
+        for label, master in _labels(rows, scaling):
+            name = _name(label)
+            shutil.rmtree(corpora["local"] / "runs" / f"bench-{name}", ignore_errors=True)
+            results["fit"][label] = _run("fit", corpora["local"], name, master)
+            print(rows, label, "fit", results["fit"][label], flush=True)
+        runs = corpora["local"] / "runs"
+        if len(spark_labels) > 1:
+            one, two = (runs / f"bench-{_name(label)}" for label in spark_labels)
+            results["fit_identical_local1_local2"] = all(
+                (one / n).read_bytes() == (two / n).read_bytes() for n in RUN_FILES)
+    keep.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return results
+
+
+def run(quick: bool = False) -> dict:
+    """The registered suite (benchmarks/run.py): measure the chosen sizes, report every kept one."""
+    keep = KEPT.with_name("spark-quick") if quick else KEPT
+    chosen = os.environ.get("FEEDCARE_BENCH_SPARK_ROWS")
+    sizes = [int(n) for n in chosen.split(",")] if chosen else list(QUICK_SIZES if quick else SIZES)
+    for rows in sizes:
+        # quick: a smoke test of the backend (tokens, local[2] against local), not a measurement
+        measure(rows, keep=keep, fits=not quick, scaling=not quick)
+    kept = sorted(keep.glob("*.json"), key=lambda p: int(p.stem)) if keep.is_dir() else []
+    return {"sizes": [json.loads(p.read_text()) for p in kept]}
+
+
+def _when(m: dict) -> str:
+    return f"{m.get('started', '?')}, load {m['load_before']:.1f}→{m['load_after']:.1f}"
+
+
+def markdown(results: dict) -> str:
+    lines = ["## Spark (issue 19)", ""]
+    lines.append(
+        "Each configuration is a fresh process; Spark's session start is reported apart; every "
+        "measurement gives its start time and the 1-minute load average before → after it (2 cores "
+        "shared with other work: a load above 2 means the measurement waited for the CPU)."
+    )
+    lines.append("")
+    for size in results["sizes"]:
+        rows, tokens, fit = size["rows"], size["tokens"], size.get("fit", {})
+        labels = [label for label in ("local", "local[1]", "local[2]") if label in tokens]
+        lines += [f"### {rows:,} generated comments ({size.get('units', 0):,} units, "
+                  f"{size.get('terms', 0):,} terms)", ""]
+        lines.append("| step | " + " | ".join(
+            "local (`--jobs 2`)" if label == "local" else f"Spark `{label}`" for label in labels) + " |")
+        lines.append("|---|" + "---:|" * len(labels))
+
+        def row(title, values, lines=lines):
+            lines.append(f"| {title} | " + " | ".join(values) + " |")
+
+        row("Spark session start", ["–" if label == "local" else
+                                    f"{tokens[label].get('spark_start_s', 0):.0f} s" for label in labels])
+        row("`feedcare tokens` (wall, after start)",
+            [f"{tokens[label]['seconds']:.0f} s" for label in labels])
+        row("measured at", [_when(tokens[label]) for label in labels])
+        row("files byte-identical to local", ["–" if label == "local" else
+                                              (", ".join(size["tokens_identical"].get(label, [])) or "none")
+                                              for label in labels])
+        if fit:
+            row("k = 20 fit + inference + measures (`fit_seconds`)",
+                [f"{fit[label]['fit_seconds']:.0f} s" if label in fit else "–" for label in labels])
+            row("fit process wall (after start)",
+                [f"{fit[label]['seconds']:.0f} s" if label in fit else "–" for label in labels])
+            row("fit measured at", [_when(fit[label]) if label in fit else "–" for label in labels])
+            row("c_npmi", [f"{fit[label]['c_npmi']:.3f}" if label in fit else "–" for label in labels])
+        lines.append("")
+        if "local[1]" in tokens and "local[2]" in tokens:
+            t1, t2 = tokens["local[1]"]["seconds"], tokens["local[2]"]["seconds"]
+            text = f"Scaling local[1] → local[2]: tokens {t1 / t2:.2f} ×"
+            if "local[1]" in fit and "local[2]" in fit:
+                f1, f2 = fit["local[1]"]["fit_seconds"], fit["local[2]"]["fit_seconds"]
+                text += f", fit {f1 / f2:.2f} ×"
+            if "fit_identical_local1_local2" in size:
+                same = "byte-identical" if size["fit_identical_local1_local2"] else "NOT identical"
+                text += f"; the MLlib run files on local[1] and local[2] are {same}"
+            lines += [text + ".", ""]
+    lines += [CLUSTER_REASONING, ""]
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -86,38 +247,7 @@ def main() -> None:
     if args.worker:
         _worker(args)
         return
-    from feedcare.corpus.ingest.config import IngestConfig
-    from feedcare.corpus.ingest.pipeline import ingest
-
-    from benchmarks.generate import write_inputs
-    from benchmarks.machine import describe
-
-    info = describe()
-    csv_path, _ = write_inputs(args.rows)
-    base = WORK / f"corpus-{args.rows}"
-    if not (base / "manifest.json").is_file():
-        ingest([csv_path], base, IngestConfig(text_column="feedback", id_column="comment_id"))
-    results: dict = {"rows": args.rows, "machine": info, "tokens": {}, "fit": {}}
-    corpora = {}
-    for label, master in (("local", None), ("local[1]", "local[1]"), ("local[2]", "local[2]")):
-        corpus = WORK / f"tokens-{args.rows}-{label.replace('[', '').replace(']', '')}"
-        corpora[label] = corpus
-        if args.fits_only:
-            continue
-        shutil.rmtree(corpus, ignore_errors=True)
-        shutil.copytree(base, corpus, ignore=shutil.ignore_patterns("tokens.*", "vocabulary.*", "runs"))
-        results["tokens"][label] = _run("tokens", corpus, label, master)
-        print(label, "tokens", results["tokens"][label], flush=True)
-    results["tokens_identical"] = all(
-        (corpora["local"] / name).read_bytes() == (corpora[label] / name).read_bytes()
-        for label in ("local[1]", "local[2]") for name in FILES
-    )
-    if not args.skip_fits:
-        for label, master in (("local", None), ("local[1]", "local[1]"), ("local[2]", "local[2]")):
-            name = label.replace("[", "").replace("]", "")
-            results["fit"][label] = _run("fit", corpora["local"], name, master)
-            print(label, "fit", results["fit"][label], flush=True)
-    print(json.dumps(results, indent=2))
+    print(json.dumps(measure(args.rows, fits=not args.skip_fits, fits_only=args.fits_only), indent=2))
 
 
 if __name__ == "__main__":

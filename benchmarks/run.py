@@ -42,6 +42,7 @@ SUITES = {
     "topics": ("benchmarks.bench_topics", "Topic fitting: parallel sweep, overhead and quality"),
     "validity": ("benchmarks.bench_validity", "Validity"),
     "defaults": ("benchmarks.bench_defaults", "Defaults that scale: topics defaults, new against old"),
+    "spark": ("benchmarks.bench_spark", "Spark (issue 19)"),
 }
 
 HEADER = """# Performance
