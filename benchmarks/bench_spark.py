@@ -17,7 +17,8 @@ anything else.
 Each size's results are kept in benchmarks/out/spark/<rows>.json with their own date and load,
 so sizes measured at different times (the 1M runs take most of an hour on 2 cores) are reported
 together, each with when and under what load it ran. ``FEEDCARE_BENCH_SPARK_ROWS`` (e.g.
-``100000,1000000``) chooses the sizes the suite measures; the others are taken from earlier runs.
+``100000,1000000``; ``0`` for none) chooses the sizes the suite measures; the others are taken
+from earlier runs, and the report says which.
 """
 
 from __future__ import annotations
@@ -171,12 +172,14 @@ def run(quick: bool = False) -> dict:
     """The registered suite (benchmarks/run.py): measure the chosen sizes, report every kept one."""
     keep = KEPT.with_name("spark-quick") if quick else KEPT
     chosen = os.environ.get("FEEDCARE_BENCH_SPARK_ROWS")
-    sizes = [int(n) for n in chosen.split(",")] if chosen else list(QUICK_SIZES if quick else SIZES)
+    # "0" measures nothing and reports the kept sizes (e.g. after measuring them one by one)
+    sizes = ([int(n) for n in chosen.split(",") if int(n) > 0] if chosen
+             else list(QUICK_SIZES if quick else SIZES))
     for rows in sizes:
         # quick: a smoke test of the backend (tokens, local[2] against local), not a measurement
         measure(rows, keep=keep, fits=not quick, scaling=not quick)
     kept = sorted(keep.glob("*.json"), key=lambda p: int(p.stem)) if keep.is_dir() else []
-    return {"sizes": [json.loads(p.read_text()) for p in kept]}
+    return {"sizes": [json.loads(p.read_text()) for p in kept], "measured_now": sizes}
 
 
 def _when(m: dict) -> str:
@@ -190,6 +193,14 @@ def markdown(results: dict) -> str:
         "measurement gives its start time and the 1-minute load average before → after it (2 cores "
         "shared with other work: a load above 2 means the measurement waited for the CPU)."
     )
+    now = results.get("measured_now")
+    if now is not None:
+        kept = [f"{size['rows']:,}" for size in results["sizes"] if size["rows"] not in now]
+        lines.append("")
+        done = (f"Measured by this run: {', '.join(f'{n:,}' for n in now)} comments" if now
+                else "Nothing measured by this run")
+        lines.append(done + (f"; kept from earlier runs of this suite: {', '.join(kept)} comments (each "
+                             "measurement's time and load are in its table)." if kept else "."))
     lines.append("")
     for size in results["sizes"]:
         rows, tokens, fit = size["rows"], size["tokens"], size.get("fit", {})
@@ -217,7 +228,7 @@ def markdown(results: dict) -> str:
             row("fit process wall (after start)",
                 [f"{fit[label]['seconds']:.0f} s" if label in fit else "–" for label in labels])
             row("fit measured at", [_when(fit[label]) if label in fit else "–" for label in labels])
-            row("c_npmi", [f"{fit[label]['c_npmi']:.3f}" if label in fit else "–" for label in labels])
+            row("c_npmi", [f"{fit[label]['c_npmi']:.4f}" if label in fit else "–" for label in labels])
         lines.append("")
         if "local[1]" in tokens and "local[2]" in tokens:
             t1, t2 = tokens["local[1]"]["seconds"], tokens["local[2]"]["seconds"]
