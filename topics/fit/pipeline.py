@@ -261,6 +261,8 @@ def plan_sweep(corpus_dir: Path, config: TopicsConfig | None = None, *, jobs: in
         run_dir = runs_root(Path(corpus_dir)) / check_run_id(run_id)
         reused = finished_models(run_dir, [(k, s) for k in config.ks for s in config.seed_list], fit_fp)
     n_jobs = jobs if jobs is not None else config.jobs or default_jobs()
+    if not getattr(engine, "FITS_IN_PARALLEL", True):  # as fit_topics: one distributed fit at a time
+        n_jobs = 1
     return build_plan(inputs.n_units, inputs.n_terms, inputs.n_tokens, engine, config, settings, n_jobs,
                       reused)
 

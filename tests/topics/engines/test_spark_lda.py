@@ -68,3 +68,12 @@ def test_em_optimizer_and_the_cli(planted, spark, invoke, tmp_path):
     assert run.info.measures.fits[0].engine_info["partitions"] == 3
     weights = run.doc_topics(run.chosen_model)["weight"].to_numpy().reshape(300, 4)
     assert np.allclose(weights.sum(axis=1), 1.0)
+
+
+def test_the_plan_fits_one_model_at_a_time(planted):
+    """Each MLlib fit uses the whole cluster: --dry-run's plan says one worker, as the run does."""
+    from feedcare.topics import plan_sweep
+
+    corpus, _ = planted
+    plan = plan_sweep(corpus, TopicsConfig(k="4:6", seeds=2, engine="spark"), jobs=4)
+    assert plan.jobs == 1 and plan.n_fits == 6
