@@ -49,14 +49,14 @@ WaitOpt = Annotated[
 BackendOpt = Annotated[
     str | None,
     typer.Option("--backend", help="Where the work runs: local (processes on this machine) or spark "
-                 "(pip install 'feedcare[spark]'; default from [spark] in feedcare.toml). "
+                 "(pip install 'feedcare\\[spark]'; default from \\[spark] in feedcare.toml). "
                  "Same files either way.",
                  show_default=False),
 ]
 SparkMasterOpt = Annotated[
     str | None,
     typer.Option("--spark-master", help="Spark master URL (local[4], spark://host:7077, yarn) or Spark "
-                 "Connect URL (sc://host:15002); default: [spark] in feedcare.toml, $SPARK_REMOTE, "
+                 "Connect URL (sc://host:15002); default: \\[spark] in feedcare.toml, $SPARK_REMOTE, "
                  "$SPARK_MASTER, local[*].", show_default=False),
 ]
 

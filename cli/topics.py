@@ -32,7 +32,7 @@ EPILOG = (
     "  feedcare topics --k 4:12 --dry-run    the fits, their settings and an estimate; no fitting\n\n"
     "  feedcare topics --codebook codes.qdc --free 3   one topic per code + 3 free (docs/deductive.md)\n\n"
     "  feedcare topics --k 4:16 --backend spark   the sweep's fits as Spark tasks\n\n"
-    "  feedcare topics --engine spark        Spark MLlib LDA (pip install 'feedcare[spark]')\n\n"
+    "  feedcare topics --engine spark        Spark MLlib LDA (pip install 'feedcare\\[spark]')\n\n"
     "Exit codes: 0 ok, 2 bad option or configuration (also: pyspark or Java missing, Spark master "
     "unreachable), 4 tokens missing or stale, 5 the corpus is being written (--wait), 130 interrupted "
     "(finished fits are kept: resume with --run-id). Docs: docs/topics.md, docs/spark.md"

@@ -96,3 +96,12 @@ def test_missing_pyspark_is_a_one_line_usage_error(tmp_path, invoke, monkeypatch
         from feedcare.corpus.spark.session import check_pyspark
 
         check_pyspark()
+
+
+@pytest.mark.parametrize("command", ["tokens", "topics"])
+def test_help_shows_the_extra_and_the_section_in_brackets(invoke, command):
+    """Rich markup would swallow an unescaped [spark] (the help said `pip install 'feedcare'`)."""
+    result = invoke(command, "--help", env={"COLUMNS": "250"})
+    assert result.exit_code == 0
+    assert "pip install 'feedcare[spark]'" in result.stdout
+    assert "from [spark] in feedcare.toml" in result.stdout
