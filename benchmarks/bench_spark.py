@@ -43,7 +43,7 @@ QUICK_SIZES = (10_000,)
 SCALING_MAX_ROWS = 200_000
 CLUSTER_REASONING = """**What a cluster of N workers should give** (reasoning from these measurements, not a
 cluster measurement). Spark's cost on one machine is mostly *fixed*: starting the JVM and the
-Python workers, the workers' first imports and some 50 small jobs per tokens build (the fit
+Python workers, the workers' first imports and some 50 small jobs per tokens build (the cost
 line above separates it from the per-comment cost). The per-comment work is feedcare's own
 tokeniser in the executors — embarrassingly parallel over partitions of whole documents — and
 ordinary Spark aggregations (phrase candidates, term statistics: shuffles of a few million small
