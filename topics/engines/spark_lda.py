@@ -36,6 +36,7 @@ from feedcare.topics.fit.doctopics import DocTopicsWriter
 NAME = "spark"
 PRELOAD: tuple[str, ...] = ()
 FITS_IN_PARALLEL = False  # each fit is distributed already; fits run one after another
+GUIDED = False  # MLlib's LDA takes one topic concentration: no per-topic seed-term priors
 SPARK = True  # the run makes the session from [spark] / --spark-master before the first fit
 UNITS_PER_PARTITION = 50_000
 _BLOBS_DDL = "first long, n long, weights binary"

@@ -209,6 +209,7 @@ def fit_topics(
         spark_session(spark)  # from [spark] / --spark-master, before an engine asks for one
     settings = engine.settings(config)
     if guidance is not None:
+        _check_guided(engine, config.engine)
         settings = {**settings, "guidance": guidance.engine_settings()}
     fit_fp = fit_fingerprint(config.engine, settings, config.top_n, inputs.tokens_fingerprint)
     run_fp = fingerprint(fit_fp, config.ks, config.seed_list)
@@ -238,6 +239,12 @@ def _run_lock(run_dir: Path) -> Iterator[None]:
         yield
 
 
+def _check_guided(engine: Any, name: str) -> None:
+    if not getattr(engine, "GUIDED", True):
+        raise UsageError(f"--codebook needs the gensim or tomotopy engine; the {name} engine has no "
+                         "seed-term priors (use --engine gensim)")
+
+
 def plan_sweep(corpus_dir: Path, config: TopicsConfig | None = None, *, jobs: int | None = None,
                run_id: str | None = None, guidance: Guidance | None = None) -> SweepPlan:
     """The plan of ``fit_topics(corpus_dir, config, jobs=jobs, run_id=run_id)``, fitting nothing.
@@ -254,6 +261,7 @@ def plan_sweep(corpus_dir: Path, config: TopicsConfig | None = None, *, jobs: in
     config = config.for_corpus(inputs.n_units)
     settings = engine.settings(config)
     if guidance is not None:
+        _check_guided(engine, config.engine)
         settings = {**settings, "guidance": guidance.engine_settings()}
     reused: list[str] = []
     if run_id is not None:

@@ -77,3 +77,17 @@ def test_the_plan_fits_one_model_at_a_time(planted):
     corpus, _ = planted
     plan = plan_sweep(corpus, TopicsConfig(k="4:6", seeds=2, engine="spark"), jobs=4)
     assert plan.jobs == 1 and plan.n_fits == 6
+
+
+
+def test_a_guided_run_needs_an_engine_with_seed_priors(planted, tmp_path, invoke):
+    """MLlib has no per-topic term priors: --codebook with the spark engine is a one-line error
+    (exit 2), never a run that silently ignores the codebook."""
+    corpus, truth = planted
+    book = tmp_path / "codes.csv"
+    book.write_text(f'code,description\n"{truth[0][0]} and {truth[0][1]}",\n', encoding="utf-8")
+    result = invoke("topics", "--corpus", corpus, "--engine", "spark", "--codebook", book, "--free", "2",
+                    "--dry-run")
+    assert result.exit_code == 2, result.output
+    assert "--codebook needs the gensim or tomotopy engine; the spark engine has no seed-term priors" \
+        in result.stderr
