@@ -108,12 +108,8 @@ def compose(info: dict, sections: dict[str, str], previous: dict[str, str]) -> s
     for _module, title in SUITES.values():
         text = sections.get(title) or previous.get(title)
         parts.append(text.rstrip("\n") + "\n" if text else f"## {title}\n\n_Not measured yet._\n")
-    profile = PROFILE.read_text(encoding="utf-8") if PROFILE.is_file() else ""
-    if profile:
-        parts.append(profile)
-    # sections no suite writes (added by hand) are kept as they are, never dropped
-    known = {"", "Machine", *(title for _module, title in SUITES.values()), *split_sections(profile)}
-    parts += [text.rstrip("\n") + "\n" for title, text in previous.items() if title not in known]
+    if PROFILE.is_file():
+        parts.append(PROFILE.read_text(encoding="utf-8"))
     return "\n".join(parts)
 
 

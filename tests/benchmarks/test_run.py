@@ -38,12 +38,6 @@ def test_a_partial_run_keeps_the_other_sections_and_their_order():
     assert text.count("_Not measured yet._") == len(unmeasured)
 
 
-def test_a_section_no_suite_writes_is_kept():
-    previous = run.split_sections(run.compose(INFO, {}, {}) + "## Notes by hand\n\nkeep me\n")
-    text = run.compose(INFO, {}, previous)
-    assert text.endswith("## Notes by hand\n\nkeep me\n") and text.count("keep me") == 1
-
-
 def test_split_sections_round_trips_a_report():
     text = run.compose(INFO, {run.SUITES["ingest"][1]: "## x\n\nbody\n"}, {})
     sections = run.split_sections(text)
