@@ -22,7 +22,7 @@ import socket
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -238,46 +238,61 @@ def _translated(exc: Exception, master: str) -> Exception:
 
 
 @contextlib.contextmanager
-def tracked(spark: Any, stage: str, progress: ProgressCallback | None, every: float = 0.5) -> Iterator[None]:
-    """Report the tasks of the Spark jobs started inside the block as ``progress(stage, done, total)``.
-
-    Jobs run under a job group of their own, polled by a thread; with Spark Connect (no status
-    tracker) the stage is reported only at its start and end.
-    """
-    if progress is None:
-        yield
-        return
+def polled_group(spark: Any, description: str, poll: Callable[[Any, str], None],
+                 every: float = 0.5) -> Iterator[bool]:
+    """Run the block's Spark jobs under a job group of their own and call ``poll(tracker, group)``
+    from a thread every ``every`` seconds; yields False (and polls nothing) with Spark Connect,
+    which has no status tracker."""
     try:
         sc = spark.sparkContext
     except Exception:  # Spark Connect
-        report(progress, stage, 0, None)
-        yield
-        report(progress, stage, 1, 1)
+        yield False
         return
-    group = f"feedcare-{id(stage)}-{threading.get_ident()}"
-    sc.setJobGroup(group, stage, interruptOnCancel=True)
+    group = f"feedcare-{id(poll)}-{threading.get_ident()}"
+    sc.setJobGroup(group, description, interruptOnCancel=True)
+    tracker = sc.statusTracker()
     stop = threading.Event()
 
-    def poll() -> None:
-        tracker = sc.statusTracker()
+    def loop() -> None:
         while not stop.wait(every):
-            done = total = 0
-            for job_id in tracker.getJobIdsForGroup(group):
-                job = tracker.getJobInfo(job_id)
-                for stage_id in job.stageIds if job else ():
-                    info = tracker.getStageInfo(stage_id)
-                    if info is not None:
-                        done += info.numCompletedTasks
-                        total += info.numTasks
-            if total:
-                report(progress, stage, done, total)
+            poll(tracker, group)
 
-    thread = threading.Thread(target=poll, name="feedcare-spark-progress", daemon=True)
+    thread = threading.Thread(target=loop, name="feedcare-spark-progress", daemon=True)
     thread.start()
     try:
-        yield
+        yield True
     finally:
         stop.set()
         thread.join()
         sc.setLocalProperty("spark.jobGroup.id", None)
         sc.setLocalProperty("spark.job.description", None)
+
+
+@contextlib.contextmanager
+def tracked(spark: Any, stage: str, progress: ProgressCallback | None, every: float = 0.5) -> Iterator[None]:
+    """Report the tasks of the Spark jobs started inside the block as ``progress(stage, done, total)``.
+
+    With Spark Connect (no status tracker) the stage is reported only at its start and end.
+    """
+    if progress is None:
+        yield
+        return
+
+    def poll(tracker: Any, group: str) -> None:
+        done = total = 0
+        for job_id in tracker.getJobIdsForGroup(group):
+            job = tracker.getJobInfo(job_id)
+            for stage_id in job.stageIds if job else ():
+                info = tracker.getStageInfo(stage_id)
+                if info is not None:
+                    done += info.numCompletedTasks
+                    total += info.numTasks
+        if total:
+            report(progress, stage, done, total)
+
+    with polled_group(spark, stage, poll, every) as polling:
+        if not polling:
+            report(progress, stage, 0, None)
+        yield
+    if not polling:
+        report(progress, stage, 1, 1)

@@ -20,7 +20,6 @@ import functools
 import math
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -218,27 +217,12 @@ def _iterations(spark, iterations: int, progress: Callable[[float], None] | None
     if progress is None:
         yield
         return
-    try:
-        sc = spark.sparkContext
-    except Exception:  # Spark Connect: no status tracker
-        yield
-        return
-    group = f"feedcare-fit-{threading.get_ident()}"
-    sc.setJobGroup(group, "feedcare fit", interruptOnCancel=True)
-    stop = threading.Event()
+    from feedcare.corpus.spark.session import polled_group
 
-    def poll() -> None:
-        tracker = sc.statusTracker()
-        while not stop.wait(every):
-            done = sum(1 for job in tracker.getJobIdsForGroup(group)
-                       if (info := tracker.getJobInfo(job)) is not None and info.status == "SUCCEEDED")
-            progress(min(0.99, done / (iterations + 2)))
+    def poll(tracker: Any, group: str) -> None:
+        done = sum(1 for job in tracker.getJobIdsForGroup(group)
+                   if (info := tracker.getJobInfo(job)) is not None and info.status == "SUCCEEDED")
+        progress(min(0.99, done / (iterations + 2)))
 
-    thread = threading.Thread(target=poll, name="feedcare-spark-fit", daemon=True)
-    thread.start()
-    try:
+    with polled_group(spark, "feedcare fit", poll, every):
         yield
-    finally:
-        stop.set()
-        thread.join()
-        sc.setLocalProperty("spark.jobGroup.id", None)

@@ -105,3 +105,23 @@ def test_help_shows_the_extra_and_the_section_in_brackets(invoke, command):
     assert result.exit_code == 0
     assert "pip install 'feedcare[spark]'" in result.stdout
     assert "from [spark] in feedcare.toml" in result.stdout
+
+
+@pytest.mark.slow
+def test_tracked_reports_the_tasks_of_its_jobs_and_releases_the_job_group(spark):
+    import time
+
+    from feedcare.corpus.spark.session import tracked
+
+    seen: list[tuple[str, float, int | None]] = []
+
+    def slow(rows):  # long enough for the poller (every 0.05 s) to see the stage
+        time.sleep(0.3)
+        return rows
+
+    with tracked(spark, "count", lambda *args: seen.append(args), every=0.05):
+        spark.sparkContext.parallelize(range(100), 4).mapPartitions(slow).count()
+        time.sleep(0.2)
+    assert seen and {stage for stage, _, _ in seen} == {"count"}
+    assert seen[-1][1] == seen[-1][2] == 4  # the last poll saw every task of the job finished
+    assert spark.sparkContext.getLocalProperty("spark.jobGroup.id") is None
