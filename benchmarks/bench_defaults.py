@@ -37,6 +37,7 @@ import numpy as np
 
 from .generate import write_inputs
 from .planted import recovery, write_planted
+from .validity import nmi
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -124,20 +125,6 @@ def unit_labels(corpus: Path, column: str) -> np.ndarray | None:
     return np.asarray(labels.to_pylist(), dtype=object)
 
 
-def nmi(a: np.ndarray, b: np.ndarray) -> float:
-    """Normalised mutual information (arithmetic mean of the two entropies, scikit-learn's default)."""
-    _, a = np.unique(a, return_inverse=True)
-    _, b = np.unique(b, return_inverse=True)
-    table = np.zeros((a.max() + 1, b.max() + 1))
-    np.add.at(table, (a, b), 1)
-    p = table / table.sum()
-    pa_, pb = p.sum(axis=1), p.sum(axis=0)
-    nz = p > 0
-    mi = float((p[nz] * np.log(p[nz] / np.outer(pa_, pb)[nz])).sum())
-    h = [-float((x[x > 0] * np.log(x[x > 0])).sum()) for x in (pa_, pb)]
-    return mi / (sum(h) / 2) if sum(h) > 0 else 0.0
-
-
 def dominant_topics(run: Any, model: str, n_units: int, k: int) -> np.ndarray:
     weights = np.zeros((n_units, k))
     for batch in run.iter_doc_topics(model, ["unit_id", "topic", "weight"]):
@@ -165,7 +152,8 @@ def topics_run(corpus: Path, k: str, defaults: str, workdir: Path, label: str | 
         row = {key: fit.get(key) for key in ("model", "k", "seed", "c_npmi", "c_v", "fit_seconds")}
         row.update({key: fit["engine_info"].get(key) for key in ("passes_run", "converged")})
         if labels is not None:
-            row["nmi"] = nmi(dominant_topics(run, fit["model"], report["n_units"], fit["k"]), labels)
+            dominant = dominant_topics(run, fit["model"], report["n_units"], fit["k"]).tolist()
+            row["nmi"] = nmi(list(zip(labels.tolist(), dominant, strict=True)))
         if truth is not None:
             topics = run.topics(fit["model"])
             terms: dict[int, list[str]] = {}

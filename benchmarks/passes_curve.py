@@ -26,23 +26,9 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from benchmarks.validity import nmi
+
 CHECKPOINTS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20)
-
-
-def nmi(a: np.ndarray, b: np.ndarray) -> float:
-    """Normalised mutual information (arithmetic mean of the entropies, as scikit-learn's default)."""
-    _, a = np.unique(a, return_inverse=True)
-    _, b = np.unique(b, return_inverse=True)
-    table = np.zeros((a.max() + 1, b.max() + 1))
-    np.add.at(table, (a, b), 1)
-    p = table / table.sum()
-    pa_, pb = p.sum(axis=1), p.sum(axis=0)
-    nz = p > 0
-    mi = float((p[nz] * np.log(p[nz] / np.outer(pa_, pb)[nz])).sum())
-    ha = -float((pa_[pa_ > 0] * np.log(pa_[pa_ > 0])).sum())
-    hb = -float((pb[pb > 0] * np.log(pb[pb > 0])).sum())
-    denom = (ha + hb) / 2
-    return mi / denom if denom > 0 else 0.0
 
 
 def unit_labels(corpus: Path, column: str) -> np.ndarray | None:
@@ -110,7 +96,8 @@ def curve(corpus: Path, k: int, seed: int, chunksize: int, passes: int, labels: 
                            top_terms=top)
                 if labels is not None:
                     t0 = time.perf_counter()
-                    row["nmi"] = nmi(dominant_topics(model, bows), labels)
+                    topics = dominant_topics(model, bows).tolist()
+                    row["nmi"] = nmi(list(zip(labels.tolist(), topics, strict=True)))
                     row["inference_seconds"] = time.perf_counter() - t0
                 if truth is not None:
                     row["recovery"] = recovery(top, truth)

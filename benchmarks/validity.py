@@ -27,7 +27,8 @@ def nmi(pairs: list[tuple[str, int]]) -> float:
         return -sum(v / n * math.log(v / n) for v in counts.values())
 
     mi = sum(v / n * math.log(v * n / (a[x] * b[y])) for (x, y), v in ab.items())
-    return 2 * mi / (entropy(a) + entropy(b))
+    h = entropy(a) + entropy(b)
+    return 2 * mi / h if h > 0 else 0.0
 
 
 def fft_corpus(corpus_dir: Path, attribute: str = "label") -> dict[str, Any]:
