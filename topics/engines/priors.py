@@ -2,10 +2,11 @@
 
 A guided run's engine settings carry ``guidance = {"boost": b, "seed_topics": [[term, ...], ...]}``:
 topic ``t`` (0 .. len(seed_topics)-1) is guided by its seed terms. Both engines turn it into the
-same topic-term prior: every seed term of topic ``t`` gets, in topic ``t`` only, an extra prior
-pseudo-count of ``b`` × (its occurrences in the corpus); every other (topic, term) keeps the
-engine's own eta. So the boost means the same on a corpus of 1,000 or 1,000,000 units: with
-b = 1 a seed term starts as if each of its occurrences had already been assigned to its code once. Free
+same topic-term prior (``seed_priors``): a seed term of topic ``t`` gets ``eta + b`` in topic ``t``
+and ``eta × EXCLUDED`` in every other topic, so the term belongs to its code; every other
+(topic, term) keeps the engine's own eta. (A boost scaled by the term's corpus frequency was
+measured and dropped: it starved the guided topics; docs/deductive.md.) gensim also starts each
+seed term's counts in its code's topic (``term_counts``). Free
 topics (after the guided ones) get no seeds. Expansion terms found in the corpus
 (``expanded_topics``, topics/codebook/expansion.py) are treated the same way with
 ``expanded_weight`` × the boost.
