@@ -297,6 +297,11 @@ def test_chmod_000_folder_with_prune_keeps_its_documents_for_real():
                 os.chown(path, 65534, 65534)
         os.chmod(data / "siteB", 0)
         env = {**os.environ, "HOME": str(base), "NO_COLOR": "1"}
+        probe = subprocess.run([*prefix, sys.executable, "-c", "import feedcare.cli"], capture_output=True,
+                               env=env, cwd=base, timeout=120)
+        if probe.returncode != 0:  # e.g. a checkout under a private (0700) folder such as mktemp -d's
+            pytest.skip("the unprivileged user (uid 65534) cannot read this checkout or its venv; "
+                        "the simulated test above covers the same defect")
         proc = subprocess.run(
             [*prefix, sys.executable, "-m", "feedcare", "ingest", str(data), "--prune",
              "--corpus", str(corpus)],
