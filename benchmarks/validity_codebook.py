@@ -1,9 +1,11 @@
 """Deductive guidance on the FFT comments: does a codebook of the human categories help? (issue 17)
 
-The FFT table in ../shared carries each comment's human category (``label``, 9 categories). A
-codebook is built from those category names alone (a CSV with a ``code`` column: no seed terms,
-no descriptions), so every seed term is derived from the names through the corpus's own
-tokenisation. For each engine, a guided run (one topic per code with a seed in the vocabulary,
+The FFT table in ../shared carries each comment's human category (``label``, 9 categories) and
+sub-category (``subcategory``). Codebooks are built from those names (CSVs without seed terms or
+descriptions: the category names alone; the same expanded from the corpus; the categories with
+their sub-categories as sub-codes, guided at level 1), so every seed term is derived from the
+names through the corpus's own tokenisation; a fourth adds seed terms a researcher wrote. For
+each engine, a guided run (one topic per code with a seed in the vocabulary,
 plus free topics up to k = 9, the number of categories) and an unguided run at the same k are
 fitted with the same seeds, and each unit's dominant topic is compared with the human category
 by normalised mutual information (NMI, arithmetic normalisation; :func:`benchmarks.validity.nmi`).
@@ -58,17 +60,34 @@ RESEARCHER_SEEDS = {
     "Staff": "staff; friendly; nurse; doctor; polite; kind; attitude",
     "Transition/coordination": "discharge; transfer; coordination; continuity; follow",
 }
-# (seed terms written by a researcher, expansion terms per code found in the corpus: 0 = off)
-CODEBOOKS = {"names only": (False, 0), "names + corpus expansion": (False, 8),
-             "names + researcher seed terms": (True, 0)}
+# (seed terms written by a researcher, expansion terms per code found in the corpus (0 = off),
+#  the framework's second level (``subcategory``) as sub-codes, guided at level 1)
+CODEBOOKS = {"names only": (False, 0, False), "names + corpus expansion": (False, 8, False),
+             "two-level names, --level 1": (False, 0, True),
+             "names + researcher seed terms": (True, 0, False)}
 
 
-def _write_codebook(path: Path, labels: list[str], with_seeds: bool) -> None:
+def fft_framework(path: Path = FFT) -> dict[str, list[str]]:
+    """The FFT table's human coding framework: each category (``label``) with its sub-categories."""
+    subs: dict[str, set[str]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["label"]:
+                subs.setdefault(row["label"], set()).add(row["subcategory"].strip())
+    return {label: sorted(s for s in subs[label] if s) for label in sorted(subs)}
+
+
+def _write_codebook(path: Path, labels: dict[str, list[str]], with_seeds: bool, two_level: bool) -> None:
+    """``labels``: each category's sub-categories. A sub-category named as its category adds nothing
+    and is left out (the CSV's parent column names codes by name)."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["code", "description", "seeds"])
-        for label in labels:
-            writer.writerow([label, "", RESEARCHER_SEEDS.get(label, "") if with_seeds else ""])
+        writer.writerow(["code", "description", "parent", "seeds"])
+        for label, subs in labels.items():
+            writer.writerow([label, "", "", RESEARCHER_SEEDS.get(label, "") if with_seeds else ""])
+            for sub in subs if two_level else []:
+                if sub != label:
+                    writer.writerow([sub, "", label, ""])
 
 
 def seed_rule_nmi(corpus_dir: Path, guidance: Any, attribute: str = "label") -> float:
@@ -108,20 +127,20 @@ def run(quick: bool = False, n_seeds: int = 3) -> dict[str, Any]:
         corpus_dir = Path(tmp) / "fft"
         ingest([FFT], corpus_dir, IngestConfig(text_column="feedback", id_column="row_index"))
         build_tokens(open_corpus(corpus_dir), TokensConfig(), jobs=2)
-        with FFT.open(encoding="utf-8", newline="") as handle:
-            labels = sorted({row["label"] for row in csv.DictReader(handle) if row["label"]})
+        labels = fft_framework()
         plans = {}
-        for name, (with_seeds, expand) in CODEBOOKS.items():
-            book = Path(tmp) / f"categories-{int(with_seeds)}.csv"
-            _write_codebook(book, labels, with_seeds)
+        for name, (with_seeds, expand, two_level) in CODEBOOKS.items():
+            book = Path(tmp) / f"categories-{int(with_seeds)}-{int(two_level)}.csv"
+            _write_codebook(book, labels, with_seeds, two_level)
             codebook = read_codebook(book)
-            probe = plan_guidance(open_corpus(corpus_dir), codebook, free=0, expand=expand)
+            level = 1 if two_level else None
+            probe = plan_guidance(open_corpus(corpus_dir), codebook, free=0, expand=expand, level=level)
             plans[name] = guidance = plan_guidance(open_corpus(corpus_dir), codebook, free=K - probe.n_guided,
-                                                   expand=expand)
+                                                   expand=expand, level=level)
             results["codebooks"][name] = {
                 "codes": [{"name": c.name, "seeds": c.seeds or [], "topic": c.topic,
                            "expanded": c.expanded or [], "missing": c.missing or []}
-                          for c in guidance.codes],
+                          for c in guidance.codes if c.folded_into is None],
                 "rule_nmi": seed_rule_nmi(corpus_dir, guidance),
             }
         for engine in ENGINES:
@@ -141,29 +160,33 @@ def run(quick: bool = False, n_seeds: int = 3) -> dict[str, Any]:
     return results
 
 
-# Written from the measurements of 2026-11-29 21:22-21:37 UTC (docs/performance.md); re-read it when the
+# Written from the measurements of 2026-11-29 22:49-22:55 UTC (docs/performance.md); re-read it when the
 # numbers move.
 OUTCOME = """
-**Outcome (acceptance not met for the names-only codebook, with or without expansion).** Guiding
-with the category *names* alone does not beat the unguided run on these comments: gensim +0.007,
-tomotopy −0.010, both inside the spread between seeds. The names carry too little: two of the nine
-give no term in the vocabulary (`Miscellaneous`, `Transition/coordination`), four give one rare
-term (`access` 40 occurrences, `dignity` 15, `environment` 22, `facility` 17 in 48,212 tokens),
-and the names' terms occur in only 35% of the units — the seed rule built from them reaches NMI
-0.092 with no model at all, about what the unguided models reach. *Expanding* the names from the
-corpus (`--expand 8`: the terms most over-represented in the units that contain a name's terms,
-docs/deductive.md) does not rescue them: gensim 0.083 (+0.002 on unguided), tomotopy 0.098
-(−0.018), and the seed rule falls to 0.085. The terms that co-occur with a rare name term are what
-those few comments talk about, not what the human category means: `improve` ("Couldn't be
-improved") brings `health, mobility, condition, exercise` from physiotherapy comments, `access`
-brings `service, need, nhs`, `communication` brings `poor, tell, department`. Smaller expansions
-(2, 3, 5 terms) and stricter thresholds (support 20, lift 3) gave seed-rule NMI 0.081–0.087,
-all below the names alone, so expansion is off by default. With 4–7 seed terms per category the
-guidance does help gensim clearly (0.081 → 0.123, +52%, every seed above every unguided seed)
-but tomotopy only within noise (0.116 → 0.119); both stay below the seed rule itself (0.177): a
-dominant topic follows everything a comment says, not only its seed words. On planted topics the
-same guidance recovers every code's topic (`tests/topics/codebook/test_guided.py`), so the limit
-here is what the FFT names and comments share, not the mechanism.
+**Outcome.** A codebook of the FFT framework's *names at both levels* (the 9 categories and their
+41 sub-categories, no seed terms, no descriptions) guided at the top level (`--level 1`) clearly
+beats the unguided run at the same k with both engines: gensim 0.081 → 0.118 (+46%), tomotopy
+0.116 → 0.142 (+22%), every seed of the guided runs above every seed of the unguided ones. The
+sub-categories' names give the categories the everyday words their own names lack ("Time spent
+waiting for first appt/referral/service" gives `wait, appointment, referral`; "Attitude Of Staff"
+gives `attitude`; "Food" gives `food`), and every category gets a topic, where the top-level names
+leave `Miscellaneous` and `Transition/coordination` without one. With tomotopy it even beats the
+seed terms a researcher wrote (0.119).
+
+The category names alone do *not* beat it: gensim +0.007, tomotopy −0.010, both inside the spread
+between seeds. The names carry too little: two of the nine give no term in the vocabulary, four
+give one rare term (`access` 40 occurrences, `dignity` 15, `environment` 22, `facility` 17 in
+48,212 tokens), and the names' terms occur in only 35% of the units — the seed rule built from
+them reaches NMI 0.092 with no model at all, about what the unguided models reach. *Expanding*
+the names from the corpus (`--expand 8`, docs/deductive.md) does not rescue them (gensim 0.083,
+tomotopy 0.098): what co-occurs with a rare name term is what those few comments discuss, not
+what the category means (`improve` drew `health, mobility, condition, exercise` from
+physiotherapy comments). With 4–7 seed terms per category written from the names, gensim rises
+to 0.123 and tomotopy stays within noise (0.119); all guided runs stay below the seed rule of the
+researcher's terms (0.177): a dominant topic follows everything a comment says, not only its
+seed words. On planted topics the same guidance recovers every code's topic
+(`tests/topics/codebook/test_guided.py`, `test_levels.py`), so what limits the names-only
+codebook is what the FFT names and comments share, not the mechanism.
 """
 
 
@@ -172,9 +195,12 @@ def markdown(results: dict[str, Any]) -> str:
         return f"Skipped: {results['skipped']}.\n"
     seeds = ", ".join(str(s) for s in results["seeds"])
     lines = [
-        "Three codebooks of the FFT table's 9 human categories (`label`) guide runs: the category names "
+        "Four codebooks of the FFT table's 9 human categories (`label`) guide runs: the category names "
         "only (seed terms derived from the names by the corpus's own tokenisation: the acceptance test "
-        "of issue 17), the same names expanded from the corpus (`--expand 8`, docs/deductive.md), and "
+        "of issue 17), the same names expanded from the corpus (`--expand 8`, docs/deductive.md), the "
+        "category names with the sub-category names (`subcategory`) as their sub-codes, guided at "
+        "level 1 (`--level 1`: each category's topic seeded by its own and its sub-codes' names; "
+        "sub-codes named as their category are left out), and "
         "the names with 4-7 seed terms per category such as a researcher would write "
         "from the names (`RESEARCHER_SEEDS`). Guided runs have one topic per code with a seed in the "
         f"vocabulary plus free topics up to k = {results['k']}; the unguided run has the same k and "

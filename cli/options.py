@@ -46,6 +46,13 @@ WaitOpt = Annotated[
     ),
 ]
 
+LevelOpt = Annotated[
+    int | None,
+    typer.Option("--level", min=1, help="With a codebook: one topic per code at this level of its hierarchy "
+                 "(1: the top-level codes); the codes below lend their names and seeds to it. Default: "
+                 "every code with seeds of its own.", show_default=False),
+]
+
 BackendOpt = Annotated[
     str | None,
     typer.Option("--backend", help="Where the work runs: local (processes on this machine) or spark "

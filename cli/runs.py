@@ -141,7 +141,9 @@ def _codebook(info: RunInfo) -> str:
                       + (f"; expanded: {', '.join(c.expanded)}" if c.expanded else "") + ")"
                       for c in book.guided)
     unreached = ", ".join(c.name for c in book.unreached)
-    text = (f"{book.path} (sha256 {book.sha256[:12]}…), boost {book.boost:g}, {book.free} free topics; "
+    level = f", guided at level {book.level}" if book.level else ""
+    text = (f"{book.path} (sha256 {book.sha256[:12]}…), boost {book.boost:g}, {book.free} free topics"
+            f"{level}; "
             f"{codes}" + (f"; no seed in the vocabulary: {unreached}" if unreached else ""))
     return escape(printable(text, one_line=True))
 

@@ -14,6 +14,7 @@ from feedcare.cli.options import (
     CorpusOpt,
     JobsOpt,
     JsonOpt,
+    LevelOpt,
     SeedOpt,
     SparkMasterOpt,
     WaitOpt,
@@ -99,6 +100,7 @@ def topics(
                      "its name terms occur in; at half the boost). Default 0: off (docs/deductive.md).",
                      show_default=False),
     ] = None,
+    level: LevelOpt = None,
     wait: WaitOpt = 0.0,
     dry_run: Annotated[
         bool,
@@ -130,8 +132,9 @@ def topics(
     # --iterations belongs to the engine that --engine or the file chooses (tomotopy_iterations)
     settings = load_topics_config(config, overrides, engine_overrides={"iterations": iterations})
     guidance = None
-    if codebook is None and (free is not None or boost is not None or expand is not None):
-        raise UsageError("--free, --boost and --expand need --codebook FILE")
+    if codebook is None and (free is not None or boost is not None or expand is not None
+                             or level is not None):
+        raise UsageError("--free, --boost, --expand and --level need --codebook FILE")
     if codebook is not None:
         from feedcare.corpus import open_corpus
         from feedcare.topics.codebook.readers import read_codebook
@@ -142,7 +145,8 @@ def topics(
         book = read_codebook(codebook)
         corpus_handle = open_corpus(corpus)
         corpus_handle.check_tokens()
-        guidance = plan_guidance(corpus_handle, book, free=free, boost=boost, expand=expand)
+        guidance = plan_guidance(corpus_handle, book, free=free, boost=boost, expand=expand,
+                                 level=level)
         if not as_json:
             render_guidance(err(), guidance)
     if dry_run:

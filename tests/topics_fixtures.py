@@ -58,6 +58,11 @@ def corpus_with_tokens(path: Path, units: list[list[str]]) -> Path:
     return path
 
 
+def jaccard(a: list[str], b: list[str]) -> float:
+    """Overlap of two term lists (a found topic's top terms and a planted topic's)."""
+    return len(set(a) & set(b)) / len(set(a) | set(b))
+
+
 def planted_units(
     n_docs: int = 300, n_topics: int = 5, words_per_topic: int = 15, seed: int = 7
 ) -> tuple[list[list[str]], list[list[str]]]:

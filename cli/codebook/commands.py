@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from feedcare.cli.codebook.render import escape, render_guidance
-from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt
+from feedcare.cli.options import DEFAULT_CORPUS, CorpusOpt, JsonOpt, LevelOpt
 from feedcare.cli.output import show
 from rich.table import Table
 
@@ -33,6 +33,7 @@ def show_codebook(
     expand: Annotated[int, typer.Option("--expand", min=0, help="Seed terms found in the corpus to add to "
                                         "each code whose seeds come from its name, as `topics --expand` "
                                         "(0: off).")] = 0,
+    level: LevelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Each code (with its parents), its effective seed terms in this corpus's vocabulary, the terms
@@ -44,7 +45,7 @@ def show_codebook(
     book = read_codebook(file)
     handle = open_corpus(corpus)
     handle.check_tokens()
-    show(plan_guidance(handle, book, free=free, expand=expand), render_guidance, as_json=as_json)
+    show(plan_guidance(handle, book, free=free, expand=expand, level=level), render_guidance, as_json=as_json)
 
 
 @codebook_app.command("align", epilog="[bold]Examples[/]\n\n"
@@ -67,6 +68,7 @@ def align_codebook(
                      "the corpus adds to its name-derived seeds, as `topics --expand` (default 0: off).",
                      show_default=False),
     ] = None,
+    level: LevelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Where codes and topics meet.
@@ -81,12 +83,12 @@ def align_codebook(
     from feedcare.topics.codebook.readers import read_codebook
 
     if codebook is None:
-        if expand is not None:
-            raise UsageError("--expand needs --codebook FILE "
-                             "(a guided run's expansion is the one it recorded)")
+        if expand is not None or level is not None:
+            raise UsageError("--expand and --level need --codebook FILE "
+                             "(a guided run's are the ones it recorded)")
         show(code_report(corpus, run, model), _render_codes, as_json=as_json)
     else:
-        result = align(corpus, run, read_codebook(codebook), model, expand=expand)
+        result = align(corpus, run, read_codebook(codebook), model, expand=expand, level=level)
         show(result, _render_alignment, as_json=as_json)
 
 
@@ -104,6 +106,12 @@ def _render_codes(console, rows) -> None:
                       escape(", ".join(r.expanded or [])),
                       escape(", ".join(r.added_terms) or (r.reason or "")), escape(excerpt))
     console.print(table)
+    for r in rows:
+        if r.topic is not None and not r.followed:
+            console.print(f"[yellow]Not followed[/]: {escape(r.code)} (topic {r.topic}): none of its seed "
+                          "terms is among the topic's top terms, so the code's name says little about "
+                          "the units the topic holds; read its excerpts, or give the code seed terms "
+                          "people use", soft_wrap=True)
 
 
 def _render_alignment(console, alignment) -> None:

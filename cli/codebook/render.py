@@ -18,12 +18,17 @@ def render_guidance(console: Console, guidance) -> None:
     """Each code: its topic (or why none), its effective seed terms, the terms not in the vocabulary."""
     table = Table(title=f"Codebook {escape(guidance.path)}: {guidance.n_guided} guided topics + "
                         f"{guidance.free} free (boost {guidance.boost:g}"
-                        + (f", expand {guidance.expand}" if guidance.expand else "") + ")",
+                        + (f", expand {guidance.expand}" if guidance.expand else "")
+                        + (f", level {guidance.level}" if guidance.level else "") + ")",
                   title_justify="left")
     for column in ("topic", "code", "seed terms (from)", "expanded from the corpus", "not in the vocabulary"):
         table.add_column(column)
     for code in guidance.codes:
-        topic = str(code.topic) if code.topic is not None else ("–" if code.reason else "(children)")
+        if code.folded_into is not None:  # below --level: its seeds are its ancestor's
+            ancestor = next((c for c in guidance.codes if c.guid == code.folded_into), None)
+            topic = f"(in {ancestor.topic})" if ancestor is not None and ancestor.topic is not None else "–"
+        else:
+            topic = str(code.topic) if code.topic is not None else ("–" if code.reason else "(children)")
         seeds = ", ".join(code.seeds or []) or "–"
         table.add_row(topic, escape(code.path), escape(f"{seeds} ({code.seeds_from})"),
                       escape(", ".join(code.expanded or [])),

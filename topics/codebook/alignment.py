@@ -49,6 +49,9 @@ class CodeRow:
     excerpts: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None  # why the code has no topic
     expanded: list[str] = field(default_factory=list)  # seed terms the corpus added (expansion.py)
+    # False: none of its seed terms is among the topic's stored top terms (topics.parquet, top_n):
+    # the fit gave the topic to other words, so its code name says nothing about its units
+    followed: bool = True
 
 
 @dataclass(frozen=True)
@@ -100,11 +103,13 @@ def code_report(corpus_dir: Path, run: str, model: str | None = None, excerpts: 
         theme = themes[code.topic]
         seeds = code.seeds or []
         expanded = code.expanded or []
+        stored = weights.get(code.topic, {})
         rows.append(CodeRow(
             code=code.path, guid=code.guid, topic=code.topic, seeds=seeds,
             units=theme.prevalence.n_units, unit_share=theme.prevalence.unit_share,
             participants=theme.prevalence.spread,
-            seed_weight=sum(weights.get(code.topic, {}).get(s, 0.0) for s in seeds),
+            seed_weight=sum(stored.get(s, 0.0) for s in seeds),
+            followed=any(s in stored for s in [*seeds, *expanded]),
             added_terms=[t.term for t in theme.terms if t.term not in seeds and t.term not in expanded][:8],
             excerpts=[{"participant": e.participant_id, "doc_id": e.doc_id, "weight": e.weight,
                        "text": e.text} for e in theme.excerpts],
@@ -114,14 +119,17 @@ def code_report(corpus_dir: Path, run: str, model: str | None = None, excerpts: 
 
 
 def align(corpus_dir: Path, run: str, codebook: Codebook, model: str | None = None,
-          expand: int | None = None) -> Alignment:
+          expand: int | None = None, level: int | None = None) -> Alignment:
     """The alignment table of a run's topics and a codebook's codes (seeds in this corpus's terms).
 
     A code is matched through its seed terms and, with ``expand`` (default as ``topics --expand``),
     the terms the corpus adds to name-derived seeds (:mod:`feedcare.topics.codebook.expansion`).
+    With ``level``, the codes at that level of the hierarchy are aligned, each matched through its
+    own and its sub-codes' seeds (as ``topics --level``).
     """
     corpus = open_corpus(Path(corpus_dir))
-    planned = plan_guidance(corpus, codebook, free=1, expand=expand)  # for the codes' effective seeds only
+    # for the codes' effective seeds only
+    planned = plan_guidance(corpus, codebook, free=1, expand=expand, level=level)
     guidance = dataclasses.replace(planned, codes=[
         dataclasses.replace(c, seeds=[*(c.seeds or []), *(c.expanded or [])]) if c.expanded else c
         for c in planned.codes])

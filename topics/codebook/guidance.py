@@ -22,6 +22,7 @@ from feedcare.corpus.base.sidecar import Record
 DEFAULT_BOOST = 1.0
 DEFAULT_FREE = 2
 MAX_BOOST = 100.0
+MAX_LEVEL = 20  # deeper than any codebook we have seen; a bound so a typo is named, not looped on
 # How the engines turn seeds into priors (topics/engines/priors.py); part of every fit fingerprint.
 PRIOR = "seed terms exclusive to their codes, boosted"
 
@@ -41,6 +42,7 @@ class CodeRecord(Record):
     expanded: list[str] | None = None  # terms the corpus added to name-derived seeds (expansion.py)
     missing: list[str] | None = None  # seed terms asked for that are not in the vocabulary
     reason: str | None = None  # why a code has no topic
+    folded_into: str | None = None  # GUID of the ancestor (at the run's --level) its seeds guide
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Guidance(Record):
     codes: list[CodeRecord]
     expand: int = 0  # expansion terms asked for per code with name-derived seeds (0: none)
     expanded_weight: float | None = None  # an expanded term's boost relative to a name term's
+    level: int | None = None  # guided at this level of the hierarchy (1: top); None: every seeded code
 
     @property
     def guided(self) -> list[CodeRecord]:

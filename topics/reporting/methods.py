@@ -394,7 +394,8 @@ def _codebook_paragraph(codebook: Any) -> str:
     unreached = [c for c in codes if c.get("topic") is None and c.get("reason")]
     path, digest = codebook.get("path"), codebook.get("sha256")
     where = f" ({path}" + (f", SHA-256 {str(digest)[:16]}…" if digest else "") + ")" if path else ""
-    sources = sorted({str(c.get("seeds_from")) for c in guided if c.get("seeds_from")})
+    # "name, with 4 sub-codes" (--level): the sentence on the level says where sub-codes went
+    sources = sorted({str(c.get("seeds_from")).split(",")[0] for c in guided if c.get("seeds_from")})
     text = (
         f"The topics were guided by a deductive codebook{where} of {_plural(len(codes), 'code')}: "
         f"{_plural(len(guided), 'code')} each guided one topic through seed terms "
@@ -404,6 +405,12 @@ def _codebook_paragraph(codebook: Any) -> str:
         f"each seed term belongs to its code; {_plural(int(codebook.get('free', 0)), 'free topic')} "
         "without seeds took what the codebook does not cover."
     )
+    folded = [c for c in codes if c.get("folded_into")]
+    if codebook.get("level"):
+        level = codebook["level"]
+        text += (f" Topics were guided at level {level} of the codebook's hierarchy: each of "
+                 f"{_plural(len(folded), 'code')} below that level lent its seed terms (given, or derived "
+                 f"from its name and description) to its ancestor at level {level}, which guided one topic.")
     expanded = [c for c in guided if c.get("expanded")]
     if expanded:
         text += (

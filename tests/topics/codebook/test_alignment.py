@@ -7,7 +7,7 @@ import json
 import pytest
 from feedcare.corpus import open_corpus
 from feedcare.topics import TopicsConfig, fit_topics
-from feedcare.topics.codebook.alignment import align, code_report
+from feedcare.topics.codebook.alignment import CodeRow, align, code_report
 from feedcare.topics.codebook.readers import read_codebook
 from feedcare.topics.codebook.seeds import plan_guidance
 from topics_fixtures import corpus_with_tokens, planted_units
@@ -35,7 +35,7 @@ def test_a_guided_runs_codes_report_units_seed_weight_and_what_the_data_added(fi
     rows = {r.code: r for r in code_report(corpus, "guided")}
     theme = rows["Theme 1"]
     assert theme.topic == 1 and theme.seeds == [truth[1][0], truth[1][1]]
-    assert theme.units > 20 and theme.seed_weight > 0.1
+    assert theme.units > 20 and theme.seed_weight > 0.1 and theme.followed
     assert set(theme.added_terms) & set(truth[1][2:])  # the data added the topic's other planted words
     assert theme.excerpts and theme.excerpts[0]["text"]
     assert rows["Unknown"].topic is None and "zebra" in (rows["Unknown"].reason or "")
@@ -83,3 +83,16 @@ def test_control_characters_in_code_names_never_reach_the_terminal(fitted, invok
     assert shown.exit_code == 0, shown.output
     assert "\x1b" not in shown.stdout and "\u202e" not in shown.stdout
     assert "Theme [red]x[/]" in shown.stdout  # markup shown as written, not applied
+
+
+def test_a_guided_topic_that_left_its_seeds_is_named_not_followed():
+    from feedcare.cli.codebook.commands import _render_codes
+    from rich.console import Console
+
+    console = Console(record=True, width=200, no_color=True)
+    rows = [CodeRow("Dignity", "g1", 4, ["dignity"], units=300, followed=False),
+            CodeRow("Staff", "g2", 5, ["staff"], units=900, seed_weight=0.2)]
+    _render_codes(console, rows)
+    text = console.export_text()
+    assert "Not followed: Dignity (topic 4): none of its seed terms" in text
+    assert "Staff (topic" not in text

@@ -14,19 +14,9 @@ from feedcare.topics import TopicsConfig, build_themes, fit_topics, open_run
 from feedcare.topics.codebook.readers import read_codebook
 from feedcare.topics.codebook.seeds import plan_guidance
 from feedcare.topics.exports.qdpx import write_qdpx
-from topics_fixtures import corpus_with_tokens, planted_units
+from topics_fixtures import jaccard
 
 LEFT_OUT = 4  # the planted topic the codebook does not name
-
-
-def jaccard(a: list[str], b: list[str]) -> float:
-    return len(set(a) & set(b)) / len(set(a) | set(b))
-
-
-@pytest.fixture(scope="module")
-def planted(tmp_path_factory):
-    units, truth = planted_units(n_docs=300, n_topics=5, words_per_topic=15, seed=7)
-    return corpus_with_tokens(tmp_path_factory.mktemp("planted") / "c", units), truth
 
 
 def _names_codebook(path, truth):
