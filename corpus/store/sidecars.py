@@ -220,3 +220,6 @@ class TokensMeta(Sidecar):
     pruned: Pruning
     top_terms: list[TermCount]  # the 50 most frequent terms kept
     feedcare_version: str
+    # versions of the packages the tokens depend on (nltk, gensim, simplemma); None in tokens.json
+    # written before feedcare recorded them
+    packages: dict[str, str] | None = None

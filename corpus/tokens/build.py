@@ -57,7 +57,7 @@ from feedcare.corpus.tokens.batches import (
     tokenise_doc_batch,
 )
 from feedcare.corpus.tokens.config import TokensConfig, stopword_file_hashes
-from feedcare.corpus.tokens.meta import tokens_meta
+from feedcare.corpus.tokens.meta import package_versions, tokens_meta
 from feedcare.corpus.tokens.normalise import lemma
 from feedcare.corpus.tokens.phrases import PhraseCounter
 from feedcare.corpus.tokens.punkt import needs_sentences, punkt_sample
@@ -138,11 +138,9 @@ class TokensReport:
 
 def tokens_fingerprint(corpus: Corpus, config: TokensConfig) -> str:
     """Hash of everything the tokens depend on: corpus, settings, word lists, package versions."""
-    from importlib.metadata import version
-
     settings = as_dict(config)
     settings.pop("batch_size")  # changes the work split, never the output
-    packages = {name: version(name) for name in ("nltk", "gensim", "simplemma")}
+    packages = package_versions()
     lists = {"spoken": fingerprint(spoken_list_text()), "files": stopword_file_hashes(config)}
     return fingerprint(TOKENS_FORMAT, corpus.fingerprint, settings, lists, packages)
 

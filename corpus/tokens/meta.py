@@ -19,6 +19,15 @@ from feedcare.corpus.tokens.config import TokensConfig
 from feedcare.corpus.tokens.units import UnitStats
 
 TOP_TERMS = 50
+# The packages whose versions the tokens depend on: part of the tokens fingerprint, and recorded in
+# tokens.json so a methods statement can name them.
+TOKEN_PACKAGES = ("nltk", "gensim", "simplemma")
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {name: version(name) for name in TOKEN_PACKAGES}
 
 
 def tokens_meta(corpus: Corpus, config: TokensConfig, tokens_fp: str, *, reading: Reading, units_built: int,
@@ -64,4 +73,5 @@ def tokens_meta(corpus: Corpus, config: TokensConfig, tokens_fp: str, *, reading
         pruned=Pruning(**pruned),
         top_terms=[TermCount(**t) for t in vocabulary[:TOP_TERMS]],
         feedcare_version=__version__,
+        packages=package_versions(),
     )

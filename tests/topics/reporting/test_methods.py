@@ -130,3 +130,18 @@ def test_a_damaged_run_json_is_one_line_and_exit_4(project, tmp_path, invoke):
     result = invoke("methods", run, "--corpus", corpus)
     assert result.exit_code == 4
     assert "run.json is damaged" in result.output and "n_units" in result.output
+
+
+def test_the_tokenisation_packages_versions_are_recorded_and_named(project):
+    """tokens.json records the versions the tokens depend on, so the statement can cite them."""
+    from importlib.metadata import version
+
+    _, corpus, _, run = project
+    record = load_record(run, corpus)
+    assert record.tokens["packages"] == {name: version(name) for name in ("nltk", "gensim", "simplemma")}
+    text = methods_statement(record)
+    assert f"nltk {version('nltk')}" in text and f"simplemma {version('simplemma')}" in text
+    assert "were not recorded" not in text
+    older = copy.deepcopy(record)
+    del older.tokens["packages"]  # a tokens.json written before the versions were recorded
+    assert "simplemma used for tokenisation were not recorded" in methods_statement(older)
