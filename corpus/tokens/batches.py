@@ -16,11 +16,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from feedcare.corpus.base.errors import DataError
+from feedcare.corpus.readers.registry import table_formats
 from feedcare.corpus.store.reader import Corpus
 from feedcare.corpus.tokens.config import TokensConfig
 from feedcare.corpus.tokens.units import DocTurns, Turn, tokenise_batch
 
-TABLE_FORMATS = frozenset({"csv", "tsv", "parquet", "xlsx", "xls", "json", "jsonl"})
 DOCUMENT_COLUMNS = ["doc_id", "participant_id", "format", "n_segments", "language"]
 LANGUAGE_EXAMPLES = 20  # documents left out for their language, named in tokens.json
 SEGMENT_COLUMNS = ["doc_id", "seg", "speaker", "role", "char_start", "text"]
@@ -36,7 +36,7 @@ def resolve_mode(unit: str, fmt: str) -> str:
     """The unit mode for a document: 'auto' is 'document' for comment-table rows, else 'turn'."""
     if unit != "auto":
         return unit
-    return "document" if fmt in TABLE_FORMATS else TRANSCRIPT_UNIT
+    return "document" if fmt in table_formats() else TRANSCRIPT_UNIT
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class Reading:
         if config.unit != "auto":
             modes = {config.unit: documents.num_rows}
         else:
-            is_table = pc.is_in(documents["format"], value_set=pa.array(sorted(TABLE_FORMATS)))
+            is_table = pc.is_in(documents["format"], value_set=pa.array(sorted(table_formats())))
             tables = int(pc.sum(is_table).as_py() or 0)
             modes = {"document": tables, TRANSCRIPT_UNIT: documents.num_rows - tables}
         self.modes.update({mode: n for mode, n in modes.items() if n})

@@ -50,7 +50,6 @@ from feedcare.corpus.store.sidecars import (
     TokensSummary,
 )
 from feedcare.corpus.tokens.batches import (
-    TABLE_FORMATS,
     Reading,
     doc_batches,
     resolve_mode,
@@ -71,7 +70,7 @@ from feedcare.corpus.tokens.vocabulary import (
     write_vocabulary,
 )
 
-__all__ = ["TABLE_FORMATS", "TokensReport", "build_tokens", "resolve_mode", "tokens_fingerprint"]
+__all__ = ["TokensReport", "build_tokens", "resolve_mode", "tokens_fingerprint"]
 
 # Bump when the tokenisation changes in a way the fingerprint cannot see.
 # 2: documents are filtered by language; redaction markers are patterns; answer units.

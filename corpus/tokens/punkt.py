@@ -11,8 +11,8 @@ from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from feedcare.corpus.readers.registry import table_formats
 from feedcare.corpus.store.reader import Corpus
-from feedcare.corpus.tokens.batches import TABLE_FORMATS
 from feedcare.corpus.tokens.config import TokensConfig
 from feedcare.corpus.tokens.tokenizer import BLOCK_CHARS, StopLists, Tokenizer, blocks
 
@@ -29,7 +29,7 @@ def needs_sentences(corpus: Corpus, config: TokensConfig, stoplists: StopLists) 
     split_docs = None  # every document splits its turns
     if config.unit == "auto":
         # Transcripts are few even in a large mixed corpus; comment-table rows are not kept.
-        tables = pa.array(sorted(TABLE_FORMATS), pa.string())
+        tables = pa.array(sorted(table_formats()), pa.string())
         split_docs = set()
         for batch in corpus.iter_documents(["doc_id", "format"], 65_536):
             is_transcript = pc.invert(pc.is_in(batch.column(1), value_set=tables))

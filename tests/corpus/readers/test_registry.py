@@ -38,3 +38,18 @@ def test_registering_a_suffix_again_replaces_its_reader():
     finally:
         READERS.clear()
         READERS.update(saved)
+
+
+def test_a_registered_table_format_is_tokenised_one_unit_per_row():
+    """tokens' "auto" units follow the registry, so a plug-in table reader needs no second list."""
+    from feedcare.corpus.tokens.batches import resolve_mode
+
+    saved = dict(READERS)
+    try:
+        assert resolve_mode("auto", "xlsx") == "turn"  # not a table format feedcare reads
+        register_reader(ReaderSpec("xlsx", "table", "toy_extensions", "read_xlsx", "Excel workbook"))
+        assert resolve_mode("auto", "xlsx") == "document"
+        assert resolve_mode("auto", "csv") == "document" and resolve_mode("auto", "docx") == "turn"
+    finally:
+        READERS.clear()
+        READERS.update(saved)
