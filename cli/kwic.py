@@ -40,7 +40,8 @@ def kwic_command(
     ] = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help="Count matches per document attribute (or participant_id, role, speaker)."),
+        typer.Option("--by", help="Count matches per document attribute (or participant_id, or the turn's "
+                     "role or speaker; doc:NAME for a document attribute named role or speaker)."),
     ] = None,
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", help="Show at most N matches (counts still cover all).")
@@ -89,6 +90,9 @@ def _render_all(console, result, term: str, csv_file: Path | None) -> None:
         others = ", ".join(f"{n} in {r} turns" for r, n in result.hidden.items())
         found += f" ({others}: --role all)"
     message(found + ".")
+    if result.shadowed:
+        message(f"Counted by each turn's {result.shadowed}; for the document attribute "
+                f"{result.shadowed!r}, use --by doc:{result.shadowed}.")
     if csv_file is not None:
         message(f"Wrote {len(result.hits)} matches to {csv_file}")
 

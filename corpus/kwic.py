@@ -31,6 +31,8 @@ from feedcare.corpus.tokens.normalise import lemma
 WORD = re.compile(r"\w+(?:['’]\w+)*")
 MAX_WINDOW = 100
 GROUP_COLUMNS = ("doc_id", "participant_id", "role", "speaker")
+TURN_FIELDS = ("role", "speaker", "doc_id")  # --by these counts each match's turn, not a document column
+DOC_PREFIX = "doc:"  # --by doc:role: the document attribute, where a turn field has the same name
 ALL_ROLES = "all"
 DEFAULT_ROLES = ("participant",)  # as [tokens] roles
 
@@ -61,6 +63,8 @@ class KwicResult:
     counts: dict[str, int] | None  # matches per value of `by` (most first), when asked
     roles: list[str] | None = None  # the roles searched; None: every role
     hidden: dict[str, int] | None = None  # matches in the turns of the other roles, per role
+    # a document attribute named as the turn field `by` counted (role, speaker): --by doc:NAME
+    shadowed: str | None = None
 
     @property
     def truncated(self) -> bool:
@@ -70,7 +74,7 @@ class KwicResult:
         return {
             "term": self.term, "total": self.total, "shown": len(self.hits), "by": self.by,
             "counts": self.counts, "roles": self.roles, "hidden": self.hidden or {},
-            "hits": [h.to_dict() for h in self.hits],
+            "shadowed": self.shadowed, "hits": [h.to_dict() for h in self.hits],
         }
 
 
@@ -89,13 +93,16 @@ def kwic(
     """Every occurrence of ``term`` in the corpus turns, with ``window`` words either side.
 
     ``roles``: the speaker roles searched (default: participant); None or ``["all"]`` for every
-    turn. Matches in the other roles are counted in ``hidden``.
+    turn. Matches in the other roles are counted in ``hidden``. ``by``: a document attribute,
+    ``participant_id``, or a turn's ``role`` or ``speaker``; ``doc:NAME`` is the document attribute
+    NAME even where a turn field has that name (a feedback table's own ``role`` column).
     """
     matcher = _matcher(term, regex=regex, lemma=lemma)
     _check(window=window, roles=roles, limit=limit)
     shown_roles = None if roles is None or ALL_ROLES in roles else frozenset(roles)
     corpus = open_corpus(Path(corpus_dir))
     groups = _document_values(corpus, by)
+    shadowed = by if by in ("role", "speaker") and by in corpus.attribute_columns else None
     participants = _document_values(corpus, "participant_id")
     hits: list[KwicHit] = []
     counts: Counter[str] = Counter()
@@ -115,7 +122,7 @@ def kwic(
                 total += 1
                 if by is not None:
                     turn_values = {"role": role, "speaker": speaker, "doc_id": doc_id}
-                    value = turn_values[by] if by in turn_values else groups.get(doc_id)
+                    value = turn_values[by] if by in TURN_FIELDS else groups.get(doc_id)
                     counts[value if value is not None else "(none)"] += 1
                 if limit is None or len(hits) < limit:
                     left, right = _context(text, start, end, window)
@@ -125,7 +132,7 @@ def kwic(
         report(progress, "Searching turns", done, n_segments)
     ordered = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) if by else None
     searched = sorted(shown_roles) if shown_roles is not None else None
-    return KwicResult(term, hits, total, by, ordered, searched, dict(sorted(hidden.items())))
+    return KwicResult(term, hits, total, by, ordered, searched, dict(sorted(hidden.items())), shadowed)
 
 
 def _check(*, window: int, roles: Sequence[str] | None, limit: int | None) -> None:
@@ -141,8 +148,10 @@ def _check(*, window: int, roles: Sequence[str] | None, limit: int | None) -> No
 
 
 def _document_values(corpus, column: str | None) -> dict[str, str | None]:
-    if column is None or column in ("role", "speaker", "doc_id"):
+    if column is None or column in TURN_FIELDS:
         return {}
+    if column.startswith(DOC_PREFIX):
+        column = column[len(DOC_PREFIX):]
     if column != "participant_id":
         try:
             column = corpus.resolve_attribute(column)  # `--by source` finds source_1 (see ingest)

@@ -200,3 +200,19 @@ def test_by_finds_a_table_column_kept_under_a_new_name(invoke, tmp_path):
     assert invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c").exit_code == 0
     data = _hits(invoke, tmp_path / "c", "pain", "--by", "source")  # stored as source_1
     assert data["counts"] == {"web": 2, "paper": 1}
+
+
+def test_a_tables_role_column_is_reached_with_doc_prefix_and_named_when_shadowed(invoke, tmp_path):
+    """A feedback table's own `role` column (the respondent's job) is not the turn's role."""
+    table = tmp_path / "staff.csv"
+    table.write_text("comment,role\nPain at work,nurse\nNo pain now,porter\nPain again,nurse\n",
+                     encoding="utf-8")
+    assert invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c").exit_code == 0
+    turns = _hits(invoke, tmp_path / "c", "pain", "--by", "role")
+    assert turns["counts"] == {"participant": 3} and turns["shadowed"] == "role"
+    documents = _hits(invoke, tmp_path / "c", "pain", "--by", "doc:role")
+    assert documents["counts"] == {"nurse": 2, "porter": 1} and documents["shadowed"] is None
+    shown = invoke("kwic", "pain", "--corpus", tmp_path / "c", "--by", "role")
+    assert "for the document attribute 'role', use --by doc:role" in shown.output
+    missing = invoke("kwic", "pain", "--corpus", tmp_path / "c", "--by", "doc:ward")
+    assert missing.exit_code == EXIT_USAGE and "'ward' is not a document attribute" in missing.output
