@@ -338,6 +338,9 @@ def _run_tokens(
         )
     )
     old_meta, new_meta = _without_jobs(record.tokens), _without_jobs(new)
+    for key in ADDED_TOKENS_KEYS:  # a tokens.json from before feedcare recorded them
+        if key not in old_meta:
+            new_meta.pop(key, None)
     result.checks.append(Check("tokens.json", old_meta == new_meta, _dict_diff(old_meta, new_meta)))
     for name in (VOCABULARY_FILE, TOKENS_FILE):
         original = record.sidecar_dir / name
@@ -351,6 +354,10 @@ def _run_tokens(
                 "give another fingerprint (tokens.json was edited, or nltk/gensim/simplemma "
                 "differ from the run's)"
             )
+
+
+# tokens.json keys later feedcare versions added; they describe the build, never change a result
+ADDED_TOKENS_KEYS = ("packages",)
 
 
 def _without_jobs(meta: dict) -> dict:

@@ -71,6 +71,19 @@ def test_a_setting_edited_in_the_record_is_caught(project, tmp_path):
     assert any("a changed setting or package" in r for r in result.reasons)
 
 
+def test_tokens_json_from_before_the_package_versions_were_recorded_still_reproduces(project, tmp_path):
+    _, corpus, _, run = copy_project(project, tmp_path)
+    meta = json.loads((corpus / "tokens.json").read_text())
+    del meta["packages"]  # as feedcare wrote it before tokens.json recorded them
+    (corpus / "tokens.json").write_text(json.dumps(meta))
+    result = reproduce(run, corpus)
+    assert result.identical, [(c.what, c.detail) for c in result.checks if not c.ok]
+    meta["packages"] = {"nltk": "3.0.0", "gensim": "4.4.0", "simplemma": "1.0.0"}  # recorded, and other
+    (corpus / "tokens.json").write_text(json.dumps(meta))
+    checks = {c.what: c for c in reproduce(run, corpus).checks}
+    assert not checks["tokens.json"].ok and "packages" in checks["tokens.json"].detail
+
+
 def test_a_recorded_package_version_that_differs_is_named(project, tmp_path, invoke):
     _, corpus, _, run = copy_project(project, tmp_path)
     path = corpus / "runs" / run / "run.json"
