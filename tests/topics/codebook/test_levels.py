@@ -147,3 +147,18 @@ def test_on_the_fft_framework_the_sub_categories_names_beat_the_unguided_run(tmp
                             jobs=1, guidance=plan)
         scores[name] = dominant_nmi(corpus, name, report.chosen_model)
     assert scores["level-1"] >= 1.15 * scores["unguided"], scores
+
+
+def test_an_unguided_run_aligns_with_the_themes_at_a_level(tmp_path, planted):
+    from feedcare.topics.codebook.alignment import align
+
+    corpus, truth = planted
+    book = _framework(tmp_path / "f.csv", truth)
+    fit_topics(corpus, TopicsConfig(engine="tomotopy", k=5, seeds=1), run_id="plain-levels", jobs=1)
+    themes = align(corpus, "plain-levels", book, level=1)
+    rows = {c["code"]: c for c in themes.codes}
+    assert sorted(rows) == [f"Zebras {t}" for t in range(4)]  # the sub-codes count for their themes
+    assert all(rows[f"Zebras {t}"]["seeds"] == [truth[t][0], truth[t][1]] for t in range(4))
+    assert all(row["verdict"] == "reached" for row in rows.values()), rows
+    per_sub_code = align(corpus, "plain-levels", book)
+    assert len(per_sub_code.codes) == 8
