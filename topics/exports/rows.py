@@ -60,14 +60,25 @@ def turns(excerpt: Excerpt) -> str:
 def place(excerpt: Excerpt) -> str:
     """Where a reader finds the excerpt: participant, document, turns, time.
 
-    A one-turn document (a comment) is its own participant and has no turns: just the source.
+    A one-turn document (a comment) is its own participant and has no turns: its table and the
+    row or id that finds it there ("comments.csv, row 12", "fft.csv, id 4711").
     """
     if excerpt.single_turn:
-        return excerpt.source or excerpt.doc_id
+        return comment_place(excerpt.source, excerpt.doc_id)
     parts = [excerpt.participant_id, excerpt.source or excerpt.doc_id, turns(excerpt)]
     if excerpt.start_s is not None:
         parts.append(clock(excerpt.start_s))
     return ", ".join(parts)
+
+
+def comment_place(source: str, doc_id: str) -> str:
+    """A comment's table and row: ingest names a row without an id column "<table>:<row>"."""
+    if not source:
+        return doc_id
+    table, _, row = doc_id.rpartition(":")
+    if row.isdigit() and table and source.rsplit(".", 1)[0] == table:
+        return f"{source}, row {row}"
+    return f"{source}, id {doc_id}"
 
 
 def question_place(excerpt: Excerpt) -> str:

@@ -32,6 +32,15 @@ def test_place_counts_turns_from_one_and_adds_the_time_when_known():
     assert place(excerpt(source="")) == "P01, int01, turn 3"  # a table row has no file of its own
 
 
+def test_a_comment_is_placed_by_its_table_and_the_row_or_id_that_finds_it():
+    comment = {"single_turn": True, "participant_id": "fft:12"}
+    assert place(excerpt(doc_id="fft:12", source="fft.csv", **comment)) == "fft.csv, row 12"
+    assert place(excerpt(doc_id="sub/fft:3", source="sub/fft.csv", **comment)) == "sub/fft.csv, row 3"
+    assert place(excerpt(doc_id="4711", source="fft.csv", **comment)) == "fft.csv, id 4711"
+    assert place(excerpt(doc_id="a:b", source="fft.csv", **comment)) == "fft.csv, id a:b"
+    assert place(excerpt(doc_id="4711", source="", **comment)) == "4711"
+
+
 def test_percent_has_one_decimal():
     assert percent(0.12345) == "12.3%" and percent(1.0) == "100.0%"
 
