@@ -62,7 +62,9 @@ def test_writes_units_vocabulary_and_metadata(invoke, corpus_dir):
         "pruned",
         "top_terms",
         "feedcare_version",
+        "packages",
     }
+    assert meta.packages is not None and sorted(meta.packages) == ["gensim", "nltk", "simplemma"]
     assert (
         pq.read_schema(corpus.tokens_path).metadata[b"feedcare.fingerprint"] == meta.fingerprint.encode()
     )
