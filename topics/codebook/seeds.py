@@ -143,12 +143,14 @@ def plan_guidance(corpus: Corpus, codebook: Codebook, free: int | None = None,
         else:
             assigned, topic = topic, topic + 1
         folded = len(members[code.guid]) - 1
+        if folded:  # "file" in it keeps expansion off: some seeds were chosen by the researcher
+            given = source != "file" and any(derived[m][2] == "file" for m in members[code.guid])
+            source += f", with {folded} sub-code{'s' * (folded > 1)}" + ("; seeds from the file" * given)
         records.append(CodeRecord(
             guid=code.guid, name=code.name, path=codebook.path_of(code), parent=code.parent,
             description=code.description or None, color=code.color, codable=code.codable,
             topic=assigned, seeds=found if assigned is not None else (found or None),
-            seeds_from=source if not folded else f"{source}, with {folded} sub-code{'s' * (folded > 1)}",
-            missing=missing or None, reason=reason,
+            seeds_from=source, missing=missing or None, reason=reason,
         ))
     expandable = [list(r.seeds or []) if r.topic is not None and "file" not in (r.seeds_from or "") else None
                   for r in records]

@@ -162,3 +162,14 @@ def test_an_unguided_run_aligns_with_the_themes_at_a_level(tmp_path, planted):
     assert all(row["verdict"] == "reached" for row in rows.values()), rows
     per_sub_code = align(corpus, "plain-levels", book)
     assert len(per_sub_code.codes) == 8
+
+
+def test_a_theme_with_seeds_given_for_a_sub_code_is_never_expanded(tmp_path, planted):
+    corpus, truth = planted
+    path = tmp_path / "f.toml"
+    path.write_text(f'[[code]]\nname = "Zebras"\n\n[[code]]\nname = "{truth[0][0]}"\nparent = "Zebras"\n'
+                    f'seeds = ["{truth[0][1]}"]\n', encoding="utf-8")
+    guidance = plan_guidance(open_corpus(corpus), read_codebook(path), free=1, level=1, expand=5)
+    theme = guidance.guided[0]
+    assert theme.seeds == [truth[0][1]]  # the sub-code's given seed, not its name
+    assert theme.seeds_from == "name, with 1 sub-code; seeds from the file" and theme.expanded is None
