@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+# --no-compile: byte-compiling every installed file (pyspark alone has thousands) took 20 of the
+# install's 48 s on a clean clone; Python compiles the modules it imports when it imports them.
+INSTALL := $(PIP) install --no-compile
 
 .PHONY: demo test test-fast lint bench bench-quick docs clean browser
 
@@ -10,15 +13,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(PIP) install -e .
+	$(INSTALL) -e .
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[dev]'
+	$(INSTALL) -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[dev,bench]'
+	$(INSTALL) -e '.[dev,bench]'
 	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
 
 ## demo: install feedcare in .venv and run the example analysis (ingest -> tokens -> topics -> themes)
