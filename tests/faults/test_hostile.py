@@ -105,7 +105,9 @@ def test_every_command_and_export_on_a_hostile_corpus(hostile):
         assert name in run.stdout, name
     assert "does not match its header" in run.stdout and "declares XML entities" in run.stdout
 
-    for args in (("corpus", "info"), ("audit",), ("kwic", "nurse"), ("kwic", "queue", "--by", "speaker"),
+    # --limit 300: past the escapes of P900 and into P902's one line (its 8,000 matches are in --json)
+    for args in (("corpus", "info"), ("audit",), ("kwic", "nurse", "--limit", "300"),
+                 ("kwic", "queue", "--by", "speaker"),
                  ("runs", "list")):
         _check(ours.run(*args, "--corpus", "c", check=False), " ".join(args))
     _check(ours.run("audit", "src", check=False), "audit SOURCE")
@@ -114,7 +116,7 @@ def test_every_command_and_export_on_a_hostile_corpus(hostile):
     kinds = {(f["field"], f["kind"]) for f in json.loads(audit.stdout)["findings"]}
     assert {("text", "phone"), ("text", "nhs_number"), ("doc_id", "phone"), ("text", "name")} <= kinds
 
-    run = ours.run("kwic", "nurse", "--corpus", "c", "--csv", out / "kwic.csv", check=False)
+    run = ours.run("kwic", "nurse", "--corpus", "c", "--limit", "300", "--csv", out / "kwic.csv", check=False)
     _check(run, "kwic --csv", files=(out / "kwic.csv",))
     _check(ours.run("kwic", "nurse", "--corpus", "c", "--json", check=False), "kwic --json")
 
