@@ -56,7 +56,7 @@ from feedcare.corpus.tokens.phrases import DELIMITER, Phrase
 from feedcare.corpus.tokens.punkt import needs_sentences, punkt_sample
 from feedcare.corpus.tokens.tokenizer import load_stoplists
 from feedcare.corpus.tokens.units import UnitStats, init_worker, tokenise_batch, train_punkt
-from feedcare.corpus.tokens.vocabulary import ROWS_PER_WRITE, _flat_tokens, write_vocabulary
+from feedcare.corpus.tokens.vocabulary import ROWS_PER_WRITE, _flat_tokens, kept_tokens, write_vocabulary
 
 UNIT_BITS = 24  # a unit key is (document place << UNIT_BITS) | unit number within the document
 ROWS_PER_PARTITION = 50_000  # turns per partition when [spark] partitions = 0
@@ -435,21 +435,11 @@ _FINAL = TOKENS.remove(TOKENS.get_field_index("unit_id")).append(pa.field("posit
 def _final_partition(vocabulary: pa.Array, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """Executor: pass_write's per-unit work; one IPC blob per batch (kept units and their places)."""
     for batch in batches:
-        words = batch.column("tokens").cast(pa.list_(pa.string()))
-        ids = pc.index_in(words.flatten(), value_set=vocabulary)
-        kept = pc.is_valid(ids)
-        parents = np.asarray(pc.list_parent_indices(words))[np.asarray(kept, dtype=bool)]
-        counts = np.bincount(parents, minlength=batch.num_rows)
-        offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
-        keep = pa.array(counts > 0)
+        keep, counts, token_columns = kept_tokens(batch.column("tokens").cast(pa.list_(pa.string())),
+                                                  vocabulary)
         columns = {name: batch.column(name).cast(TOKENS.field(name).type).filter(keep)
                    for name in _UNIT_FIELDS}
-        columns.update(
-            tokens=pa.ListArray.from_arrays(offsets, words.flatten().filter(kept)).filter(keep),
-            token_ids=pa.ListArray.from_arrays(offsets, ids.filter(kept).cast(pa.int32())).filter(keep),
-            n_tokens=pa.array(counts[counts > 0], pa.int32()),
-            position=pa.array(np.flatnonzero(counts > 0), pa.int64()),
-        )
+        columns.update(token_columns, position=pa.array(np.flatnonzero(counts > 0), pa.int64()))
         table = pa.table([columns[name] for name in _FINAL.names], schema=_FINAL)
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, _FINAL) as stream:

@@ -146,28 +146,38 @@ def prune(dictionary, config: TokensConfig) -> dict[str, Any]:
     }
 
 
+def kept_tokens(words: pa.Array, vocabulary: pa.Array) -> tuple[pa.Array, np.ndarray, dict[str, pa.Array]]:
+    """One batch's token lists cut to the vocabulary (shared by this pass and the Spark backend's).
+
+    Returns (keep: the units left with a token, their token counts, and the ``tokens``,
+    ``token_ids`` and ``n_tokens`` columns of the kept units).
+    """
+    ids = pc.index_in(words.flatten(), value_set=vocabulary)
+    kept = pc.is_valid(ids)
+    parents = np.asarray(pc.list_parent_indices(words))[np.asarray(kept, dtype=bool)]
+    counts = np.bincount(parents, minlength=len(words))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
+    keep = pa.array(counts > 0)
+    return keep, counts, {
+        "tokens": pa.ListArray.from_arrays(offsets, words.flatten().filter(kept)).filter(keep),
+        "token_ids": pa.ListArray.from_arrays(offsets, ids.filter(kept).cast(pa.int32())).filter(keep),
+        "n_tokens": pa.array(counts[counts > 0], pa.int32()),
+    }
+
+
 def pass_write(path: Path, temp2, dictionary, tokens_fp, progress, total) -> dict[str, int]:
     """Pass 3: tokens.parquet (at ``path``) with the final tokens and ids, non-empty units in order."""
     vocabulary = pa.array(sorted(dictionary.token2id, key=dictionary.token2id.get), pa.string())
     unit_id = tokens = done = 0
     with BatchWriter(path, TOKENS, {FINGERPRINT_KEY: tokens_fp}) as writer:
         for batch in iter_batches(temp2, batch_size=ROWS_PER_WRITE):
-            words = batch.column(PHRASED.get_field_index("tokens"))
-            ids = pc.index_in(words.flatten(), value_set=vocabulary)
-            kept = pc.is_valid(ids)
-            parents = np.asarray(pc.list_parent_indices(words))[np.asarray(kept, dtype=bool)]
-            counts = np.bincount(parents, minlength=batch.num_rows)
-            offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
-            keep = pa.array(counts > 0)
+            keep, counts, token_columns = kept_tokens(batch.column(PHRASED.get_field_index("tokens")),
+                                                      vocabulary)
             n = int(np.count_nonzero(counts))
-            columns = {name: batch.column(name).filter(keep) for name in PHRASED.names[:-1]}
-            kept_ids = ids.filter(kept).cast(pa.int32())
             columns = {
                 "unit_id": pa.array(np.arange(unit_id, unit_id + n), pa.int64()),
-                **columns,
-                "tokens": pa.ListArray.from_arrays(offsets, words.flatten().filter(kept)).filter(keep),
-                "token_ids": pa.ListArray.from_arrays(offsets, kept_ids).filter(keep),
-                "n_tokens": pa.array(counts[counts > 0], pa.int32()),
+                **{name: batch.column(name).filter(keep) for name in PHRASED.names[:-1]},
+                **token_columns,
             }
             if n:
                 writer.write(pa.table([columns[name] for name in TOKENS.names], schema=TOKENS))
