@@ -102,7 +102,9 @@ def kwic(
     shown_roles = None if roles is None or ALL_ROLES in roles else frozenset(roles)
     corpus = open_corpus(Path(corpus_dir))
     groups = _document_values(corpus, by)
-    shadowed = by if by in ("role", "speaker") and by in corpus.attribute_columns else None
+    # as resolve_attribute would find it: "Role" is the attribute `--by doc:role` counts
+    shadowed = by if by in ("role", "speaker") and any(
+        a.casefold() == by for a in corpus.attribute_columns) else None
     participants = _document_values(corpus, "participant_id")
     hits: list[KwicHit] = []
     counts: Counter[str] = Counter()

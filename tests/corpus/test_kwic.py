@@ -216,3 +216,11 @@ def test_a_tables_role_column_is_reached_with_doc_prefix_and_named_when_shadowed
     assert "for the document attribute 'role', use --by doc:role" in shown.output
     missing = invoke("kwic", "pain", "--corpus", tmp_path / "c", "--by", "doc:ward")
     assert missing.exit_code == EXIT_USAGE and "'ward' is not a document attribute" in missing.output
+
+
+def test_a_role_column_spelled_with_a_capital_is_named_as_shadowed_too(invoke, tmp_path):
+    table = tmp_path / "staff.csv"
+    table.write_text("comment,Role\nPain at work,nurse\n", encoding="utf-8")
+    assert invoke("ingest", table, "--text-column", "comment", "--corpus", tmp_path / "c").exit_code == 0
+    assert _hits(invoke, tmp_path / "c", "pain", "--by", "role")["shadowed"] == "role"
+    assert _hits(invoke, tmp_path / "c", "pain", "--by", "doc:role")["counts"] == {"nurse": 1}
