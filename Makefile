@@ -3,9 +3,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
-# --no-compile: byte-compiling every installed file (pyspark alone has thousands) took 20 of the
-# install's 48 s on a clean clone; Python compiles the modules it imports when it imports them.
-INSTALL := $(PIP) install --no-compile
 
 .PHONY: demo test test-fast lint bench bench-quick docs clean browser
 
@@ -13,15 +10,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(INSTALL) -e .
+	$(PIP) install -e .
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(INSTALL) -e '.[dev]'
+	$(PIP) install -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(INSTALL) -e '.[dev,bench]'
+	$(PIP) install -e '.[dev,bench]'
 	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
 
 ## demo: install feedcare in .venv and run the example analysis (ingest -> tokens -> topics -> themes)
